@@ -1,0 +1,432 @@
+"""The tidy observation store: published numbers with their periods, units and provenance.
+
+``load(paths)`` reads observation CSVs (DESIGN §3 columns), converts every value to
+its canonical unit, represents each period as a window of months, derives the
+year-earlier window from a published year-on-year rate (flagged ``derived``),
+merges duplicates (keeping the most precise value and reporting conflicts) and
+detects *scope breaks*: a level whose own growth rate contradicts last year's
+published level, as the national 2024 parcel count does.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from calibration.periods import Period, PeriodError, parse_period
+from calibration.units import UnitError, convert
+
+COLUMNS = ("geography", "indicator", "period", "value", "unit", "yoy_growth_pct", "source_url", "note")
+MAX_FILE_BYTES = 50 * 2**20
+#: relative difference above which two values of one window are a conflict
+CONFLICT_TOLERANCE = 0.01
+#: base tolerance of the scope-break test (added to the rounding of the numbers compared)
+SCOPE_TOLERANCE = 0.02
+
+
+class DataError(ValueError):
+    """Bad input data; the message is one line naming file, line and field."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One published (or derived) number in canonical units.
+
+    Attributes
+    ----------
+    geography, indicator : str
+        English keys (the part before any ``(中文名)``).
+    period : Period
+        The window (or date) the value covers.
+    value : float
+        Value in ``unit`` (canonical).
+    unit : str
+        Canonical unit (``件``, ``元``, ``人`` ...).
+    yoy_growth_pct : float or None
+        Published growth on the same window a year earlier [%].
+    rel_precision : float
+        Half a unit of the last published digit, relative to the value
+        (``1320.7`` -> ``0.05 / 1320.7``).
+    derived : bool
+        True for a value implied by another row's growth rate.
+    preliminary : bool
+        True when the note says the figure was preliminary.
+    """
+
+    geography: str
+    indicator: str
+    period: Period
+    value: float
+    unit: str
+    yoy_growth_pct: float | None = None
+    source_url: str = ""
+    note: str = ""
+    file: str = ""
+    line: int = 0
+    rel_precision: float = 0.0
+    derived: bool = False
+    preliminary: bool = False
+    indicator_label: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two or more values published for one geography/indicator/period."""
+
+    geography: str
+    indicator: str
+    period: str
+    values: tuple[float, ...]
+    kept: float
+    rel_spread: float
+
+    def describe(self) -> str:
+        vals = ", ".join(f"{v:.6g}" for v in self.values)
+        return (f"{self.geography}/{self.indicator}/{self.period}: values {vals}; kept {self.kept:.6g} "
+                f"(spread {100 * self.rel_spread:.2f}%)")
+
+
+@dataclass(frozen=True)
+class ScopeBreak:
+    """A level inconsistent with its own growth rate and last year's level.
+
+    ``ratio`` is (level / (1 + growth)) / published previous level: the factor by
+    which the earlier levels must be multiplied to put them on the new basis.
+    """
+
+    geography: str
+    indicator: str
+    period: str
+    ratio: float
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class ObservationSet:
+    """All observations of a load, with what the loader found on the way."""
+
+    observations: tuple[Observation, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    scope_breaks: tuple[ScopeBreak, ...] = ()
+    files: tuple[str, ...] = ()
+    data_hash: str = ""
+    until: str | None = None
+    duplicates_dropped: int = 0
+
+    def select(self, geography: str, indicator: str, *, derived: bool = True) -> list[Observation]:
+        """Observations of one geography and indicator, sorted by period."""
+        out = [o for o in self.observations if o.geography == geography and o.indicator == indicator
+               and (derived or not o.derived)]
+        return sorted(out, key=lambda o: (o.period.first, o.period.last))
+
+    def breaks(self, geography: str, indicator: str) -> list[ScopeBreak]:
+        """Scope breaks detected for one series."""
+        return [b for b in self.scope_breaks if b.geography == geography and b.indicator == indicator]
+
+    def series_keys(self) -> list[tuple[str, str]]:
+        """Distinct (geography, indicator) pairs."""
+        return sorted({(o.geography, o.indicator) for o in self.observations})
+
+    def last_month(self) -> int | None:
+        """Month index of the latest flow observation (the end of history)."""
+        months = [o.period.last for o in self.observations if o.period.is_flow_window]
+        return max(months) if months else None
+
+
+def english_key(text: str) -> str:
+    """``'express_volume(快递业务量)'`` -> ``'express_volume'``; ``'Zhijin(织金县)'`` -> ``'Zhijin'``."""
+    return re.split(r"[(（]", text, maxsplit=1)[0].strip()
+
+
+def _normalise(text: str) -> str:
+    """NFKC-fold full-width digits and punctuation (common in Chinese exports)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number(text: str) -> float:
+    """Parse a published number: full-width digits, thousands separators allowed.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a finite number.
+    """
+    t = _normalise(text).replace("\u2212", "-").replace(" ", "")
+    if _THOUSANDS.match(t):
+        t = t.replace(",", "")
+    v = float(t)
+    if not math.isfinite(v):
+        raise ValueError(f"'{text}' is not finite")
+    return v
+
+
+def rel_precision(text: str, value: float) -> float:
+    """Relative half-unit of the last significant digit of a published number.
+
+    Trailing zeros of an integer are taken as not significant (``14000`` may be
+    ``1.4万亿``): ``rel_precision('14000', 14000) = 500 / 14000``.
+    """
+    t = _normalise(text).replace(",", "").lstrip("+-")
+    if value == 0:
+        return 0.0
+    if "." in t:
+        step = 10.0 ** -len(t.split(".", 1)[1])
+    else:
+        stripped = t.rstrip("0")
+        step = 10.0 ** (len(t) - len(stripped)) if stripped else 1.0
+    return 0.5 * step / abs(value)
+
+
+def _read_text(path: Path) -> str:
+    """Read a CSV as text: UTF-8 (with or without BOM), else GB18030 (GBK exports)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"{path}: file is {size / 2**20:.0f} MiB; expected a CSV under {MAX_FILE_BYTES // 2**20} MiB")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise DataError(f"{path}: binary content (NUL bytes); expected a UTF-8 or GBK text CSV")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DataError(f"{path}: cannot decode as UTF-8 or GBK; save the file as UTF-8 CSV")
+
+
+def read_csv(path: Path) -> list[Observation]:
+    """Parse one observation CSV into raw observations (no merging, no derivation).
+
+    Raises
+    ------
+    DataError
+        One line: ``file:line: field 'x': expected ..., got '...'``.
+    """
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [_normalise(h).lower() for h in next(reader)]
+    except StopIteration:
+        raise DataError(f"{path}: empty file; expected a header row {','.join(COLUMNS)}") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}:1: unreadable CSV header ({exc})") from None
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}")
+    extra = [h for h in header if h not in COLUMNS]
+    if extra:
+        raise DataError(f"{path}:1: unexpected column(s) {', '.join(extra)}; expected exactly {','.join(COLUMNS)}")
+    pos = {c: header.index(c) for c in COLUMNS}
+    out: list[Observation] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise DataError(f"{path}:{line}: {len(row)} fields; expected {len(header)} ({','.join(header)})")
+            out.append(_parse_row(path, line, {c: row[i] for c, i in pos.items()}))
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({exc})") from None
+    return out
+
+
+def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
+    where = f"{path}:{line}"
+    geo, ind = _normalise(row["geography"]), _normalise(row["indicator"])
+    if not english_key(geo):
+        raise DataError(f"{where}: field 'geography': expected a name such as Bijie, got '{row['geography']}'")
+    if not english_key(ind):
+        raise DataError(f"{where}: field 'indicator': expected a name such as express_volume, got '{row['indicator']}'")
+    try:
+        period = parse_period(_normalise(row["period"]))
+    except PeriodError as exc:
+        raise DataError(f"{where}: field 'period': {exc}") from None
+    try:
+        raw = parse_number(row["value"])
+    except ValueError:
+        raise DataError(f"{where}: field 'value': expected a number, got '{row['value']}'") from None
+    try:
+        value, unit = convert(raw, _normalise(row["unit"]))
+    except UnitError as exc:
+        raise DataError(f"{where}: field 'unit': {exc}") from None
+    yoy: float | None = None
+    if row["yoy_growth_pct"].strip():
+        try:
+            yoy = parse_number(row["yoy_growth_pct"].replace("%", ""))
+        except ValueError:
+            raise DataError(f"{where}: field 'yoy_growth_pct': expected a number in percent, "
+                            f"got '{row['yoy_growth_pct']}'") from None
+        if yoy <= -100:
+            raise DataError(f"{where}: field 'yoy_growth_pct': expected a rate above -100%, got {yoy}")
+    note = row["note"].strip()
+    return Observation(
+        geography=english_key(geo), indicator=english_key(ind), period=period, value=value, unit=unit,
+        yoy_growth_pct=yoy, source_url=row["source_url"].strip(), note=note, file=str(path), line=line,
+        rel_precision=rel_precision(row["value"], raw), preliminary="preliminary" in note.lower(),
+        indicator_label=ind,
+    )
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, plus the observation CSVs inside directories named.
+
+    In a directory every ``*.csv`` except ``priors_evidence.csv`` (a different
+    schema) is an observation file.
+    """
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.glob("*.csv") if f.name != "priors_evidence.csv")
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise DataError(f"{p}: no such file or directory; expected an observation CSV or a folder of them")
+    return out
+
+
+def _precedence(o: Observation) -> tuple[int, int, float]:
+    """Sort key: final before preliminary, bulletin first, then most precise."""
+    return (int(o.preliminary), int("bulletin" not in o.note.lower()), o.rel_precision)
+
+
+def _merge(obs: list[Observation]) -> tuple[list[Observation], list[Conflict], int]:
+    groups: dict[tuple[str, str, Period], list[Observation]] = {}
+    for o in obs:
+        groups.setdefault((o.geography, o.indicator, o.period), []).append(o)
+    kept: list[Observation] = []
+    conflicts: list[Conflict] = []
+    dropped = 0
+    for (geo, ind, period), rows in groups.items():
+        rows = sorted(rows, key=_precedence)
+        best = rows[0]
+        if best.yoy_growth_pct is None:
+            with_growth = [r for r in rows if r.yoy_growth_pct is not None]
+            if with_growth:
+                best = replace(best, yoy_growth_pct=with_growth[0].yoy_growth_pct)
+        kept.append(best)
+        dropped += len(rows) - 1
+        values = [r.value for r in rows]
+        spread = (max(values) - min(values)) / abs(best.value) if best.value else 0.0
+        if len(rows) > 1 and spread > 0:
+            conflicts.append(Conflict(geo, ind, str(period), tuple(values), best.value, spread))
+    return kept, conflicts, dropped
+
+
+def _growth_precision(g: float) -> float:
+    """Relative half-unit of a growth rate rounded to its printed decimals, on the level."""
+    decimals = len(repr(float(g)).split(".")[1].rstrip("0")) if "." in repr(float(g)) else 0
+    return 0.5 * 10.0 ** -decimals / (100 + g)
+
+
+def _derive_and_breaks(obs: list[Observation]) -> tuple[list[Observation], list[ScopeBreak]]:
+    index = {(o.geography, o.indicator, o.period): o for o in obs}
+    derived: list[Observation] = []
+    breaks: list[ScopeBreak] = []
+    for o in obs:
+        if o.yoy_growth_pct is None or not o.period.is_flow_window:
+            continue
+        prev_period = o.period.shift_years(-1)
+        implied = o.value / (1 + o.yoy_growth_pct / 100)
+        prev = index.get((o.geography, o.indicator, prev_period))
+        if prev is None:
+            derived.append(replace(
+                o, period=prev_period, value=implied, yoy_growth_pct=None, derived=True,
+                note=f"derived: {o.period} value / (1 + {o.yoy_growth_pct}%)",
+                rel_precision=o.rel_precision + _growth_precision(o.yoy_growth_pct)))
+            continue
+        tol = SCOPE_TOLERANCE + o.rel_precision + prev.rel_precision + _growth_precision(o.yoy_growth_pct)
+        ratio = implied / prev.value
+        if abs(ratio - 1) > tol:
+            breaks.append(ScopeBreak(o.geography, o.indicator, str(o.period), ratio, tol))
+    return derived, breaks
+
+
+def _hash_files(files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def default_data_dir() -> Path:
+    """The shipped data folder ``calibration/data``."""
+    return Path(__file__).resolve().parent / "data"
+
+
+def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
+         strict: bool = False) -> ObservationSet:
+    """Load observation CSVs into an :class:`ObservationSet`.
+
+    Parameters
+    ----------
+    paths : iterable of path, optional
+        Files or folders (``--data``); default: the shipped ``calibration/data``.
+        Given paths *replace* the shipped set.
+    until : str, optional
+        A period; every observation ending after it is dropped before anything
+        is derived (no look-ahead).
+    strict : bool
+        Fail when two values of one window differ by more than 1%.
+
+    Raises
+    ------
+    DataError
+        Bad rows, unreadable files, or (``strict``) conflicts.
+    """
+    files = expand_paths(paths if paths is not None else [default_data_dir()])
+    if not files:
+        raise DataError("--data: no observation CSV found in the given paths")
+    raw: list[Observation] = []
+    for f in files:
+        raw += read_csv(f)
+    if until is not None:
+        try:
+            cut = parse_period(until, allow_approx=False).last
+        except PeriodError as exc:
+            raise DataError(f"--until: {exc}") from None
+        raw = [o for o in raw if o.period.kind == "approx" or o.period.last <= cut]
+    kept, conflicts, dropped = _merge(raw)
+    if strict:
+        bad = [c for c in conflicts if c.rel_spread > CONFLICT_TOLERANCE]
+        if bad:
+            raise DataError(f"--strict: {len(bad)} conflicting duplicate(s), first: {bad[0].describe()}")
+    derived, breaks = _derive_and_breaks(kept)
+    return ObservationSet(
+        observations=tuple(kept + derived), conflicts=tuple(conflicts), scope_breaks=tuple(breaks),
+        files=tuple(str(f) for f in files), data_hash=_hash_files(files), until=until,
+        duplicates_dropped=dropped,
+    )
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Counts for the CLI's calibration summary."""
+
+    n_observations: int
+    n_derived: int
+    n_conflicts: int
+    conflicts: list[str] = field(default_factory=list)
+    scope_breaks: list[str] = field(default_factory=list)
+
+
+def report(obs: ObservationSet) -> LoadReport:
+    """Summarise a load: counts, conflicts and scope breaks as text lines."""
+    return LoadReport(
+        n_observations=sum(not o.derived for o in obs.observations),
+        n_derived=sum(o.derived for o in obs.observations),
+        n_conflicts=len(obs.conflicts),
+        conflicts=[c.describe() for c in obs.conflicts if c.rel_spread > CONFLICT_TOLERANCE],
+        scope_breaks=[f"{b.geography}/{b.indicator}/{b.period}: implied previous level / published = "
+                      f"{b.ratio:.3f} (tolerance {b.tolerance:.3f})" for b in obs.scope_breaks],
+    )
