@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,8 @@ class BacktestResult:
         """
         t = self.table
         out = []
-        for (model, h), g in t.groupby(["model", "horizon"], sort=True):
+        for key, g in t.groupby(["model", "horizon"], sort=True):
+            model, h = str(key[0]), int(cast(int, key[1]))  # type: ignore[index]
             e = g["log_error"].to_numpy(dtype=float)
             ape = np.abs(g["actual"].to_numpy(dtype=float) - g["forecast"].to_numpy(dtype=float))
             ape = ape / g["actual"].to_numpy(dtype=float)
@@ -93,7 +94,7 @@ class BacktestResult:
                 iv = self.intervals[self.intervals["horizon"] == h]
                 n_cov = len(iv)
                 cov = float(iv["covered"].astype(float).mean()) if n_cov else math.nan
-            out.append({"model": model, "horizon": int(h), "n": len(e), "mape_pct": 100.0 * float(ape.mean()),
+            out.append({"model": model, "horizon": h, "n": len(e), "mape_pct": 100.0 * float(ape.mean()),
                         "rmse_log": float(np.sqrt(np.mean(e**2))), "bias_log": float(e.mean()),
                         "coverage80": cov, "n_coverage": n_cov})
         return pd.DataFrame(out, columns=["model", "horizon", "n", "mape_pct", "rmse_log", "bias_log",
@@ -160,23 +161,26 @@ def interval_quantiles(errors: np.ndarray, horizon: int, probs: np.ndarray) -> n
     Returns
     -------
     numpy.ndarray
-        :math:`q(p) = s\, t_\nu^{-1}(p)`, same shape as ``probs``, non-decreasing in ``probs``.
+        Quantiles of the log error, same shape as ``probs``, non-decreasing in ``probs``.
 
     Notes
     -----
-    Short series leave few errors, so empirical quantiles would understate the tails. The errors
-    used are those at ``horizon``; if there are fewer than 3 of them, the errors of every
-    available horizon :math:`h_j` are pooled after scaling by :math:`\sqrt{h/h_j}` (a random
-    walk's spread). In particular a horizon beyond the backtest takes the scaled errors of the
-    shorter ones, dominated by the longest. The scale is the zero-centred root mean square
-    :math:`s = \sqrt{\overline{e^2}}` (a systematic bias widens the interval rather than shifting
-    it) and :math:`\nu = n` degrees of freedom of a Student t make the interval wider the fewer
-    errors there are (:math:`t_1^{-1}(0.9) = 3.08` vs 1.28 for the normal).
+    Which errors: those at ``horizon`` when there are at least 3. Otherwise those of the
+    nearest horizon :math:`h_r` that has 3 (the longest one below ``horizon`` if any, so a
+    horizon beyond the backtest uses the longest backtested one), scaled by
+    :math:`\sqrt{h/h_r}` (a random walk's spread); failing that, all errors, each scaled by
+    :math:`\sqrt{h/h_j}`.
+
+    How: with :math:`n \ge 3` errors, the Student-t predictive quantile of their distribution,
+    :math:`q(p) = \bar e + s \sqrt{1 + 1/n}\; t_{n-1}^{-1}(p)` (sample mean and sd), so a
+    systematic backtest bias shifts the interval (the predictive median is bias-corrected) and
+    few errors widen it (:math:`t_2^{-1}(0.9) = 1.89` vs 1.28 for the normal). With 1–2 errors
+    the mean is not estimable: :math:`q(p) = \sqrt{\overline{e^2}}\; t_n^{-1}(p)`, centred on 0.
 
     Raises
     ------
     ValueError
-        If there are no errors at all, or ``horizon < 1``.
+        If there are no errors at all, ``horizon < 1`` or a probability is outside (0, 1).
     """
     from scipy.stats import t as student_t
 
@@ -189,14 +193,25 @@ def interval_quantiles(errors: np.ndarray, horizon: int, probs: np.ndarray) -> n
     arr = np.asarray(errors, dtype=float)
     if arr.ndim == 1:
         arr = np.column_stack([np.full(arr.shape, float(h)), arr])
-    arr = arr[np.isfinite(arr).all(axis=1)] if arr.size else arr.reshape(0, 2)
+    arr = arr.reshape(-1, 2)
+    arr = arr[np.isfinite(arr).all(axis=1) & (arr[:, 0] >= 1)]
     if arr.shape[0] == 0:
         raise ValueError("interval_quantiles: no errors to build an interval from")
-    e = arr[arr[:, 0] == h, 1]
-    if e.size < 3:
+    counts = {int(k): int(np.sum(arr[:, 0] == k)) for k in np.unique(arr[:, 0])}
+    usable = [k for k, n in counts.items() if n >= 3]
+    if counts.get(h, 0) >= 3:
+        e = arr[arr[:, 0] == h, 1]
+    elif usable:
+        below = [k for k in usable if k < h]
+        ref = max(below) if below else min(usable, key=lambda k: abs(k - h))
+        e = arr[arr[:, 0] == ref, 1] * math.sqrt(h / ref)
+    else:
         e = arr[:, 1] * np.sqrt(h / arr[:, 0])
-    s = float(np.sqrt(np.mean(e**2)))
-    return np.asarray(s * student_t.ppf(p, df=e.size), dtype=float)
+    n = e.size
+    if n >= 3:
+        scale = float(e.std(ddof=1)) * math.sqrt(1.0 + 1.0 / n)
+        return np.asarray(float(e.mean()) + scale * student_t.ppf(p, df=n - 1), dtype=float)
+    return np.asarray(math.sqrt(float(np.mean(e**2))) * student_t.ppf(p, df=n), dtype=float)
 
 
 def _check_inputs(

@@ -25,6 +25,7 @@ from scipy import stats
 
 from calibration import assumptions as reg
 from calibration.backtest import BacktestResult, combine, interval_quantiles, rolling_origin
+from calibration.errors import FitError
 from calibration.models import ModelFitError, default_menu
 from calibration.observations import Observation, ObservationSet
 from calibration.periods import Period, parse_period
@@ -37,10 +38,6 @@ MAX_HORIZON = 12
 #: the unit of each supported indicator (canonical)
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
          "express_volume_inout": "件"}
-
-
-class FitError(ValueError):
-    """A geography/indicator the calibration cannot produce; one-line message."""
 
 
 @dataclass(frozen=True)

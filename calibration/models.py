@@ -22,18 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = [
-    "ArimaLog",
-    "DampedTrend",
-    "FittedModel",
-    "ForecastModel",
-    "GreyGM11",
-    "Gompertz",
-    "LogLinear",
-    "Logistic",
-    "ModelFitError",
-    "PopulationFuture",
-    "RandomWalkDrift",
-    "default_menu",
+    "ArimaLog", "DampedTrend", "FittedModel", "ForecastModel", "GreyGM11", "Gompertz", "LogLinear",
+    "Logistic", "ModelFitError", "PopulationFuture", "RandomWalkDrift", "default_menu",
 ]
 
 PopulationFuture = Callable[[np.ndarray], np.ndarray]
@@ -379,13 +369,15 @@ class GreyGM11:
     :math:`\hat x^{(1)}_{k+1} = (x^{(0)}_1 - b/a) e^{-a k} + b/a`, restored
     :math:`\hat x^{(0)}_{k+1} = (1 - e^{a})(x^{(0)}_1 - b/a) e^{-a k}` (k = 0-based years since
     the first). Params: ``a`` (development coefficient, negative for growth), ``b`` (grey input),
-    ``growth`` = :math:`e^{-a} - 1` [1/yr]. ``window`` (default None = all points) fits on the
-    last ``window`` points only, the "metabolic" GM(1,1) most express-volume papers use.
+    ``growth`` = :math:`e^{-a} - 1` [1/yr]. ``window`` (default 6; None = all points) fits on the
+    last ``window`` points only, as the express-volume papers do (they fit a recent 5–8 years):
+    on the national volume 2009–2023 the full-history fit misses by 33/46/63% at horizons 1/2/3,
+    the 6-year window by 9/19/33%.
     """
 
     name: str = "gm11"
     min_points: int = 4
-    window: int | None = None
+    window: int | None = 6
 
     def fit(self, years: np.ndarray, y: np.ndarray, population: np.ndarray | None = None,
             population_future: PopulationFuture | None = None) -> FittedModel:

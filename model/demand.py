@@ -1,0 +1,207 @@
+"""Monthly parcels by county and direction, vectorised over replications.
+
+For replication ``r``, county ``c``, month ``t`` and direction ``d`` (0 = out,
+collected; 1 = in, delivered):
+
+.. math::
+    D_{rctd} = B_{rtd}\\, S_{rcd}\\, M_{rctd}, \\qquad
+    H_{rctd} = \\text{handled after the capacity limit with backlog}
+
+* :math:`B` — the city's baseline (no new policy) monthly path: the calibrated
+  annual draw times the seasonal share of the month (with the draw's own growth
+  tilt);
+* :math:`S` — county shares: population × intensity (七星关's urban multiplier)
+  × a lognormal county factor, renormalised so counties always sum to the city;
+* :math:`M` — policy effects: a linear ramp to full effect after each county
+  centre opens (collections and deliveries), the hub's city-wide collection
+  uplift, and the village-station programme's delivery uplift pro rata of the
+  coverage gained;
+* capacity per county and month = headroom × the county's average baseline month
+  of that year (× the centre factor once its centre is open); demand above it
+  waits in a backlog and is handled in later months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.rollout import RolloutResult
+
+
+@dataclass(frozen=True)
+class DemandInputs:
+    """What the demand model needs for ``n`` replications.
+
+    Attributes
+    ----------
+    baseline_annual : ndarray
+        City baseline [件/year], shape (n, Y + 1, 2): the year before the first
+        simulated year, then each simulated year; direction (out, in).
+    month_weights : ndarray
+        Seasonal weights w_m, shape (12,), summing to 1.
+    pop_shares : ndarray
+        County population shares, shape (C,).
+    centre_county : ndarray
+        County index of each project, or -1, shape (P,).
+    kind : tuple of str
+        Each project's kind.
+    """
+
+    baseline_annual: np.ndarray
+    month_weights: np.ndarray
+    pop_shares: np.ndarray
+    urban_index: int
+    project_county: np.ndarray
+    kind: tuple[str, ...]
+
+
+def monthly_baseline(annual: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Monthly path from annual totals, shape (n, 12 * Y, 2) [件/month].
+
+    Each year's total is spread with shares ``w_m (1+g)^((m-6.5)/12)`` normalised,
+    ``g`` the draw's growth over the previous year (see calibration.seasonality).
+    """
+    growth = annual[:, 1:, :] / annual[:, :-1, :] - 1.0  # (n, Y, 2)
+    expo = (np.arange(1, 13) - 6.5) / 12.0
+    s = weights[None, None, None, :] * (1.0 + growth[..., None]) ** expo  # (n, Y, 2, 12)
+    s = s / s.sum(axis=-1, keepdims=True)
+    monthly = annual[:, 1:, :, None] * s  # (n, Y, 2, 12)
+    n, y = monthly.shape[:2]
+    return monthly.transpose(0, 1, 3, 2).reshape(n, y * 12, 2)
+
+
+def county_shares(pop_shares: np.ndarray, urban_index: int, urban_out: np.ndarray, urban_in: np.ndarray,
+                  noise_sd: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """County shares of the city's parcels, shape (n, C, 2), summing to 1 over counties.
+
+    ``share ∝ population × intensity × exp(noise_sd × z)``; intensity is 1 except
+    the urban county's (``urban_out`` for collections, ``urban_in`` for deliveries).
+    """
+    n, c = z.shape[0], pop_shares.size
+    inten = np.ones((n, c, 2))
+    inten[:, urban_index, 0] = urban_out
+    inten[:, urban_index, 1] = urban_in
+    w = pop_shares[None, :, None] * inten * np.exp(noise_sd[:, None, None] * z)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def ramp(t_mid: np.ndarray, opening: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Linear ramp from 0 at opening to 1 after ``months``: ``clip((t - open) / months, 0, 1)``.
+
+    Shapes: ``t_mid`` (T,), ``opening`` (n,), ``months`` (n,) -> (n, T).
+    """
+    return np.clip((t_mid[None, :] - opening[:, None]) / months[:, None], 0.0, 1.0)
+
+
+def coverage_path(rollout: RolloutResult, kinds: tuple[str, ...], start_cov: np.ndarray, n_months: int) -> np.ndarray:
+    """Village coverage at the end of each month, shape (n, T), from the station programme.
+
+    Coverage rises linearly from its start level when the programme's first phase
+    starts to 100% when the programme completes; without a programme it stays.
+    """
+    t_end = np.arange(n_months, dtype=float) + 1.0
+    idx = [i for i, k in enumerate(kinds) if k == "stations"]
+    if not idx:
+        return np.repeat(start_cov[:, None], n_months, axis=1)
+    i = idx[0]
+    s = rollout.phase_start[:, i, 0]
+    e = rollout.opening[:, i]
+    frac = np.clip((t_end[None, :] - s[:, None]) / np.maximum(e - s, 1e-9)[:, None], 0.0, 1.0)
+    return start_cov[:, None] + (1.0 - start_cov[:, None]) * frac
+
+
+def effects(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.ndarray], coverage: np.ndarray,
+            n_counties: int, n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Policy multipliers (n, C, T, 2) and centre-open indicator (n, C, T).
+
+    Parameters
+    ----------
+    p : dict
+        Parameter values (n,) by name: centre_collected_uplift, centre_delivered_uplift,
+        centre_ramp_months, hub_collected_uplift, hub_ramp_months,
+        station_delivered_uplift, village_coverage_start.
+    """
+    n = coverage.shape[0]
+    t_mid = np.arange(n_months, dtype=float) + 0.5
+    mult = np.ones((n, n_counties, n_months, 2))
+    is_open = np.zeros((n, n_counties, n_months), dtype=bool)
+    first_open = np.full((n, n_counties), np.inf)
+    for j, k in enumerate(inp.kind):
+        c = int(inp.project_county[j])
+        if k == "county_centre" and c >= 0:
+            first_open[:, c] = np.minimum(first_open[:, c], rollout.opening[:, j])
+    for c in range(n_counties):
+        if np.all(np.isinf(first_open[:, c])):
+            continue
+        r = ramp(t_mid, first_open[:, c], p["centre_ramp_months"])
+        mult[:, c, :, 0] += p["centre_collected_uplift"][:, None] * r
+        mult[:, c, :, 1] += p["centre_delivered_uplift"][:, None] * r
+        is_open[:, c, :] = t_mid[None, :] >= first_open[:, c, None]
+    for j, k in enumerate(inp.kind):
+        if k == "hub":
+            r = ramp(t_mid, rollout.opening[:, j], p["hub_ramp_months"])
+            mult[..., 0] *= 1.0 + (p["hub_collected_uplift"][:, None] * r)[:, None, :]
+    c0 = p["village_coverage_start"]
+    gain = (coverage - c0[:, None]) / np.maximum(1.0 - c0[:, None], 1e-9)
+    mult[..., 1] *= 1.0 + (p["station_delivered_uplift"][:, None] * gain)[:, None, :]
+    return mult, is_open
+
+
+def handle_with_capacity(demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parcels handled each month under a capacity limit, excess carried as backlog.
+
+    Parameters
+    ----------
+    demand : ndarray
+        Parcels arriving, shape (n, C, T, 2) [件/month].
+    capacity : ndarray
+        Parcels a county can handle (both directions), shape (n, C, T) [件/month].
+
+    Returns
+    -------
+    handled : ndarray
+        Shape (n, C, T, 2) [件/month]; directions are served pro rata.
+    backlog : ndarray
+        Parcels still waiting after the last month, shape (n, C, 2) [件].
+    """
+    handled = np.empty_like(demand)
+    q = np.zeros(demand.shape[:2] + (2,))
+    for t in range(demand.shape[2]):
+        avail = demand[:, :, t, :] + q
+        tot = avail.sum(axis=-1)
+        frac = np.where(tot > capacity[:, :, t], capacity[:, :, t] / np.maximum(tot, 1e-300), 1.0)
+        h = avail * frac[..., None]
+        handled[:, :, t, :] = h
+        q = avail - h
+    return handled, q
+
+
+def simulate_demand(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.ndarray], z: np.ndarray,
+                    n_months: int) -> dict[str, np.ndarray]:
+    """Run the demand model for one chunk of replications.
+
+    Returns
+    -------
+    dict
+        ``handled`` (n, C, T, 2), ``demand`` (n, C, T, 2), ``baseline_city`` (n, T, 2),
+        ``coverage`` (n, T), ``centre_open`` (n, C, T), ``backlog_end`` (n, C, 2),
+        ``multiplier`` (n, C, T, 2).
+    """
+    n = z.shape[0]
+    c = inp.pop_shares.size
+    base = monthly_baseline(inp.baseline_annual, inp.month_weights)[:, :n_months]
+    shares = county_shares(inp.pop_shares, inp.urban_index, p["qixingguan_collected_intensity"],
+                           p["qixingguan_delivered_intensity"], p["county_share_noise"], z)
+    cov = coverage_path(rollout, inp.kind, p["village_coverage_start"], n_months)
+    mult, is_open = effects(inp, rollout, p, cov, c, n_months)
+    county_base = base[:, None, :, :] * shares[:, :, None, :]  # (n, C, T, 2)
+    demand = county_base * mult
+    y = n_months // 12
+    avg_month = county_base.sum(axis=-1).reshape(n, c, y, 12).mean(axis=-1)  # (n, C, Y)
+    cap = p["capacity_headroom"][:, None, None] * np.repeat(avg_month, 12, axis=-1)
+    cap = cap * np.where(is_open, p["centre_capacity_factor"][:, None, None], 1.0)
+    handled, backlog = handle_with_capacity(demand, cap)
+    return {"handled": handled, "demand": demand, "baseline_city": base, "coverage": cov,
+            "centre_open": is_open, "backlog_end": backlog, "multiplier": mult}

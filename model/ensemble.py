@@ -1,0 +1,134 @@
+"""Ensembles: draws on named streams, chunks of replications, serial or process-pool execution.
+
+Every random input is drawn once, in the parent, on its own named stream
+(:mod:`model.parameters`), before any work is split.  Chunks are fixed-size
+slices of replications and the engine is a pure function of its chunk, so the
+result is identical whatever ``workers`` is, and two scenarios run with the same
+seed share every draw of every input they have in common (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from model.engine import Compiled, compile_scenario, simulate_chunk
+from model.parameters import Draws, make_draws, resolve
+from model.regions import RegionPack, load_pack
+from model.results import Results
+from model.rollout import ProjectSpec
+from model.scenario import Scenario, ScenarioError
+from model.targets import target_values
+
+#: replications per chunk: large enough to amortise Python overhead, small enough to bound memory
+CHUNK = 4000
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a run needs besides the calibration."""
+
+    scenario: Scenario
+    pack: RegionPack
+    replications: int
+    seed: int
+    workers: int = 1
+
+
+def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
+    """Fixed ``[a, b)`` slices covering ``range(n)`` (independent of the worker count)."""
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def _work(args: tuple[Compiled, Any, Draws]) -> dict[str, Any]:
+    comp, fitted, draws = args
+    return simulate_chunk(comp, fitted, draws)
+
+
+def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in parts[0]:
+        if isinstance(parts[0][key], dict):
+            out[key] = {k: np.concatenate([p[key][k] for p in parts]) for k in parts[0][key]}
+        else:
+            out[key] = np.concatenate([p[key] for p in parts])
+    return out
+
+
+def execute(comp: Compiled, fitted: Any, draws: Draws, *, workers: int = 1,
+            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes)."""
+    tasks = [(comp, fitted, draws.slice(a, b)) for a, b in chunks(draws.n)]
+    parts: list[dict[str, Any]] = []
+    results: Iterator[dict[str, Any]]
+    if workers <= 1 or len(tasks) == 1:
+        results = map(_work, tasks)
+        for r, (a, b) in zip(results, chunks(draws.n), strict=True):
+            parts.append(r)
+            if progress:
+                progress(b - a)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for r, (a, b) in zip(pool.map(_work, tasks), chunks(draws.n), strict=True):
+                parts.append(r)
+                if progress:
+                    progress(b - a)
+    return _concat(parts)
+
+
+def prepare(scenario: Scenario, fitted: Any, *, replications: int | None = None, seed: int | None = None,
+            pack: RegionPack | None = None, projects: tuple[ProjectSpec, ...] | None = None,
+            register: dict[str, Any] | None = None) -> tuple[Compiled, Draws]:
+    """Compile a scenario and draw all its random inputs."""
+    n = scenario.replications if replications is None else replications
+    if n < 1:
+        raise ScenarioError(f"replications: expected at least 1, got {n}")
+    s = scenario.seed if seed is None else seed
+    pk = pack if pack is not None else load_pack(scenario.region_pack)
+    comp = compile_scenario(scenario, pk, projects)
+    dists = resolve(scenario, register if register is not None else fitted.register)
+    draws = make_draws(scenario, dists, fitted.baseline_factor_ppfs(), n, s, len(pk.counties))
+    return comp, draws
+
+
+def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> Results:
+    """Wrap engine output into :class:`Results` with every target's yearly values."""
+    scn = comp.scenario
+    project_ids = tuple(p.id for p in comp.projects)
+    phase_names = tuple(tuple(ph.name for ph in p.phases) for p in comp.projects)
+    ra = {"project_ids": project_ids, "phase_names": phase_names, "opening": raw["opening"],
+          "phase_start": raw["phase_start"]}
+    tv = {t.id: np.asarray(target_values(t, raw["metrics"], ra, scn.years)) for t in scn.targets}
+    return Results(scn, seed, raw["metrics"], raw["monthly"], raw["baseline_monthly"], raw["county_annual"],
+                   raw["opening"], raw["phase_start"], raw["phase_end"], project_ids, phase_names, comp.county_ids,
+                   tv, dict(draws.params))
+
+
+def run(scenario: Scenario, fitted: Any, *, replications: int | None = None, seed: int | None = None,
+        workers: int = 1, progress: Callable[[int], None] | None = None,
+        projects: tuple[ProjectSpec, ...] | None = None) -> Results:
+    """Run a scenario: draws on named streams, engine over chunks, :class:`Results`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Validated scenario.
+    fitted : calibration.fit.Fitted
+        Calibration (baseline paths and their uncertainty).
+    replications, seed : int, optional
+        Override the scenario's values.
+    workers : int
+        Processes; the result does not depend on it.
+    progress : callable, optional
+        Called with the number of replications finished after each chunk.
+    projects : tuple of ProjectSpec, optional
+        Replace the scenario's projects (latest-opening searches).
+    """
+    s = scenario.seed if seed is None else seed
+    comp, draws = prepare(scenario, fitted, replications=replications, seed=s, projects=projects)
+    raw = execute(comp, fitted, draws, workers=workers, progress=progress)
+    return to_results(comp, raw, draws, s)

@@ -1,0 +1,145 @@
+"""Uncertain inputs of a run: the assumption register as distributions, scenario overrides,
+and one stream of random numbers per named input (common random numbers).
+
+Each named input draws its uniforms from its own stream,
+``SeedSequence(seed, spawn_key=(crc32(name),))``, so the same seed gives the same
+draws for that input in every scenario, whatever else the scenarios contain: a
+comparison of two timelines shows the policy difference, not noise.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from calibration.assumptions import load_register
+from model.distributions import Distribution, open_uniform
+from model.scenario import Scenario, ScenarioError
+
+#: register entries the simulation draws (the rest are calibration priors)
+SIMULATION_PARAMETERS: tuple[str, ...] = (
+    "qixingguan_collected_intensity", "qixingguan_delivered_intensity", "county_share_noise",
+    "centre_delivered_uplift", "centre_collected_uplift", "centre_ramp_months", "hub_collected_uplift",
+    "hub_ramp_months", "station_delivered_uplift", "village_coverage_start", "capacity_headroom",
+    "centre_capacity_factor", "revenue_per_parcel_2023", "revenue_per_parcel_decline", "jobs_per_10k_parcels_2023",
+    "jobs_productivity_growth", "ecommerce_share", "online_value_per_parcel", "specialty_share_outbound",
+    "specialty_value_per_parcel", "firm_count", "firm_size_exponent", "green_gap_closure", "slim_tape_2023",
+    "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability", "jinsha_liquor_tonnes_2023",
+    "jinsha_liquor_growth", "scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard",
+)
+#: calibration uncertainties the simulation also draws (their laws come from the fit)
+BASELINE_FACTORS: tuple[str, ...] = (
+    "national_volume_u", "guizhou_share_u", "bijie_collected_intensity", "bijie_delivered_relative",
+)
+
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    """The random stream of one named input: independent of every other name, fixed by the seed."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode("utf-8")),)))
+
+
+def resolve(scenario: Scenario, register: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The simulation's parameter distributions: the register, overridden by ``scenario.parameters``.
+
+    Raises
+    ------
+    ScenarioError
+        For an override naming no simulation parameter, or a malformed register entry.
+    """
+    reg = register if register is not None else load_register()
+    unknown = [k for k in scenario.parameters if k not in SIMULATION_PARAMETERS]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], SIMULATION_PARAMETERS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ScenarioError(f"parameters.{unknown[0]}: not a simulation parameter{hint}")
+    out: dict[str, Any] = {}
+    for key in SIMULATION_PARAMETERS:
+        if key in scenario.parameters:
+            out[key] = scenario.parameters[key]
+            continue
+        try:
+            out[key] = _ADAPTER.validate_python(reg[key])
+        except KeyError:
+            raise ScenarioError(f"assumptions.yaml: entry '{key}' is missing") from None
+        except ValidationError as exc:
+            raise ScenarioError(f"assumptions.yaml: {key}: {exc.errors()[0]['msg']}") from None
+    return out
+
+
+@dataclass(frozen=True)
+class Draws:
+    """All random inputs of ``n`` replications, already mapped to parameter values.
+
+    Attributes
+    ----------
+    params : dict
+        Parameter name -> values, shape (n,), in the parameter's unit.
+    u_rollout : ndarray
+        Phase-duration uniforms, shape (n, n_projects, max_phases).
+    z_county : ndarray
+        County intensity noise (standard normal), shape (n, n_counties, 2) for (out, in).
+    u_events : dict
+        Uniforms for discrete events (demonstrations, scenic spots), each (n, ...).
+    """
+
+    n: int
+    params: dict[str, np.ndarray]
+    u_rollout: np.ndarray
+    z_county: np.ndarray
+    u_events: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def slice(self, a: int, b: int) -> Draws:
+        """Replications ``a`` to ``b - 1``."""
+        return Draws(b - a, {k: v[a:b] for k, v in self.params.items()}, self.u_rollout[a:b], self.z_county[a:b],
+                     {k: v[a:b] for k, v in self.u_events.items()})
+
+    def with_params(self, values: dict[str, np.ndarray]) -> Draws:
+        """A copy with some parameters replaced (sensitivity designs)."""
+        return Draws(self.n, {**self.params, **values}, self.u_rollout, self.z_county, self.u_events)
+
+
+MAX_SCENIC = 20
+
+
+def make_draws(scenario: Scenario, dists: dict[str, Any], baseline_ppfs: dict[str, Any], n: int, seed: int,
+               n_counties: int) -> Draws:
+    """Draw every random input of ``n`` replications on named streams (common random numbers).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Gives the projects (their ids and phase names name the rollout streams).
+    dists : dict
+        Parameter distributions from :func:`resolve`.
+    baseline_ppfs : dict
+        Quantile functions of the calibration uncertainties
+        (``Fitted.baseline_factor_ppfs()``).
+    n, seed : int
+        Replications and root seed.
+    n_counties : int
+        Counties in the region pack.
+    """
+    params = {k: np.asarray(d.ppf(open_uniform(stream(seed, k), n))) for k, d in dists.items()}
+    for k, f in baseline_ppfs.items():
+        params[k] = np.asarray(f(open_uniform(stream(seed, k), n)))
+    max_ph = max((len(p.phases) for p in scenario.projects), default=1)
+    u_roll = np.full((n, len(scenario.projects), max_ph), 0.5)
+    for i, p in enumerate(scenario.projects):
+        for j, ph in enumerate(p.phases):
+            u_roll[:, i, j] = open_uniform(stream(seed, f"rollout:{p.id}:{ph.name}"), n)
+    z = stream(seed, "county_noise").standard_normal((n, n_counties, 2))
+    years = len(scenario.years)
+    events = {
+        "demo_agriculture": stream(seed, "demo_agriculture").random((n, years, 8)),
+        "demo_manufacturing": stream(seed, "demo_manufacturing").random((n, years, 8)),
+        "scenic": stream(seed, "scenic").random((n, MAX_SCENIC, years + 1)),
+    }
+    return Draws(n, params, u_roll, z, events)

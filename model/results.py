@@ -1,0 +1,174 @@
+"""Results of a run: labelled arrays, target attainment, quantiles, and save/load.
+
+Arrays keep the replication axis first.  ``save`` writes the contracted CSV/JSON
+files plus ``arrays.npz`` (every array, so a run can be reloaded and re-plotted
+without rerunning); ``load`` reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from calibration.periods import month_label
+from model.scenario import Scenario, Target
+from model.targets import TargetSummary, attained, first_met_year, summarise
+
+QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+#: metric -> (unit, description) for tables and figures
+METRICS: dict[str, tuple[str, str]] = {
+    "parcels_inout": ("件", "parcels in + out (快递进出口业务量)"),
+    "parcels_out": ("件", "parcels collected (快递业务量, out)"),
+    "parcels_in": ("件", "parcels delivered (in)"),
+    "revenue": ("元", "express revenue (快递业务收入)"),
+    "jobs": ("人", "jobs (就业岗位)"),
+    "online_shopping": ("元", "online shopping supported (支撑网购消费)"),
+    "specialty_sales": ("元", "specialty products sold out (特色产品外销)"),
+    "firms_over_1e8": ("个", "firms with revenue >= 1亿元"),
+    "firms_over_1e7": ("个", "firms with revenue >= 1000万元"),
+    "village_coverage": ("fraction", "administrative villages with express service"),
+    "green_slim_tape": ("fraction", "slim-tape sealing rate"),
+    "green_no_reboxing": ("fraction", "e-commerce parcels without a second box"),
+    "green_reusable_bags": ("fraction", "reusable transit-bag rate"),
+    "demo_agriculture": ("个", "agriculture demonstration projects (cumulative)"),
+    "demo_manufacturing": ("个", "manufacturing demonstration projects (cumulative)"),
+    "liquor_tonnes": ("t", "金沙 liquor shipped by express"),
+    "scenic_coverage": ("fraction", "4A+ scenic spots with express service"),
+}
+
+
+@dataclass
+class Results:
+    """A finished run.
+
+    Attributes
+    ----------
+    metrics : dict
+        Annual metric arrays, each (n, Y).
+    monthly, baseline_monthly : ndarray
+        City parcels handled and the no-policy baseline, (n, T, 2) [件/month], (out, in).
+    county_annual : ndarray
+        Parcels handled by county, (n, C, Y, 2) [件/year].
+    opening, phase_start, phase_end : ndarray
+        Rollout in months since the start, (n, P) and (n, P, K).
+    target_values : dict
+        Target id -> its metric in every year, (n, Y).
+    params : dict
+        Input values per replication (n,), for sensitivity and scenario discovery.
+    """
+
+    scenario: Scenario
+    seed: int
+    metrics: dict[str, np.ndarray]
+    monthly: np.ndarray
+    baseline_monthly: np.ndarray
+    county_annual: np.ndarray
+    opening: np.ndarray
+    phase_start: np.ndarray
+    phase_end: np.ndarray
+    project_ids: tuple[str, ...]
+    phase_names: tuple[tuple[str, ...], ...]
+    county_ids: tuple[str, ...]
+    target_values: dict[str, np.ndarray]
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def replications(self) -> int:
+        return int(self.monthly.shape[0])
+
+    @property
+    def years(self) -> list[int]:
+        return self.scenario.years
+
+    @property
+    def month_labels(self) -> list[str]:
+        s = self.scenario.start_month
+        return [month_label(s + i) for i in range(self.monthly.shape[1])]
+
+    def target(self, target_id: str) -> Target:
+        for t in self.scenario.targets:
+            if t.id == target_id:
+                return t
+        raise KeyError(f"no target '{target_id}' (have {', '.join(t.id for t in self.scenario.targets)})")
+
+    def attainment(self, target_id: str, year: int | None = None) -> np.ndarray:
+        """Per-replication attainment (n,) of a target in its year (or ``year``)."""
+        t = self.target(target_id)
+        j = self.years.index(year if year is not None else t.year)
+        return attained(t, self.target_values[target_id][:, j])
+
+    def first_met(self, target_id: str) -> np.ndarray:
+        """First year each replication meets the target (NaN if never)."""
+        t = self.target(target_id)
+        return first_met_year(attained(t, self.target_values[target_id]), self.years)
+
+    def summary(self) -> list[TargetSummary]:
+        """Every target's probability, standard error, quantiles and time to target."""
+        out = []
+        for t in self.scenario.targets:
+            j = self.years.index(t.year)
+            vals = self.target_values[t.id]
+            out.append(summarise(t, vals[:, j], attained(t, vals[:, j]), self.first_met(t.id), self.years))
+        return out
+
+    def quantiles(self, metric: str, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
+        """Quantiles of an annual metric across replications, shape (len(qs), Y)."""
+        return np.quantile(self.metrics[metric], qs, axis=0)
+
+    def annual_rows(self) -> list[dict[str, Any]]:
+        """Rows of ``annual.csv``: metric, year, unit, mean and quantiles."""
+        rows = []
+        for name, arr in self.metrics.items():
+            qv = np.quantile(arr, QUANTILES, axis=0)
+            unit = METRICS.get(name, ("", ""))[0]
+            for j, y in enumerate(self.years):
+                row: dict[str, Any] = {"metric": name, "year": y, "unit": unit, "mean": float(arr[:, j].mean())}
+                row.update({f"p{int(round(q * 100)):02d}": float(qv[i, j]) for i, q in enumerate(QUANTILES)})
+                rows.append(row)
+        for c, cid in enumerate(self.county_ids):
+            for d, direction in enumerate(("out", "in")):
+                arr = self.county_annual[:, c, :, d]
+                qv = np.quantile(arr, QUANTILES, axis=0)
+                for j, y in enumerate(self.years):
+                    row = {"metric": f"parcels_{direction}:{cid}", "year": y, "unit": "件",
+                           "mean": float(arr[:, j].mean())}
+                    row.update({f"p{int(round(q * 100)):02d}": float(qv[i, j]) for i, q in enumerate(QUANTILES)})
+                    rows.append(row)
+        return rows
+
+    def save_arrays(self, path: Path) -> None:
+        """Write every array to ``path`` (``.npz``, compressed)."""
+        arrays = {f"metric__{k}": v for k, v in self.metrics.items()}
+        arrays.update({f"target__{k}": v for k, v in self.target_values.items()})
+        arrays.update({f"param__{k}": v for k, v in self.params.items()})
+        np.savez_compressed(path, monthly=self.monthly, baseline_monthly=self.baseline_monthly,
+                            county_annual=self.county_annual, opening=self.opening, phase_start=self.phase_start,
+                            phase_end=self.phase_end, **arrays)
+
+    def meta(self) -> dict[str, Any]:
+        """What :func:`load` needs besides the arrays."""
+        return {"scenario": self.scenario.model_dump(mode="json"), "seed": self.seed,
+                "project_ids": list(self.project_ids), "phase_names": [list(p) for p in self.phase_names],
+                "county_ids": list(self.county_ids)}
+
+
+def load(directory: str | Path) -> Results:
+    """Reload a saved run (``results.json`` + ``arrays.npz``)."""
+    d = Path(directory)
+    meta = json.loads((d / "results.json").read_text(encoding="utf-8"))
+    with np.load(d / "arrays.npz") as z:
+        arr = {k: z[k] for k in z.files}
+    pick = {k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("metric__")}
+    return Results(
+        scenario=Scenario.model_validate(meta["scenario"]), seed=meta["seed"], metrics=pick,
+        monthly=arr["monthly"], baseline_monthly=arr["baseline_monthly"], county_annual=arr["county_annual"],
+        opening=arr["opening"], phase_start=arr["phase_start"], phase_end=arr["phase_end"],
+        project_ids=tuple(meta["project_ids"]), phase_names=tuple(tuple(p) for p in meta["phase_names"]),
+        county_ids=tuple(meta["county_ids"]),
+        target_values={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("target__")},
+        params={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("param__")},
+    )

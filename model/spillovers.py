@@ -1,0 +1,100 @@
+"""Spillovers: from parcels to revenue, jobs, online shopping, specialty sales, firms,
+green packaging, demonstrations, liquor shipments and scenic-spot coverage.
+
+All functions are vectorised over replications and return annual values of shape
+(n, Y) for the simulated years ``years``; every coefficient is a drawn parameter
+(see calibration/data/assumptions.yaml for values, ranges and sources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+BASE_YEAR = 2023
+
+
+def _trend(level: np.ndarray, rate: np.ndarray, years: Sequence[int]) -> np.ndarray:
+    """``level × (1 - rate)^(year - 2023)``, shape (n, Y)."""
+    return level[:, None] * (1.0 - rate[:, None]) ** (np.asarray(years, dtype=float) - BASE_YEAR)
+
+
+def revenue(out_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
+    """Express revenue [元/year] = collected parcels × revenue per parcel (falling each year)."""
+    return out_annual * _trend(p["revenue_per_parcel_2023"], p["revenue_per_parcel_decline"], years)
+
+
+def jobs(inout_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
+    """Jobs [人] = parcels handled (in + out) / 10⁴ × jobs per 10⁴ parcels (productivity rising)."""
+    return inout_annual / 1e4 * _trend(p["jobs_per_10k_parcels_2023"], p["jobs_productivity_growth"], years)
+
+
+def online_shopping(inout_annual: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Online shopping supported [元/year] = e-commerce parcels in + out × value per parcel."""
+    return inout_annual * p["ecommerce_share"][:, None] * p["online_value_per_parcel"][:, None]
+
+
+def specialty_sales(out_annual: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Local specialty products sold out [元/year] = collected × specialty share × value per parcel."""
+    return out_annual * p["specialty_share_outbound"][:, None] * p["specialty_value_per_parcel"][:, None]
+
+
+def firms_over(revenue_annual: np.ndarray, p: Mapping[str, np.ndarray], threshold: float,
+               max_firms: int = 200) -> np.ndarray:
+    """Firms with revenue ≥ ``threshold`` [元], shape (n, Y).
+
+    Revenue is split over ``firm_count`` firms with Zipf shares
+    ``k^-a / Σ_j j^-a`` (``a`` = firm_size_exponent).
+    """
+    n_firms = np.clip(np.rint(p["firm_count"]).astype(int), 1, max_firms)
+    k = np.arange(1, max_firms + 1, dtype=float)
+    w = k[None, :] ** -p["firm_size_exponent"][:, None]
+    w = np.where(k[None, :] <= n_firms[:, None], w, 0.0)
+    shares = w / w.sum(axis=1, keepdims=True)  # (n, K)
+    firm_rev = revenue_annual[:, :, None] * shares[:, None, :]
+    return (firm_rev >= threshold).sum(axis=-1).astype(float)
+
+
+def green_rate(start: np.ndarray, closure: np.ndarray, years: Sequence[int]) -> np.ndarray:
+    """A green-packaging rate [fraction] closing a share of its gap to 100% each year after 2023."""
+    steps = np.maximum(np.asarray(years, dtype=float) - BASE_YEAR, 0.0)
+    return 1.0 - (1.0 - start[:, None]) * (1.0 - closure[:, None]) ** steps
+
+
+def demonstrations(planned: Mapping[int, int], success: np.ndarray, u: np.ndarray, years: Sequence[int]) -> np.ndarray:
+    """Cumulative demonstration projects certified by the end of each year, shape (n, Y).
+
+    Each project the plan schedules for a year succeeds that year with
+    probability ``success`` (independent; ``u`` has shape (n, Y, max planned)).
+    """
+    n = success.size
+    counts = np.zeros((n, len(years)))
+    for j, y in enumerate(years):
+        k = min(int(planned.get(y, 0)), u.shape[2])
+        if k:
+            counts[:, j] = (u[:, j, :k] < success[:, None]).sum(axis=1)
+    return np.cumsum(counts, axis=1)
+
+
+def liquor_tonnes(p: Mapping[str, np.ndarray], jinsha_out_multiplier: np.ndarray, years: Sequence[int]) -> np.ndarray:
+    """金沙 liquor shipped by express [t/year]: the 2023 level growing, times Jinsha's collection uplift."""
+    growth = (1.0 + p["jinsha_liquor_growth"][:, None]) ** (np.asarray(years, dtype=float) - BASE_YEAR)
+    return p["jinsha_liquor_tonnes_2023"][:, None] * growth * jinsha_out_multiplier
+
+
+def scenic_coverage(p: Mapping[str, np.ndarray], u: np.ndarray, years: Sequence[int]) -> np.ndarray:
+    """Share of 4A+ scenic spots with an express point at the end of each year, shape (n, Y).
+
+    ``u`` (n, S_max, Y + 1): column 0 decides coverage at the start, column
+    ``j + 1`` whether a spot still uncovered is covered during year ``j``.
+    """
+    s_max = u.shape[1]
+    n_spots = np.clip(np.rint(p["scenic_spots_4a"]).astype(int), 1, s_max)
+    valid = np.arange(s_max)[None, :] < n_spots[:, None]
+    covered = u[:, :, 0] < p["scenic_coverage_start"][:, None]
+    out = np.empty((u.shape[0], len(years)))
+    for j in range(len(years)):
+        covered = covered | (u[:, :, j + 1] < p["scenic_yearly_hazard"][:, None])
+        out[:, j] = (covered & valid).sum(axis=1) / n_spots
+    return out
