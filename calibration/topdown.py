@@ -48,7 +48,7 @@ LEVEL_SD, DRIFT_SD = 3.0, 0.3
 
 @dataclass(frozen=True)
 class ShareFit:
-    """Log share of a parent as a random walk with drift, observed with noise at published windows.
+    r"""Log share of a parent as a random walk with drift, observed with noise at published windows.
 
     .. math::  \log s(t) = x_0 + b\,(t - t_c) + q\,W(t - t_0) + \varepsilon_i
 
