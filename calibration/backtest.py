@@ -28,7 +28,9 @@ from calibration.models import ForecastModel, ModelFitError, PopulationFuture
 __all__ = ["BacktestResult", "combine", "interval_quantiles", "inverse_mse_weights", "rolling_origin"]
 
 COMBINATION = "combination"
-INTERVAL_PROBS = np.array([0.1, 0.9])  # the nested 80% interval whose coverage summary() reports
+INTERVAL_PROBS = np.array([0.1, 0.9])
+#: models kept in the combination (the best by backtest MSE so far; trimming, Stock & Watson 2004)
+TOP_K: int | None = 3
 _TABLE_COLUMNS = ["model", "origin", "target_year", "horizon", "actual", "forecast", "log_error"]
 _INTERVAL_COLUMNS = ["origin", "target_year", "horizon", "n_errors", "lower", "upper", "actual", "covered"]
 
@@ -121,7 +123,7 @@ def combine(forecasts: Mapping[str, np.ndarray], weights: Mapping[str, float]) -
 
 
 def inverse_mse_weights(
-    errors: pd.DataFrame, candidates: Sequence[str], *, min_errors: int = 3
+    errors: pd.DataFrame, candidates: Sequence[str], *, min_errors: int = 3, top_k: int | None = None
 ) -> dict[str, float]:
     r"""Weights :math:`w_m \propto 1/\overline{e^2_m}` (Bates–Granger), the mean over all horizons.
 
@@ -139,6 +141,9 @@ def inverse_mse_weights(
             score[m] = 1.0 / max(float(np.mean(e**2)), 1e-6)
     if not score:
         return {m: 1.0 / len(candidates) for m in candidates}
+    if top_k is not None:
+        keep = sorted(score, key=lambda m: -score[m])[:top_k]
+        score = {m: score[m] for m in keep}
     total = sum(score.values())
     return {m: score.get(m, 0.0) / total for m in candidates}
 
@@ -243,6 +248,7 @@ def rolling_origin(
     population: np.ndarray | None = None,
     population_future: PopulationFuture | None = None,
     min_errors: int = 3,
+    top_k: int | None = TOP_K,
 ) -> BacktestResult:
     """Rolling-origin (expanding window) backtest of ``models`` and of their combination.
 
@@ -295,7 +301,8 @@ def rolling_origin(
             except ModelFitError as exc:
                 failures.append(f"{m.name}@{origin}: {exc}")
         past = pd.DataFrame(rows, columns=_TABLE_COLUMNS)  # all targets <= origin: earlier origins
-        w = inverse_mse_weights(past[past["target_year"] <= origin], list(forecasts), min_errors=min_errors)
+        w = inverse_mse_weights(past[past["target_year"] <= origin], list(forecasts), min_errors=min_errors,
+                                top_k=top_k)
         history.append({"origin": origin, **{n: w.get(n, 0.0) for n in names}})
         if forecasts:
             forecasts[COMBINATION] = combine(forecasts, w)
@@ -316,7 +323,7 @@ def rolling_origin(
     table = pd.DataFrame(rows + comb_rows, columns=_TABLE_COLUMNS)
     model_rows = table[table["model"] != COMBINATION]
     final = inverse_mse_weights(model_rows, sorted(set(model_rows["model"]), key=names.index),
-                                min_errors=min_errors)
+                                min_errors=min_errors, top_k=top_k)
     final = final or {n: 1.0 / len(names) for n in names}
     return BacktestResult(
         table=table,

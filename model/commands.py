@@ -154,3 +154,195 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     return (f"{result['geography']} {result['indicator']} {result['period']}: median {q['0.5'] / scale:,.2f} {label}, "
             f"80% interval {q['0.1'] / scale:,.2f} - {q['0.9'] / scale:,.2f}, "
             f"90% interval {q['0.05'] / scale:,.2f} - {q['0.95'] / scale:,.2f}")
+
+
+# ---- scenarios -----------------------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace) -> str:
+    """``expressim validate``: check each scenario file (schema, regions, parameter overrides)."""
+    from model import scenario as sc
+    from model.engine import compile_scenario
+    from model.parameters import resolve
+    from model.regions import load_pack
+
+    lines = []
+    for path in args.scenarios:
+        scn = sc.load(path)
+        try:
+            compile_scenario(scn, load_pack(scn.region_pack))
+            resolve(scn)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: {exc}") from None
+        lines.append(f"{path}: ok ({scn.name}: {len(scn.projects)} projects, {len(scn.targets)} targets, "
+                     f"{scn.start}..{scn.horizon})")
+    return "" if args.quiet else "\n".join(lines)
+
+
+def _progress(args: argparse.Namespace, total: int, desc: str) -> Any:
+    """A tqdm bar on a terminal (after 2 s), nothing otherwise or with --quiet."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rep", disable=args.quiet or not sys.stderr.isatty(), delay=2.0,
+                leave=False, file=sys.stderr)
+
+
+def _scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str) -> Any:
+    from calibration.observations import load
+
+    data = args.data
+    if not data and scn.calibration.data:
+        base = Path(scenario_path).resolve().parent
+        data = [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
+    return load(data, until=args.until or scn.calibration.until, strict=getattr(args, "strict", False))
+
+
+def results_digest(results: Any) -> str:
+    """SHA-256 over every result array: equal digests mean bit-identical results."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    for name in sorted(results.metrics):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(results.metrics[name]).tobytes())
+    for arr in (results.monthly, results.opening):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def simulate(args: argparse.Namespace, path: str, *, replications: int | None = None, seed: int | None = None) -> Any:
+    """Load a scenario and its calibration, run it; returns (scenario, observations, results)."""
+    from model import ensemble
+    from model import scenario as sc
+
+    scn = sc.load(path)
+    obs = _scenario_observations(args, scn, path)
+    fitted = fitted_for(obs)
+    n = replications if replications is not None else (args.replications or scn.replications)
+    s = seed if seed is not None else (args.seed if args.seed is not None else scn.seed)
+    if n < 1:
+        raise ScenarioError(f"--replications: expected at least 1, got {n}")
+    if args.workers < 1:
+        raise ScenarioError(f"--workers: expected at least 1, got {args.workers}")
+    with _progress(args, n, scn.name) as bar:
+        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=args.workers, progress=bar.update)
+    return scn, obs, fitted, res
+
+
+def _default_out(kind: str, name: str, *parts: Any) -> Path:
+    from model.outputs import safe_name
+
+    key = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:12]
+    return Path("outputs") / safe_name(name) / f"{kind}-{key}" if kind else Path("outputs") / safe_name(name) / key
+
+
+def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
+    """Write every output of a run into ``tmp``; returns the summary dictionary."""
+    import csv
+
+    from model import manifest, plots, report
+    from model.outputs import write_json
+    from model.parameters import resolve
+
+    summaries = res.summary()
+    summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
+               "targets": [{k: v for k, v in s.as_dict().items() if k != "first_met"} for s in summaries]}
+    write_json(tmp / "summary.json", summary)
+    rows = res.annual_rows()
+    with (tmp / "annual.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    targets = {t.id: t for t in scn.targets}
+    with (tmp / "targets.csv").open("w", newline="", encoding="utf-8") as fh:
+        fields = ["id", "label", "metric", "year", "threshold", "unit", "comparison", "probability",
+                  "probability_stderr", "p10", "median", "p90", "headline"] + [f"first_met_{y}" for y in res.years] + [
+                  "never_met"]
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for s in summaries:
+            t = targets[s.id]
+            row = {"id": s.id, "label": s.label, "metric": t.metric, "year": s.year, "threshold": s.threshold,
+                   "unit": s.unit, "comparison": t.comparison, "probability": s.probability,
+                   "probability_stderr": s.probability_stderr, "p10": s.p10, "median": s.median, "p90": s.p90,
+                   "headline": s.headline, "never_met": s.first_met["never"]}
+            row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
+            w.writerow(row)
+    write_json(tmp / "results.json", res.meta())
+    res.save_arrays(tmp / "arrays.npz")
+    write_json(tmp / "calibration.json", fitted.to_dict())
+    man = manifest.build(command=sys.argv, seed=res.seed, data_files=obs.files, inputs=[path], extra={
+        "scenario": scn.name, "scenario_file": str(path), "replications": res.replications, "workers": args.workers,
+        "data_hash": obs.data_hash, "until": obs.until, "results_sha256": results_digest(res),
+        "data_args": args.data, "until_arg": args.until})
+    write_json(tmp / "manifest.json", man)
+    figs = plots.run_figures(res, tmp / "figures")
+    report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
+                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
+    return summary
+
+
+def _summary_text(summary: dict[str, Any], out: Path) -> str:
+    lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
+    for t in summary["targets"]:
+        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> str:
+    """``expressim run``: simulate a scenario and write the contracted outputs atomically."""
+    from model.outputs import atomic_dir
+
+    _install_signal_handlers()
+    if args.check_manifest:
+        return check_manifest(args)
+    scn, obs, fitted, res = simulate(args, args.scenario)
+    out = Path(args.out) if args.out else _default_out("", scn.name, Path(args.scenario).read_bytes(), obs.data_hash,
+                                                        res.replications, res.seed)
+    with atomic_dir(out, force=args.force) as tmp:
+        summary = write_run(tmp, args, args.scenario, scn, obs, fitted, res)
+    if not args.quiet:
+        print(_summary_text(summary, out), file=sys.stderr)
+    return ""
+
+
+def check_manifest(args: argparse.Namespace) -> str:
+    """Rerun the run recorded in ``DIR/manifest.json`` and confirm bit-identical results."""
+    import json
+
+    from model.outputs import file_sha256
+
+    d = Path(args.check_manifest)
+    try:
+        man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        path, n, seed = man["scenario_file"], int(man["replications"]), int(man["seed"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise OutputError(f"--check-manifest {d}: no readable manifest.json with scenario_file, replications, seed "
+                          f"({type(exc).__name__})") from None
+    changed = [f for f, h in {**man.get("inputs", {}), **man.get("data_files", {})}.items()
+               if not Path(f).is_file() or file_sha256(f) != h]
+    if changed:
+        raise OutputError(f"--check-manifest: input changed or missing since the run: {changed[0]}")
+    args.data = man.get("data_args")
+    args.until = man.get("until_arg")
+    _, _, _, res = simulate(args, path, replications=n, seed=seed)
+    digest = results_digest(res)
+    if digest != man.get("results_sha256"):
+        raise OutputError(f"--check-manifest {d}: NOT reproduced (results digest {digest[:12]} != "
+                          f"{str(man.get('results_sha256'))[:12]})")
+    return f"reproduced: {d} ({n} replications, seed {seed}, results sha256 {digest[:12]})"
+
+
+def cmd_compare(args: argparse.Namespace) -> str:
+    """``expressim compare`` (implemented in :mod:`model.compare`)."""
+    from model.compare import cmd_compare as run_compare
+
+    _install_signal_handlers()
+    return run_compare(args)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> str:
+    """``expressim sensitivity`` (implemented in :mod:`model.sensitivity`)."""
+    from model.sensitivity import cmd_sensitivity as run_sensitivity
+
+    _install_signal_handlers()
+    return run_sensitivity(args)

@@ -85,7 +85,8 @@ def test_table_shape_and_nested_rules(base: tuple[np.ndarray, B.BacktestResult])
     # nested weights: recomputed from model errors with target <= origin
     models = t[t["model"] != "combination"]
     for origin, row in res.weight_history.iterrows():
-        expected = B.inverse_mse_weights(models[models["target_year"] <= origin], list(res.weight_history.columns))
+        expected = B.inverse_mse_weights(models[models["target_year"] <= origin], list(res.weight_history.columns),
+                                           top_k=B.TOP_K)
         np.testing.assert_allclose(row.to_numpy(), [expected[c] for c in res.weight_history.columns])
     # nested intervals: from combination errors with target <= origin
     comb = t[t["model"] == "combination"]
@@ -211,3 +212,12 @@ def test_national_volume_smoke() -> None:
         assert s[("combination", h)] < 0.6 * full_gm_mape[("gm11", h)]
     assert s[("combination", 3)] < s[("gm11", 3)]  # and beats the 6-year GM(1,1) at 3 years (28.2 vs 32.9)
     assert 0.7 <= res.intervals["covered"].mean() <= 0.95  # measured 18/21 = 0.86
+
+
+def test_inverse_mse_weights_trimming_keeps_the_best() -> None:
+    errors = pd.DataFrame({"model": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+                           "log_error": [0.1] * 3 + [0.2] * 3 + [0.4] * 3})
+    w = B.inverse_mse_weights(errors, ["a", "b", "c"], top_k=2)
+    assert w["c"] == 0.0
+    # 1/0.01 : 1/0.04 = 4 : 1
+    assert w["a"] == pytest.approx(0.8) and w["b"] == pytest.approx(0.2)

@@ -1,0 +1,5 @@
+"""``python -m model`` runs the CLI."""
+
+from model.cli import entry
+
+entry()
