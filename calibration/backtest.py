@@ -148,7 +148,30 @@ def inverse_mse_weights(
     return {m: score.get(m, 0.0) / total for m in candidates}
 
 
-def interval_quantiles(errors: np.ndarray, horizon: int, probs: np.ndarray) -> np.ndarray:
+def _drift_diffusion_quantiles(arr: np.ndarray, h: int, p: np.ndarray) -> np.ndarray:
+    r"""Quantiles from errors pooled over horizons: :math:`e = h\,(b + s\,\varepsilon)`.
+
+    Errors of an extrapolated trend grow in proportion to the horizon (a mis-estimated growth
+    rate compounds), so :math:`z_j = e_j / h_j` are treated as draws of one distribution: its
+    mean :math:`b` is the bias per year ahead and its SD :math:`s` the spread. The predictive
+    quantile at ``h`` is :math:`h\,(b + s\sqrt{1 + 1/n}\,t_{\nu}^{-1}(p))` with :math:`\nu` =
+    errors per horizon − 1 (errors of one origin at several horizons are not independent, so the
+    degrees of freedom count origins, not errors). On the national series this gave nested 80%
+    coverage 0.80/0.78/0.75 (volume) and 0.73/0.80/0.78 (revenue) at h = 1/2/3, against
+    0.70/0.78/0.75 and 0.73/0.80/0.78 per horizon and 0.90/0.67/0.62 with a spread growing as
+    :math:`\sqrt h` (docs/backtest.md).
+    """
+    from scipy.stats import t as student_t
+
+    z = arr[:, 1] / arr[:, 0]
+    n = z.size
+    b = float(z.mean())
+    dof = max(n / len(np.unique(arr[:, 0])) - 1.0, 1.0)
+    scale = float(z.std(ddof=1)) * h * math.sqrt(1.0 + 1.0 / n)
+    return np.asarray(b * h + scale * student_t.ppf(p, df=dof), dtype=float)
+
+
+def interval_quantiles(errors: np.ndarray, horizon: int, probs: np.ndarray, *, pooled: bool = True) -> np.ndarray:
     r"""Log-scale error quantiles for a prediction interval at ``horizon``.
 
     The interval for a point forecast :math:`\hat y` is :math:`\hat y\, e^{q(p)}`.
@@ -170,6 +193,11 @@ def interval_quantiles(errors: np.ndarray, horizon: int, probs: np.ndarray) -> n
 
     Notes
     -----
+    Pairs from several horizons (and ``pooled``, the default) use the pooled model of
+    :func:`_drift_diffusion_quantiles`: a bias and a spread both proportional to the horizon,
+    fitted on all errors, so paths are coherent across horizons and any
+    horizon (beyond the backtest too) is covered. Otherwise (1-D errors, or ``pooled=False``):
+
     Which errors: those at ``horizon`` when there are at least 3. Otherwise those of the
     nearest horizon :math:`h_r` that has 3 (the longest one below ``horizon`` if any, so a
     horizon beyond the backtest uses the longest backtested one), scaled by
@@ -196,12 +224,15 @@ def interval_quantiles(errors: np.ndarray, horizon: int, probs: np.ndarray) -> n
     if np.any((p <= 0) | (p >= 1)):
         raise ValueError("probs must lie in (0, 1)")
     arr = np.asarray(errors, dtype=float)
+    pairs = arr.ndim == 2
     if arr.ndim == 1:
         arr = np.column_stack([np.full(arr.shape, float(h)), arr])
     arr = arr.reshape(-1, 2)
     arr = arr[np.isfinite(arr).all(axis=1) & (arr[:, 0] >= 1)]
     if arr.shape[0] == 0:
         raise ValueError("interval_quantiles: no errors to build an interval from")
+    if pairs and pooled and len(np.unique(arr[:, 0])) > 1:
+        return _drift_diffusion_quantiles(arr, h, p)
     counts = {int(k): int(np.sum(arr[:, 0] == k)) for k in np.unique(arr[:, 0])}
     usable = [k for k, n in counts.items() if n >= 3]
     if counts.get(h, 0) >= 3:

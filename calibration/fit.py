@@ -92,15 +92,15 @@ class NationalFit:
         History on the latest basis [canonical unit].
     point : ndarray
         Weighted-combination forecast for the ``MAX_HORIZON`` years after the last [canonical unit].
-    errors : dict
-        Combination backtest log errors by horizon.
+    errors : ndarray
+        Combination backtest ``(horizon, log error)`` pairs, shape (n, 2).
     """
 
     indicator: str
     series: AnnualSeries
     weights: dict[str, float]
     point: np.ndarray
-    errors: dict[int, np.ndarray]
+    errors: np.ndarray
     backtest: BacktestResult
     model_params: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -112,8 +112,10 @@ class NationalFit:
         """Levels for ``years`` at predictive quantile ``u`` (one per draw), shape (n, len(years)).
 
         Past years return history; future years the combination forecast times
-        ``exp(q_h(u))``, the backtest log-error quantile at horizon ``h`` (the
-        same ``u`` at every horizon: a draw is a whole, coherent path).
+        ``exp(q_h(u))``, the backtest log-error quantile at horizon ``h`` from the
+        pooled model of :func:`calibration.backtest.interval_quantiles` (bias and
+        spread proportional to ``h``; the same ``u`` at every horizon: a draw is a
+        whole, coherent path).
         """
         u = np.asarray(u, dtype=float)
         hist = self.series.as_dict()
@@ -131,12 +133,9 @@ class NationalFit:
         return out
 
     def _quantiles(self, h: int, u: np.ndarray) -> np.ndarray:
-        avail = sorted(k for k, e in self.errors.items() if e.size)
-        if not avail:
+        if self.errors.size == 0:
             raise FitError(f"China {self.indicator}: no backtest errors to set intervals")
-        base = h if h in avail else avail[-1]
-        q = interval_quantiles(self.errors[base], base, u)
-        return np.asarray(q) * (np.sqrt(h / base) if h > base else 1.0)
+        return np.asarray(interval_quantiles(self.errors, h, u))
 
     def to_dict(self) -> dict[str, Any]:
         summ = self.backtest.summary()
@@ -172,7 +171,7 @@ def fit_national(obs: ObservationSet, indicator: str, min_train: int = 6,
     total = sum(weights.values())
     weights = {k: v / total for k, v in weights.items()}
     point = combine(forecasts, weights)
-    errors = {h: bt.errors("combination", h) for h in horizons}
+    errors = bt.error_pairs("combination")
     return NationalFit(indicator, s, weights, point, errors, bt, params)
 
 
@@ -371,8 +370,13 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
     guizhou: dict[str, ShareFit] = {}
     for ind in NATIONAL:
         rows = obs.select("Guizhou", ind)
+        nf = national[ind]
+
+        def parent(o: Observation, nf: NationalFit = nf) -> float | None:
+            return _national_window(nf, profile, o.period)
+
         try:
-            guizhou[ind] = fit_share(rows, lambda o, nf=national[ind]: _national_window(nf, profile, o.period))
+            guizhou[ind] = fit_share(rows, parent)
         except ValueError as exc:
             raise FitError(f"Guizhou {ind}: {exc}") from None
     pops = {

@@ -145,9 +145,10 @@ class Results:
         arrays = {f"metric__{k}": v for k, v in self.metrics.items()}
         arrays.update({f"target__{k}": v for k, v in self.target_values.items()})
         arrays.update({f"param__{k}": v for k, v in self.params.items()})
-        np.savez_compressed(path, monthly=self.monthly, baseline_monthly=self.baseline_monthly,
-                            county_annual=self.county_annual, opening=self.opening, phase_start=self.phase_start,
-                            phase_end=self.phase_end, **arrays)
+        arrays.update({"monthly": self.monthly, "baseline_monthly": self.baseline_monthly,
+                       "county_annual": self.county_annual, "opening": self.opening,
+                       "phase_start": self.phase_start, "phase_end": self.phase_end})
+        np.savez_compressed(path, allow_pickle=False, **arrays)
 
     def meta(self) -> dict[str, Any]:
         """What :func:`load` needs besides the arrays."""
