@@ -179,10 +179,16 @@ def test_interval_quantiles_few_and_beyond_backtest() -> None:
     q = B.interval_quantiles(e3, 1, np.array([0.1, 0.5, 0.9]))
     assert q[0] < q[1] < q[2] and q[1] == pytest.approx(e3.mean())
     pairs = np.array([[1, 0.05], [1, -0.1], [1, 0.02], [3, -0.2], [3, 0.1], [3, -0.3], [2, 0.0]])
-    beyond = B.interval_quantiles(pairs, 5, np.array([0.1, 0.9]))
+    beyond = B.interval_quantiles(pairs, 5, np.array([0.1, 0.9]), pooled=False)
     at3 = np.array([-0.2, 0.1, -0.3]) * math.sqrt(5 / 3)
     expected = at3.mean() + at3.std(ddof=1) * math.sqrt(4 / 3) * np.array([-1.885618, 1.885618])
     np.testing.assert_allclose(beyond, expected, rtol=1e-6)
+    # pooled (default): z = e / h, quantile = h (mean z + sd z sqrt(1 + 1/n) t_nu), nu = 7/3 - 1
+    z = pairs[:, 1] / pairs[:, 0]
+    t90 = 2.380413  # Student t 0.9 quantile, 4/3 degrees of freedom (scipy.stats.t.ppf(0.9, 4/3))
+    pooled = B.interval_quantiles(pairs, 5, np.array([0.1, 0.9]))
+    expected = 5 * (z.mean() + z.std(ddof=1) * math.sqrt(1 + 1 / 7) * np.array([-t90, t90]))
+    np.testing.assert_allclose(pooled, expected, rtol=1e-3)
     one = B.interval_quantiles(np.array([[1, -0.1]]), 2, np.array([0.1, 0.9]))  # one error: Cauchy, centred
     np.testing.assert_allclose(one, 0.1 * math.sqrt(2) * np.array([-3.077684, 3.077684]), rtol=1e-6)
     with pytest.raises(ValueError):
