@@ -1,0 +1,457 @@
+"""Figures of a run: fan charts, probability over time, rollout Gantt, target probabilities, backtests.
+
+Every function takes data and an optional ``ax`` (a new figure is made when it is None) and
+returns the Axes; :func:`save` writes a PNG.  Figures are built on :class:`matplotlib.figure.Figure`
+directly and rendered by the Agg canvas, never through pyplot: no backend is selected, no global
+figure registry fills up, and importing this module changes nothing.
+
+Labels are Chinese where the scenario is.  When a CJK font is installed (Noto Sans CJK, Source Han
+Sans, WenQuanYi, SimHei, AR PL ...) it is used; otherwise figures fall back to English labels (the
+target and project ids) and matplotlib's missing-glyph warnings are silenced.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from model.report import status
+from model.results import METRICS, Results
+from model.scenario import Target, parse_month
+
+__all__ = ["backtest_plot", "cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
+           "rollout_gantt", "run_figures", "save", "target_probabilities", "traffic_light", "unit_scale"]
+
+DPI = 110
+#: fonts covering simplified Chinese, in order of preference (matplotlib family names)
+CJK_CANDIDATES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+                  "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC",
+                  "Hiragino Sans GB", "Noto Sans CJK JP", "Noto Serif CJK SC", "AR PL UMing CN",
+                  "AR PL UKai CN", "Droid Sans Fallback")
+GREEN, AMBER, RED = "#2e7d32", "#f9a825", "#c62828"
+PHASE_COLORS = ("#6baed6", "#fdae6b", "#74c476", "#9e9ac8", "#bcbd22", "#8c6d31", "#17becf", "#969696")
+BAND_PROBS = ((0.025, 0.975), (0.10, 0.90), (0.25, 0.75))  # 95%, 80%, 50% bands
+BAND_ALPHA = (0.18, 0.30, 0.45)
+#: headline metrics given their own fan chart by :func:`run_figures` (also any headline target's metric)
+HEADLINE_METRICS = ("parcels_inout", "revenue", "jobs", "specialty_sales", "online_shopping")
+
+
+# ---- fonts, labels, units ---------------------------------------------------------------------
+
+def cjk_font() -> str | None:
+    """Name of an installed font covering simplified Chinese, or None.
+
+    Looks through matplotlib's font list (built once per ``MPLCONFIGDIR``; delete its
+    ``fontlist-*.json`` after installing fonts) for the names in :data:`CJK_CANDIDATES`.
+    """
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((c for c in CJK_CANDIDATES if c in names), None)
+
+
+@contextmanager
+def _style() -> Iterator[bool]:
+    """rcParams for the figure (CJK font first when there is one) and no missing-glyph warnings.
+
+    Yields whether a CJK font is in use.
+    """
+    font = cjk_font()
+    rc: Any = {"axes.unicode_minus": False, "axes.spines.top": False, "axes.spines.right": False}
+    if font is not None:
+        rc["font.family"] = [font, "DejaVu Sans"]
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        warnings.filterwarnings("ignore", message=r".*missing from (current )?font")
+        yield font is not None
+
+
+def _label(text: str, fallback: str, cjk: bool) -> str:
+    """``text`` when it can be drawn; else its ASCII parenthetical ("毕节... (city hub)" -> "city hub"),
+    else ``fallback`` (an id)."""
+    if cjk or text.isascii():
+        return text
+    inner = [g.strip() for g in re.findall(r"\(([^()]*)\)", text) if g.isascii() and re.search("[A-Za-z]", g)]
+    outside = re.sub(r"\s*\([^()]*\)", "", text).strip()
+    if outside.isascii() and outside:
+        return outside
+    return inner[0] if inner else fallback
+
+
+def unit_scale(unit: str, cjk: bool = True) -> tuple[float, str]:
+    """Display divisor and unit label: 件/元 -> 1e8 and 亿件/亿元, fraction -> 0.01 and %.
+
+    Without CJK the label is English ("100M parcels", "100M yuan", "persons", "count").
+    """
+    table = {"件": (1e8, "亿件", "100M parcels"), "元": (1e8, "亿元", "100M yuan"),
+             "fraction": (0.01, "%", "%"), "人": (1.0, "人", "persons"), "个": (1.0, "个", "count")}
+    if unit in table:
+        div, zh, en = table[unit]
+        return div, zh if cjk else en
+    return 1.0, unit if (cjk or unit.isascii()) else ""
+
+
+def traffic_light(p: float) -> tuple[str, str]:
+    """Status words and colour of a probability: >= 0.8 green, 0.5-0.8 amber, < 0.5 red."""
+    cls, words = status(p)
+    return words, {"green": GREEN, "amber": AMBER, "red": RED}[cls]
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7.5, 4.2)) -> Axes:
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig.add_subplot()
+
+
+def _figure(obj: Axes | Figure) -> Figure:
+    fig: Any = obj
+    for _ in range(4):  # Axes -> (SubFigure ->) Figure
+        fig = fig if isinstance(fig, Figure) else getattr(fig, "figure", None)
+    if not isinstance(fig, Figure):
+        raise TypeError(f"expected a matplotlib Axes or Figure, got {type(obj).__name__}")
+    return fig
+
+
+def save(fig_or_ax: Axes | Figure, path: str | Path) -> Path:
+    """Write a figure (or the figure of an Axes) to ``path`` as PNG (dpi 110) and close it.
+
+    Parameters
+    ----------
+    fig_or_ax : Axes or Figure
+        What a plotting function returned.
+    path : path
+        Target file; parent folders are created.
+    """
+    fig = _figure(fig_or_ax)
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with _style():
+        fig.savefig(p, format="png", dpi=DPI, metadata={"Software": None})
+    if "matplotlib.pyplot" in sys.modules:  # a figure the caller made with pyplot: release it
+        sys.modules["matplotlib.pyplot"].close(fig)
+    return p
+
+
+def _bands(ax: Axes, x: np.ndarray, draws: np.ndarray, color: str, label: str) -> None:
+    """Quantile bands (95/80/50%) and the median of ``draws`` (n, len(x))."""
+    for (lo, hi), alpha in zip(BAND_PROBS, BAND_ALPHA, strict=True):
+        q = np.nanquantile(draws, [lo, hi], axis=0)
+        ax.fill_between(x, q[0], q[1], color=color, alpha=alpha, linewidth=0,
+                        label=f"{round((hi - lo) * 100)}% band")
+    ax.plot(x, np.nanmedian(draws, axis=0), color=color, linewidth=2, label=label)
+
+
+def _title(ax: Axes, what: str, results: Results, cjk: bool) -> None:
+    ax.set_title(f"{what} · {_label(results.scenario.name, 'scenario', cjk)}", fontsize=11)
+
+
+def _years_axis(ax: Axes, years: Sequence[int]) -> None:
+    ax.set_xticks(list(years), [str(y) for y in years])
+    ax.grid(axis="y", alpha=0.3)
+
+
+# ---- run figures ------------------------------------------------------------------------------
+
+def _annual_baseline(results: Results, metric: str) -> np.ndarray | None:
+    """No-policy annual parcels (n, Y) from ``baseline_monthly`` for parcel metrics, else None."""
+    cols = {"parcels_out": [0], "parcels_in": [1], "parcels_inout": [0, 1]}.get(metric)
+    if cols is None:
+        return None
+    b = results.baseline_monthly[:, :, cols].sum(axis=2)
+    return np.asarray(b[:, : b.shape[1] // 12 * 12].reshape(b.shape[0], -1, 12).sum(axis=2))
+
+
+def fan_chart(results: Results, metric: str, target: Target | str | None = None, ax: Axes | None = None,
+              baseline: bool = False) -> Axes:
+    """Annual fan chart of a metric: median and 50/80/95% bands, with the target threshold(s).
+
+    Parameters
+    ----------
+    results : Results
+        A finished run; uses ``results.metrics[metric]`` (n, Y).
+    metric : str
+        A key of ``results.metrics`` (see :data:`model.results.METRICS`).
+    target : Target or str, optional
+        Draw only this target's threshold; default every target on ``metric``.
+    baseline : bool
+        For parcel metrics, also draw the no-policy baseline's median (dashed).
+    """
+    if metric not in results.metrics:
+        raise KeyError(f"no metric '{metric}' in the results (have {', '.join(results.metrics)})")
+    with _style() as cjk:
+        ax = _axes(ax)
+        unit, desc = METRICS.get(metric, ("", metric))
+        div, ulabel = unit_scale(unit, cjk)
+        years = np.asarray(results.years)
+        _bands(ax, years, results.metrics[metric] / div, "#1f5fa8", "median")
+        base = _annual_baseline(results, metric) if baseline else None
+        if base is not None:
+            ax.plot(years, np.median(base, axis=0) / div, "--", color="0.35", label="baseline (no new policy), median")
+        if isinstance(target, str):
+            target = results.target(target)
+        targets = [target] if target is not None else [t for t in results.scenario.targets if t.metric == metric]
+        for t in targets:
+            p = float(results.attainment(t.id).mean())
+            ax.axhline(t.threshold / div, color=RED, linewidth=1.2, linestyle=":")
+            ax.plot([t.year], [t.threshold / div], marker="D", color=RED, linestyle="none",
+                    label=f"target {t.year}: {_label(t.label, t.id, cjk)}")
+            ax.annotate(f"P = {p:.2f}", (t.year, t.threshold / div), textcoords="offset points", xytext=(-8, 8),
+                        ha="right", color=RED, fontsize=9)
+        _years_axis(ax, results.years)
+        ax.set_ylabel(ulabel)
+        _title(ax, _label(desc, metric, cjk), results, cjk)
+        ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def monthly_fan(results: Results, direction: str = "inout", ax: Axes | None = None) -> Axes:
+    """Monthly parcels handled in the city: 50/80/95% bands, median and the baseline's median (dashed).
+
+    Parameters
+    ----------
+    direction : {"inout", "out", "in"}
+        Out = collected, in = delivered, inout = both (``results.monthly`` is (n, T, 2) [件/month]).
+    """
+    cols = {"out": [0], "in": [1], "inout": [0, 1]}
+    if direction not in cols:
+        raise ValueError(f"direction: expected one of inout, out, in; got '{direction}'")
+    with _style() as cjk:
+        ax = _axes(ax, (8.5, 4.2))
+        months = results.scenario.start_month + np.arange(results.monthly.shape[1])
+        x = months / 12.0 + 1 / 24.0  # mid-month, in calendar years
+        div = 1e4
+        _bands(ax, x, results.monthly[:, :, cols[direction]].sum(axis=2) / div, "#1f5fa8", "median (this scenario)")
+        base = results.baseline_monthly[:, :, cols[direction]].sum(axis=2)
+        ax.plot(x, np.median(base, axis=0) / div, "--", color="0.3", label="baseline (no new policy), median")
+        _years_axis(ax, results.years)
+        ax.set_xlim(x[0] - 1 / 24, x[-1] + 1 / 24)
+        ax.set_ylabel("万件 / month" if cjk else "10k parcels / month")
+        what = {"inout": "in + out", "out": "collected (out)", "in": "delivered (in)"}[direction]
+        _title(ax, f"Monthly parcels {what}", results, cjk)
+        ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def probability_over_time(results: Results, ax: Axes | None = None) -> Axes:
+    """P(a headline target has been attained by year y) for each simulated year, one line per target.
+
+    Uses :meth:`Results.first_met` (NaN = never met).  Reference lines at 0.5 and 0.8 mark the
+    amber and green zones.
+    """
+    with _style() as cjk:
+        ax = _axes(ax)
+        years = np.asarray(results.years)
+        heads = [t for t in results.scenario.targets if t.headline] or list(results.scenario.targets)[:5]
+        for t in heads:
+            fm = results.first_met(t.id)
+            p = [(np.nan_to_num(fm, nan=np.inf) <= y).mean() for y in years]
+            ax.plot(years, p, marker="o", label=_label(t.label, t.id, cjk))
+        for lo, hi, c in ((0.8, 1.02, GREEN), (0.5, 0.8, AMBER), (-0.02, 0.5, RED)):
+            ax.axhspan(lo, hi, color=c, alpha=0.06)
+        ax.set_ylim(-0.02, 1.02)
+        _years_axis(ax, results.years)
+        ax.set_ylabel("P(attained by year)")
+        _title(ax, "Headline targets: probability attained by each year", results, cjk)
+        ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
+    """Opening dates of the projects: 10-90% interval, median, phases' median spans, plan marker.
+
+    Rows are ``results.project_ids``; x is calendar time in years.  Opening (and phase) times are
+    months since the scenario start, so month ``m`` is the calendar point ``start_year + m / 12``;
+    ``planned_open`` 'YYYY-MM' is drawn at the end of that month.
+    """
+    n_p = len(results.project_ids)
+    with _style() as cjk:
+        ax = _axes(ax, (9.0, 0.45 * n_p + 1.8))
+        t0 = results.scenario.start_month / 12.0
+        specs = {p.id: p for p in results.scenario.projects}
+        seen: dict[str, int] = {}
+        labels = []
+        for i, pid in enumerate(results.project_ids):
+            y = n_p - 1 - i
+            spec = specs.get(pid)
+            labels.append(_label(spec.label, pid, cjk) if spec is not None and spec.label else pid)
+            for k, name in enumerate(results.phase_names[i]):
+                s, e = results.phase_start[:, i, k], results.phase_end[:, i, k]
+                ok = np.isfinite(s) & np.isfinite(e)
+                if not ok.any():
+                    continue
+                c = PHASE_COLORS[seen.setdefault(name, len(seen)) % len(PHASE_COLORS)]
+                ax.barh(y + 0.18, (np.median(e[ok]) - np.median(s[ok])) / 12, left=t0 + np.median(s[ok]) / 12,
+                        height=0.28, color=c, alpha=0.85, label=f"phase: {name}")
+            op = results.opening[:, i]
+            fin = op[np.isfinite(op)]
+            if fin.size:
+                lo, med, hi = np.quantile(fin, [0.1, 0.5, 0.9])
+                ax.barh(y - 0.18, (hi - lo) / 12, left=t0 + lo / 12, height=0.3, facecolor="none",
+                        edgecolor="black", linewidth=1.0, label="opening 10-90%")
+                ax.plot([t0 + med / 12] * 2, [y - 0.33, y - 0.03], color="black", linewidth=2, label="opening median")
+            if spec is not None and spec.planned_open:
+                ax.plot(t0 + (parse_month(spec.planned_open) + 1 - results.scenario.start_month) / 12, y - 0.18,
+                        marker="D", color=RED, linestyle="none", markersize=6, label="planned opening")
+        ax.set_yticks(range(n_p), labels[::-1], fontsize=8)
+        end = t0 + results.scenario.n_months / 12
+        ax.axvline(end, color="0.5", linestyle=":", linewidth=1)
+        ticks = list(range(int(t0), int(np.ceil(max(end, ax.get_xlim()[1]))) + 1))
+        ax.set_xticks(ticks, [str(v) for v in ticks])
+        ax.grid(axis="x", alpha=0.3)
+        _title(ax, "Rollout: phases (median) and opening (10-90%)", results, cjk)
+        uniq = {lab: h for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
+        ax.legend(list(uniq.values()), list(uniq), fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj[key] if isinstance(obj, Mapping) else getattr(obj, key)
+
+
+def _with_year(label: str, year: Any) -> str:
+    return label if str(year) in label else f"{label} ({year})"
+
+
+def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None) -> Axes:
+    """Horizontal bars of each target's probability with ±2 standard errors, traffic-light coloured.
+
+    Parameters
+    ----------
+    summaries : sequence of TargetSummary or mapping
+        Each with ``id``, ``label``, ``year``, ``probability``, ``probability_stderr``.
+    """
+    with _style() as cjk:
+        ax = _axes(ax, (8.0, 0.32 * len(summaries) + 1.6))
+        n = len(summaries)
+        ys = np.arange(n)[::-1]
+        p = np.array([float(_get(s, "probability")) for s in summaries])
+        se = np.array([float(_get(s, "probability_stderr") or 0.0) for s in summaries])
+        colors = [traffic_light(v)[1] for v in p]
+        ax.barh(ys, p, color=colors, height=0.7)
+        ax.errorbar(p, ys, xerr=2 * np.nan_to_num(se), fmt="none", ecolor="black", capsize=2, linewidth=0.8)
+        for y, v, e in zip(ys, p, np.nan_to_num(se), strict=True):
+            inside = v + 2 * e > 0.9
+            ax.text(v - 0.02 if inside else v + 2 * e + 0.015, y, f"{v:.2f}", va="center", fontsize=7,
+                    ha="right" if inside else "left", color="white" if inside else "black")
+        labels = [_with_year(_label(str(_get(s, "label")), str(_get(s, "id")), cjk), _get(s, "year")) for s in summaries]
+        ax.set_yticks(ys, labels, fontsize=8)
+        ax.set_xlim(0, 1.05)
+        for v in (0.5, 0.8):
+            ax.axvline(v, color="0.5", linestyle=":", linewidth=1)
+        ax.set_xlabel("probability of attaining the target (bars: ±2 s.e.); green ≥ 0.8, amber 0.5–0.8, red < 0.5")
+        ax.set_title("Probability of each target", fontsize=11)
+    return ax
+
+
+def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None) -> Axes:
+    """Grouped bars: each target's probability in each scenario of a ``compare`` run (±2 s.e.).
+
+    Parameters
+    ----------
+    comparison : mapping
+        ``{"scenarios": [names], "targets": [{"id", "label", "year", "by_scenario": {name:
+        {"probability", "probability_stderr"}}, ...}]}``.
+    """
+    names = list(comparison["scenarios"])
+    targets = list(comparison["targets"])
+    with _style() as cjk:
+        ax = _axes(ax, (8.5, 0.25 * len(targets) * max(len(names), 2) + 1.8))
+        h = 0.8 / max(len(names), 1)
+        base = np.arange(len(targets))[::-1].astype(float)
+        for j, name in enumerate(names):
+            by = [t["by_scenario"].get(name, {}) for t in targets]
+            p = np.array([float(b.get("probability", np.nan)) for b in by])
+            se = np.array([float(b.get("probability_stderr") or 0.0) for b in by])
+            y = base + 0.4 - h * (j + 0.5)
+            ax.barh(y, p, height=h * 0.9, label=_label(name, f"scenario {j + 1}", cjk))
+            ax.errorbar(p, y, xerr=2 * se, fmt="none", ecolor="black", capsize=1.5, linewidth=0.7)
+        ax.set_yticks(base, [_with_year(_label(str(t.get("label", t["id"])), t["id"], cjk), t.get("year", ""))
+                             for t in targets], fontsize=8)
+        ax.set_xlim(0, 1.05)
+        ax.set_xlabel("probability of attaining the target (±2 s.e.)")
+        ax.set_title("Targets by scenario (common random numbers)", fontsize=11)
+        ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def run_figures(results: Results, directory: str | Path) -> list[Path]:
+    """Write the standard figures of a run into ``directory`` (created); return their paths.
+
+    Fan charts of each headline target's metric (with the target line), the monthly in+out fan,
+    the probability over time, the rollout Gantt chart and the target probabilities.
+    """
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    heads: list[str] = [t.metric for t in results.scenario.targets if t.headline and t.metric in results.metrics]
+    metrics = list(dict.fromkeys(heads or [m for m in HEADLINE_METRICS if m in results.metrics]))
+    paths = [save(fan_chart(results, m, baseline=m.startswith("parcels")), d / f"fan_{m}.png") for m in metrics]
+    paths.append(save(monthly_fan(results, "inout"), d / "monthly_parcels_inout.png"))
+    paths.append(save(probability_over_time(results), d / "probability_over_time.png"))
+    if results.project_ids:
+        paths.append(save(rollout_gantt(results), d / "rollout_gantt.png"))
+    paths.append(save(target_probabilities(results.summary()), d / "target_probabilities.png"))
+    return paths
+
+
+# ---- calibration ------------------------------------------------------------------------------
+
+def backtest_plot(nf: Any, ax: Axes | None = None) -> Axes:
+    """History and the rolling-origin combination forecasts (h = 1..3) of a national series.
+
+    Parameters
+    ----------
+    nf : calibration.fit.NationalFit
+        Fitted series with its backtest (``nf.backtest.table``, ``nf.backtest.intervals``).
+
+    Notes
+    -----
+    Each origin's forecasts start from that origin's actual value; the grey bars are the
+    nested 80% intervals (built only from errors known at the origin); the dashed line is the
+    forecast beyond the data.  Levels are shown in 亿 (1e8) of the series' unit.
+    """
+    from calibration.fit import UNITS
+
+    with _style() as cjk:
+        ax = _axes(ax, (8.0, 4.5))
+        div, ulabel = unit_scale(UNITS.get(nf.indicator, ""), cjk)
+        years, values = np.asarray(nf.series.years), np.asarray(nf.series.values, dtype=float)
+        ax.plot(years, values / div, "o-", color="black", linewidth=1.5, markersize=3, label="history (latest basis)")
+        tab = nf.backtest.table
+        comb = tab[tab["model"] == "combination"]
+        origins = sorted(comb["origin"].unique())
+        cmap = matplotlib.colormaps["viridis"]
+        actual = dict(zip(years.tolist(), values.tolist(), strict=True))
+        for i, o in enumerate(origins):
+            g = comb[comb["origin"] == o].sort_values("horizon")
+            xs = [o, *g["target_year"].tolist()]
+            ys = [actual.get(int(o), np.nan), *g["forecast"].tolist()]
+            ax.plot(xs, np.asarray(ys) / div, "-", marker=".", color=cmap(i / max(len(origins) - 1, 1)),
+                    linewidth=1, alpha=0.9, label="combination forecasts by origin (h = 1..3)" if i == 0 else None)
+        iv = nf.backtest.intervals
+        if iv is not None and not iv.empty:
+            h1 = iv[iv["horizon"] == 1]
+            ax.vlines(h1["target_year"], h1["lower"] / div, h1["upper"] / div, color="0.5", linewidth=3, alpha=0.5,
+                      label="nested 80% interval (h = 1)")
+        point = np.asarray(nf.point, dtype=float)[:3]
+        fut = [nf.last_year, *range(nf.last_year + 1, nf.last_year + 1 + point.size)]
+        ax.plot(fut, np.r_[values[-1], point] / div, "--", color="#1f5fa8", label="forecast beyond the data")
+        summ = nf.backtest.summary()
+        cs = summ[summ["model"] == "combination"]
+        text = ", ".join(f"h={int(r.horizon)}: MAPE {r.mape_pct:.1f}%" for r in cs.itertuples())
+        ax.set_title(f"China {nf.indicator}: rolling-origin backtest\n{text}", fontsize=10)
+        ax.set_ylabel(ulabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    return ax
