@@ -16,9 +16,14 @@ collected; 1 = in, delivered):
   centre opens (collections and deliveries), the hub's city-wide collection
   uplift, and the village-station programme's delivery uplift pro rata of the
   coverage gained;
-* capacity per county and month = headroom × the county's average baseline month
-  of that year (× the centre factor once its centre is open); demand above it
-  waits in a backlog and is handled in later months.
+* capacity per county and month = headroom × the county's average month of that
+  year of *organic* demand (the baseline times the city-wide hub and station
+  effects: depots grow with the business around them), × the centre factor once
+  the county's centre is open; demand above it waits in a backlog and is handled
+  in later months (a backlog left at the horizon is not counted in any year).
+
+A county's centre effects count from the opening of its *first* centre (a second
+centre in the same county adds no further uplift).
 """
 
 from __future__ import annotations
@@ -43,8 +48,10 @@ class DemandInputs:
         Seasonal weights w_m, shape (12,), summing to 1.
     pop_shares : ndarray
         County population shares, shape (C,).
-    centre_county : ndarray
-        County index of each project, or -1, shape (P,).
+    urban_index : int
+        Index of the urban county (七星关) whose intensities differ.
+    project_county : ndarray
+        County index of each project, or -1 for city-wide ones, shape (P,).
     kind : tuple of str
         Each project's kind.
     """
@@ -113,8 +120,9 @@ def coverage_path(rollout: RolloutResult, kinds: tuple[str, ...], start_cov: np.
 
 
 def effects(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.ndarray], coverage: np.ndarray,
-            n_counties: int, n_months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Policy multipliers (n, C, T, 2) and centre-open indicator (n, C, T).
+            n_counties: int, n_months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Policy multipliers (n, C, T, 2), the city-wide part of them (n, T, 2), and the
+    centre-open indicator (n, C, T).
 
     Parameters
     ----------
@@ -139,14 +147,15 @@ def effects(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.ndarray],
         mult[:, c, :, 0] += p["centre_collected_uplift"][:, None] * r
         mult[:, c, :, 1] += p["centre_delivered_uplift"][:, None] * r
         is_open[:, c, :] = t_mid[None, :] >= first_open[:, c, None]
+    city = np.ones((n, n_months, 2))
     for j, k in enumerate(inp.kind):
         if k == "hub":
             r = ramp(t_mid, rollout.opening[:, j], p["hub_ramp_months"])
-            mult[..., 0] *= 1.0 + (p["hub_collected_uplift"][:, None] * r)[:, None, :]
+            city[..., 0] *= 1.0 + p["hub_collected_uplift"][:, None] * r
     c0 = p["village_coverage_start"]
     gain = (coverage - c0[:, None]) / np.maximum(1.0 - c0[:, None], 1e-9)
-    mult[..., 1] *= 1.0 + (p["station_delivered_uplift"][:, None] * gain)[:, None, :]
-    return mult, is_open
+    city[..., 1] *= 1.0 + p["station_delivered_uplift"][:, None] * gain
+    return mult * city[:, None, :, :], city, is_open
 
 
 def handle_with_capacity(demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,16 +175,25 @@ def handle_with_capacity(demand: np.ndarray, capacity: np.ndarray) -> tuple[np.n
     backlog : ndarray
         Parcels still waiting after the last month, shape (n, C, 2) [件].
     """
-    handled = np.empty_like(demand)
-    q = np.zeros(demand.shape[:2] + (2,))
-    for t in range(demand.shape[2]):
-        avail = demand[:, :, t, :] + q
-        tot = avail.sum(axis=-1)
-        frac = np.where(tot > capacity[:, :, t], capacity[:, :, t] / np.maximum(tot, 1e-300), 1.0)
-        h = avail * frac[..., None]
-        handled[:, :, t, :] = h
-        q = avail - h
-    return handled, q
+    # month-major, contiguous, one array per direction: the loop touches (n, C) slabs only
+    d_out = np.ascontiguousarray(demand[..., 0].transpose(2, 0, 1))
+    d_in = np.ascontiguousarray(demand[..., 1].transpose(2, 0, 1))
+    cap = np.ascontiguousarray(capacity.transpose(2, 0, 1))
+    h_out = np.empty_like(d_out)
+    h_in = np.empty_like(d_in)
+    q_out = np.zeros(d_out.shape[1:])
+    q_in = np.zeros(d_in.shape[1:])
+    for t in range(d_out.shape[0]):
+        a_out = d_out[t] + q_out
+        a_in = d_in[t] + q_in
+        tot = a_out + a_in
+        frac = np.where(tot > cap[t], cap[t] / np.maximum(tot, 1e-300), 1.0)
+        h_out[t] = a_out * frac
+        h_in[t] = a_in * frac
+        q_out = a_out - h_out[t]
+        q_in = a_in - h_in[t]
+    handled = np.stack([h_out.transpose(1, 2, 0), h_in.transpose(1, 2, 0)], axis=-1)
+    return handled, np.stack([q_out, q_in], axis=-1)
 
 
 def simulate_demand(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.ndarray], z: np.ndarray,
@@ -195,11 +213,12 @@ def simulate_demand(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.n
     shares = county_shares(inp.pop_shares, inp.urban_index, p["qixingguan_collected_intensity"],
                            p["qixingguan_delivered_intensity"], p["county_share_noise"], z)
     cov = coverage_path(rollout, inp.kind, p["village_coverage_start"], n_months)
-    mult, is_open = effects(inp, rollout, p, cov, c, n_months)
+    mult, city, is_open = effects(inp, rollout, p, cov, c, n_months)
     county_base = base[:, None, :, :] * shares[:, :, None, :]  # (n, C, T, 2)
     demand = county_base * mult
     y = n_months // 12
-    avg_month = county_base.sum(axis=-1).reshape(n, c, y, 12).mean(axis=-1)  # (n, C, Y)
+    organic = (county_base * city[:, None, :, :]).sum(axis=-1)  # (n, C, T)
+    avg_month = organic.reshape(n, c, y, 12).mean(axis=-1)  # (n, C, Y)
     cap = p["capacity_headroom"][:, None, None] * np.repeat(avg_month, 12, axis=-1)
     cap = cap * np.where(is_open, p["centre_capacity_factor"][:, None, None], 1.0)
     handled, backlog = handle_with_capacity(demand, cap)

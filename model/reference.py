@@ -1,0 +1,484 @@
+"""The reference engine: the model of :mod:`model.engine` one replication at a time.
+
+Every replication is simulated on its own with plain Python loops and scalar
+arithmetic, following the equations stated in the docstrings of
+:mod:`model.demand` and :mod:`model.spillovers` (not their vectorised code):
+
+* rollout: the authoritative SimPy model (:func:`model.rollout.simulate_rollout_simpy`)
+  run for this replication's uniforms;
+* baseline: the calibrated annual paths ``A_{y,d}`` [件/year] of
+  :meth:`calibration.fit.Fitted.bijie_paths`, spread over months with
+  ``s_m = w_m (1+g)^((m-6.5)/12) / Σ_k w_k (1+g)^((k-6.5)/12)``,
+  ``g = A_y / A_{y-1} - 1``;
+* county shares ``S_{cd} ∝ pop_c × intensity_{cd} × exp(σ z_{cd})``;
+* policy multipliers ``M_{ctd}``: ``1 + uplift_d × ramp`` after a county centre
+  opens, times ``1 + hub uplift × ramp`` on collections city-wide, times
+  ``1 + station uplift × (coverage gained / coverage missing at the start)`` on
+  deliveries; ``ramp = clip((t + 0.5 - opening) / ramp_months, 0, 1)``;
+* demand ``D_{ctd} = B_{td} S_{cd} M_{ctd}`` [件/month];
+* capacity ``K_{ct} = headroom × mean_{months of the year}(Σ_d B_{td} S_{cd} G_{td})`` with
+  ``G`` the city-wide (hub, station) multipliers
+  (× the centre factor once the county's centre is open); arrivals plus the
+  backlog above it wait for later months, both directions served pro rata;
+* spillovers as in :mod:`model.spillovers`, one replication at a time.
+
+:func:`simulate_reference` returns the same dictionary as
+:func:`model.engine.simulate_chunk` and must agree with it on the same draws to
+rounding (tests use ``rtol=1e-9``).  It is the oracle of the tests and the
+baseline of ``benchmarks/engine.py``; it is not meant to be fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from model.engine import FIRM_THRESHOLDS, Compiled
+from model.parameters import BASELINE_FACTORS, Draws
+from model.rollout import simulate_rollout_simpy
+
+#: the year coefficients refer to (trends are ``(1 - rate)^(year - BASE_YEAR)``)
+BASE_YEAR = 2023
+#: most firms the Zipf revenue split considers
+MAX_FIRMS = 200
+#: floor of the station programme's duration and of the coverage missing at the start
+_TINY = 1e-9
+
+
+@dataclass(frozen=True)
+class Replication:
+    """One replication's results (plain nested lists, indices as in the engine's arrays).
+
+    Attributes
+    ----------
+    metrics : dict
+        Metric name -> value in each simulated year, ``[Y]``.
+    monthly : list
+        City parcels handled ``[T][2]`` [件/month], (out, in).
+    baseline_monthly : list
+        City baseline ``[T][2]`` [件/month].
+    county_annual : list
+        Parcels handled ``[C][Y][2]`` [件/year].
+    demand : list
+        Parcels arriving ``[C][T][2]`` [件/month] (before the capacity limit).
+    backlog_end : list
+        Parcels still waiting after the last month ``[C][2]`` [件].
+    opening : list
+        Opening month of each project ``[P]`` [months since the start].
+    phase_start, phase_end : list
+        ``[P][K]`` [months since the start], NaN where a project has no such phase.
+    """
+
+    metrics: dict[str, list[float]]
+    monthly: list[list[float]]
+    baseline_monthly: list[list[float]]
+    county_annual: list[list[list[float]]]
+    demand: list[list[list[float]]]
+    backlog_end: list[list[float]]
+    opening: list[float]
+    phase_start: list[list[float]]
+    phase_end: list[list[float]]
+
+
+# ---- rollout and baseline ------------------------------------------------------------------------
+
+
+def rollout_rep(comp: Compiled, u: np.ndarray) -> tuple[list[float], list[list[float]], list[list[float]]]:
+    """Opening, phase starts and phase ends of one replication from the SimPy model.
+
+    Parameters
+    ----------
+    comp : Compiled
+        The compiled scenario (projects in priority order, resources).
+    u : ndarray
+        This replication's phase uniforms, shape (P, K).
+
+    Returns
+    -------
+    opening : list of float
+        ``[P]`` [months since the start].
+    phase_start, phase_end : list of list of float
+        ``[P][K]`` [months since the start].
+    """
+    if not comp.projects:
+        return [], [], []
+    res = simulate_rollout_simpy(comp.projects, comp.resources, u[None, :, :])
+    return (
+        [float(x) for x in res.opening[0]],
+        [[float(x) for x in row] for row in res.phase_start[0]],
+        [[float(x) for x in row] for row in res.phase_end[0]],
+    )
+
+
+def baseline_annual_rep(
+    fitted: Any, years: Sequence[int], params: Mapping[str, np.ndarray], r: int
+) -> list[list[float]]:
+    """City baseline of replication ``r`` [件/year], ``[Y + 1][2]`` (the year before the start first).
+
+    Uses :meth:`calibration.fit.Fitted.bijie_paths` on this replication's four
+    calibration factors.
+    """
+    ext = [years[0] - 1, *years]
+    col, dlv = fitted.bijie_paths(ext, {k: params[k][r : r + 1] for k in BASELINE_FACTORS})
+    return [[float(col[0, j]), float(dlv[0, j])] for j in range(len(ext))]
+
+
+def monthly_baseline_rep(annual: Sequence[Sequence[float]], weights: Sequence[float]) -> list[list[float]]:
+    """Monthly baseline ``[12 Y][2]`` [件/month] from annual totals ``[Y + 1][2]`` [件/year].
+
+    Month ``m`` (1..12) of year ``y`` gets ``A_y w_m (1+g)^((m-6.5)/12) / Σ_k w_k (1+g)^((k-6.5)/12)``
+    with ``g = A_y / A_{y-1} - 1`` (:mod:`calibration.seasonality`).
+    """
+    out: list[list[float]] = []
+    for j in range(1, len(annual)):
+        shares: list[list[float]] = [[], []]
+        for d in range(2):
+            g = annual[j][d] / annual[j - 1][d] - 1.0
+            raw = [weights[m] * (1.0 + g) ** ((m + 1 - 6.5) / 12.0) for m in range(12)]
+            total = math.fsum(raw)
+            shares[d] = [annual[j][d] * (x / total) for x in raw]
+        out.extend([shares[0][m], shares[1][m]] for m in range(12))
+    return out
+
+
+def county_shares_rep(
+    pop_shares: Sequence[float],
+    urban_index: int,
+    urban_out: float,
+    urban_in: float,
+    noise_sd: float,
+    z: Sequence[Sequence[float]],
+) -> list[list[float]]:
+    """County shares ``[C][2]`` [fraction], each direction summing to 1 over counties.
+
+    ``S_cd ∝ pop_c × intensity_cd × exp(noise_sd × z_cd)``; intensity is 1 except
+    the urban county's (``urban_out`` collections, ``urban_in`` deliveries).
+    """
+    c_n = len(pop_shares)
+    w = [[0.0, 0.0] for _ in range(c_n)]
+    for c in range(c_n):
+        for d in range(2):
+            inten = (urban_out, urban_in)[d] if c == urban_index else 1.0
+            w[c][d] = pop_shares[c] * inten * math.exp(noise_sd * z[c][d])
+    totals = [math.fsum(w[c][d] for c in range(c_n)) for d in range(2)]
+    return [[w[c][d] / totals[d] for d in range(2)] for c in range(c_n)]
+
+
+def ramp_value(t_mid: float, opening: float, months: float) -> float:
+    """Share of full effect [0..1] at month midpoint ``t_mid``: ``clip((t_mid - opening) / months, 0, 1)``."""
+    return min(max((t_mid - opening) / months, 0.0), 1.0)
+
+
+def coverage_rep(
+    kinds: Sequence[str],
+    opening: Sequence[float],
+    phase_start: Sequence[Sequence[float]],
+    start_cov: float,
+    n_months: int,
+) -> list[float]:
+    """Village coverage [fraction] at the end of each month ``[T]``.
+
+    Linear from ``start_cov`` at the start of the (first) station programme's first
+    phase to 1 at its opening; constant without a programme.
+    """
+    prog = [i for i, k in enumerate(kinds) if k == "stations"]
+    if not prog:
+        return [start_cov] * n_months
+    s, e = phase_start[prog[0]][0], opening[prog[0]]
+    span = max(e - s, _TINY)
+    return [start_cov + (1.0 - start_cov) * min(max((t + 1.0 - s) / span, 0.0), 1.0) for t in range(n_months)]
+
+
+def multipliers_rep(
+    comp: Compiled, opening: Sequence[float], coverage: Sequence[float], p: Mapping[str, float]
+) -> tuple[list[list[list[float]]], list[list[bool]], list[list[float]]]:
+    """Policy multipliers ``[C][T][2]`` [-], the centre-open indicator ``[C][T]`` and the
+    city-wide (hub, station) multipliers ``[T][2]``.
+
+    A county's centre counts from its first centre's opening.  Collections get
+    ``1 + centre_collected_uplift × ramp`` and deliveries ``1 + centre_delivered_uplift × ramp``;
+    every hub multiplies collections in every county by ``1 + hub_collected_uplift × ramp_hub``;
+    deliveries are multiplied by ``1 + station_delivered_uplift × gain``,
+    ``gain = (coverage - start) / (1 - start)``.
+    """
+    c_n, t_n = len(comp.pop_shares), comp.n_months
+    first = [math.inf] * c_n
+    for j, kind in enumerate(comp.kinds):
+        c = int(comp.project_county[j])
+        if kind == "county_centre" and c >= 0:
+            first[c] = min(first[c], opening[j])
+    hubs = [opening[j] for j, kind in enumerate(comp.kinds) if kind == "hub"]
+    c0 = p["village_coverage_start"]
+    mult = [[[1.0, 1.0] for _ in range(t_n)] for _ in range(c_n)]
+    is_open = [[False] * t_n for _ in range(c_n)]
+    city: list[tuple[float, float]] = []
+    for t in range(t_n):
+        t_mid = t + 0.5
+        hub = 1.0
+        for h in hubs:
+            hub *= 1.0 + p["hub_collected_uplift"] * ramp_value(t_mid, h, p["hub_ramp_months"])
+        station = 1.0 + p["station_delivered_uplift"] * ((coverage[t] - c0) / max(1.0 - c0, _TINY))
+        city.append((hub, station))
+        for c in range(c_n):
+            m_out = m_in = 1.0
+            if first[c] < math.inf:
+                r = ramp_value(t_mid, first[c], p["centre_ramp_months"])
+                m_out += p["centre_collected_uplift"] * r
+                m_in += p["centre_delivered_uplift"] * r
+                is_open[c][t] = t_mid >= first[c]
+            mult[c][t] = [m_out * hub, m_in * station]
+    return mult, is_open, [[hub, station] for hub, station in city]
+
+
+def handle_rep(
+    demand: Sequence[Sequence[Sequence[float]]], capacity: Sequence[Sequence[float]]
+) -> tuple[list[list[list[float]]], list[list[float]]]:
+    """Parcels handled ``[C][T][2]`` [件/month] and the final backlog ``[C][2]`` [件].
+
+    Each month a county handles what arrived plus its backlog, up to its capacity
+    (both directions together); above it, both directions are served pro rata and
+    the rest waits.
+    """
+    handled: list[list[list[float]]] = []
+    backlog: list[list[float]] = []
+    for c, dem_c in enumerate(demand):
+        q_out = q_in = 0.0
+        rows: list[list[float]] = []
+        for t, (d_out, d_in) in enumerate(dem_c):
+            a_out, a_in = d_out + q_out, d_in + q_in
+            total, cap = a_out + a_in, capacity[c][t]
+            frac = cap / max(total, 1e-300) if total > cap else 1.0
+            h_out, h_in = a_out * frac, a_in * frac
+            q_out, q_in = a_out - h_out, a_in - h_in
+            rows.append([h_out, h_in])
+        handled.append(rows)
+        backlog.append([q_out, q_in])
+    return handled, backlog
+
+
+# ---- spillovers ------------------------------------------------------------------------------------
+
+
+def trend(level: float, rate: float, year: int) -> float:
+    """``level × (1 - rate)^(year - 2023)`` [level's unit]."""
+    return level * (1.0 - rate) ** float(year - BASE_YEAR)
+
+
+def firms_over_rep(revenue: float, firm_count: float, exponent: float, threshold: float) -> float:
+    """Firms [个] with revenue ≥ ``threshold`` [元]; ``revenue`` [元] splits over Zipf shares ``k^-a``."""
+    n_firms = min(max(round(firm_count), 1), MAX_FIRMS)
+    w = [float(k) ** -exponent for k in range(1, n_firms + 1)]
+    total = math.fsum(w)
+    return float(sum(1 for x in w if revenue * (x / total) >= threshold))
+
+
+def green_rate_rep(start: float, closure: float, year: int) -> float:
+    """Green-packaging rate [fraction]: ``1 - (1 - start)(1 - closure)^max(year - 2023, 0)``."""
+    return 1.0 - (1.0 - start) * (1.0 - closure) ** float(max(year - BASE_YEAR, 0))
+
+
+def demonstrations_rep(
+    planned: Mapping[int, int], success: float, u: np.ndarray, years: Sequence[int]
+) -> list[float]:
+    """Cumulative demonstration projects [个] by the end of each year (``u``: (Y, max planned))."""
+    out, total = [], 0.0
+    for j, y in enumerate(years):
+        k = min(int(planned.get(y, 0)), u.shape[1])
+        total += sum(1.0 for i in range(k) if float(u[j, i]) < success)
+        out.append(total)
+    return out
+
+
+def scenic_rep(n_spots_draw: float, start: float, hazard: float, u: np.ndarray, n_years: int) -> list[float]:
+    """Share [fraction] of 4A+ scenic spots with express service at each year's end.
+
+    ``u`` (S_max, Y + 1): column 0 decides coverage at the start, column ``j + 1`` whether a
+    spot still uncovered is covered during year ``j``.
+    """
+    s_max = u.shape[0]
+    n_spots = min(max(round(n_spots_draw), 1), s_max)
+    covered = [float(u[s, 0]) < start for s in range(n_spots)]
+    out = []
+    for j in range(n_years):
+        covered = [cv or float(u[s, j + 1]) < hazard for s, cv in enumerate(covered)]
+        out.append(sum(covered) / n_spots)
+    return out
+
+
+def metrics_rep(
+    comp: Compiled,
+    draws: Draws,
+    r: int,
+    p: Mapping[str, float],
+    county_annual: Sequence[Sequence[Sequence[float]]],
+    coverage: Sequence[float],
+    jinsha_mult: Sequence[float],
+) -> dict[str, list[float]]:
+    """Annual metrics of replication ``r`` (each ``[Y]``) from parcels handled by county and year."""
+    years = comp.years
+    out_a = [math.fsum(cty[j][0] for cty in county_annual) for j in range(len(years))]
+    in_a = [math.fsum(cty[j][1] for cty in county_annual) for j in range(len(years))]
+    inout = [o + i for o, i in zip(out_a, in_a, strict=True)]
+    rev = [
+        o * trend(p["revenue_per_parcel_2023"], p["revenue_per_parcel_decline"], y)
+        for o, y in zip(out_a, years, strict=True)
+    ]
+    demos = comp.scenario.demonstrations
+    m: dict[str, list[float]] = {
+        "parcels_out": out_a,
+        "parcels_in": in_a,
+        "parcels_inout": inout,
+        "revenue": rev,
+        "jobs": [
+            x / 1e4 * trend(p["jobs_per_10k_parcels_2023"], p["jobs_productivity_growth"], y)
+            for x, y in zip(inout, years, strict=True)
+        ],
+        "online_shopping": [x * p["ecommerce_share"] * p["online_value_per_parcel"] for x in inout],
+        "specialty_sales": [
+            x * p["specialty_share_outbound"] * p["specialty_value_per_parcel"] for x in out_a
+        ],
+        "village_coverage": [coverage[12 * j + 11] for j in range(len(years))],
+        "green_slim_tape": [green_rate_rep(p["slim_tape_2023"], p["green_gap_closure"], y) for y in years],
+        "green_no_reboxing": [
+            green_rate_rep(p["no_reboxing_2023"], p["green_gap_closure"], y) for y in years
+        ],
+        "green_reusable_bags": [
+            green_rate_rep(p["reusable_bags_2023"], p["green_gap_closure"], y) for y in years
+        ],
+        "demo_agriculture": demonstrations_rep(
+            demos.agriculture, p["demo_success_probability"], draws.u_events["demo_agriculture"][r], years
+        ),
+        "demo_manufacturing": demonstrations_rep(
+            demos.manufacturing, p["demo_success_probability"], draws.u_events["demo_manufacturing"][r], years
+        ),
+        "scenic_coverage": scenic_rep(
+            p["scenic_spots_4a"],
+            p["scenic_coverage_start"],
+            p["scenic_yearly_hazard"],
+            draws.u_events["scenic"][r],
+            len(years),
+        ),
+    }
+    for name, thr in FIRM_THRESHOLDS.items():
+        m[name] = [firms_over_rep(x, p["firm_count"], p["firm_size_exponent"], thr) for x in rev]
+    m["liquor_tonnes"] = [
+        p["jinsha_liquor_tonnes_2023"]
+        * (1.0 + p["jinsha_liquor_growth"]) ** float(y - BASE_YEAR)
+        * (math.fsum(jinsha_mult[12 * j : 12 * j + 12]) / 12.0)
+        for j, y in enumerate(years)
+    ]
+    return m
+
+
+# ---- one replication, then many --------------------------------------------------------------------
+
+
+def simulate_replication(comp: Compiled, fitted: Any, draws: Draws, r: int) -> Replication:
+    """Simulate replication ``r`` of ``draws`` from rollout to annual metrics.
+
+    Parameters
+    ----------
+    comp : Compiled
+        Compiled scenario.
+    fitted : calibration.fit.Fitted
+        Calibration (baseline paths and the seasonal profile).
+    draws : Draws
+        Random inputs of all replications; only row ``r`` is used.
+    r : int
+        Replication index.
+    """
+    p = {k: float(v[r]) for k, v in draws.params.items()}
+    t_n, y_n = comp.n_months, len(comp.years)
+    c_n = len(comp.pop_shares)
+    opening, ph_start, ph_end = rollout_rep(comp, draws.u_rollout[r])
+
+    annual = baseline_annual_rep(fitted, comp.years, draws.params, r)
+    base = monthly_baseline_rep(annual, [float(w) for w in fitted.profile.weights])[:t_n]
+    z = [[float(draws.z_county[r, c, d]) for d in range(2)] for c in range(c_n)]
+    shares = county_shares_rep(
+        [float(s) for s in comp.pop_shares],
+        comp.urban_index,
+        p["qixingguan_collected_intensity"],
+        p["qixingguan_delivered_intensity"],
+        p["county_share_noise"],
+        z,
+    )
+    coverage = coverage_rep(comp.kinds, opening, ph_start, p["village_coverage_start"], t_n)
+    mult, is_open, city = multipliers_rep(comp, opening, coverage, p)
+
+    demand = [
+        [[base[t][d] * shares[c][d] * mult[c][t][d] for d in range(2)] for t in range(t_n)]
+        for c in range(c_n)
+    ]
+    capacity = []
+    for c in range(c_n):
+        base_c = [base[t][0] * shares[c][0] * city[t][0] + base[t][1] * shares[c][1] * city[t][1]
+                  for t in range(t_n)]
+        avg = [math.fsum(base_c[12 * j : 12 * j + 12]) / 12.0 for j in range(y_n)]
+        capacity.append(
+            [
+                p["capacity_headroom"]
+                * avg[t // 12]
+                * (p["centre_capacity_factor"] if is_open[c][t] else 1.0)
+                for t in range(t_n)
+            ]
+        )
+    handled, backlog = handle_rep(demand, capacity)
+
+    monthly = [[math.fsum(handled[c][t][d] for c in range(c_n)) for d in range(2)] for t in range(t_n)]
+    county_annual = [
+        [
+            [math.fsum(handled[c][t][d] for t in range(12 * j, 12 * j + 12)) for d in range(2)]
+            for j in range(y_n)
+        ]
+        for c in range(c_n)
+    ]
+    jinsha = [mult[comp.jinsha_index][t][0] for t in range(t_n)]
+    metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, jinsha)
+    return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
+
+
+def simulate_reference(comp: Compiled, fitted: Any, draws: Draws) -> dict[str, Any]:
+    """Simulate every replication of ``draws`` one at a time (same output as ``engine.simulate_chunk``).
+
+    Returns
+    -------
+    dict
+        ``metrics`` {name: (n, Y)}, ``monthly`` (n, T, 2) and ``baseline_monthly``
+        (n, T, 2) [件/month], ``county_annual`` (n, C, Y, 2) [件/year], ``opening``
+        (n, P), ``phase_start`` / ``phase_end`` (n, P, K) [months since the start].
+    """
+    n, t_n, y_n, c_n = draws.n, comp.n_months, len(comp.years), len(comp.pop_shares)
+    p_n = len(comp.projects)
+    k_n = max((len(pr.phases) for pr in comp.projects), default=1)
+    metrics: dict[str, np.ndarray] = {}
+    monthly = np.empty((n, t_n, 2))
+    baseline = np.empty((n, t_n, 2))
+    county = np.empty((n, c_n, y_n, 2))
+    opening = np.zeros((n, p_n))
+    ph_start = np.full((n, p_n, k_n), np.nan) if p_n else np.zeros((n, 0, 1))
+    ph_end = np.full((n, p_n, k_n), np.nan) if p_n else np.zeros((n, 0, 1))
+    for r in range(n):
+        rep = simulate_replication(comp, fitted, draws, r)
+        for name, values in rep.metrics.items():
+            metrics.setdefault(name, np.empty((n, y_n)))[r] = values
+        monthly[r] = rep.monthly
+        baseline[r] = rep.baseline_monthly
+        county[r] = rep.county_annual
+        if p_n:
+            opening[r] = rep.opening
+            ph_start[r] = rep.phase_start
+            ph_end[r] = rep.phase_end
+    return {
+        "metrics": metrics,
+        "monthly": monthly,
+        "baseline_monthly": baseline,
+        "county_annual": county,
+        "opening": opening,
+        "phase_start": ph_start,
+        "phase_end": ph_end,
+    }
