@@ -1,0 +1,131 @@
+"""The reports checked as a person would: opened in headless Chromium, screenshotted, not blank,
+and without a single network request from the page.
+
+Skipped when no Chromium is installed (``.ci/run`` installs the Debian package ``chromium``).
+Requests are read from Chromium's net log: requests the page makes carry the page's origin
+(``"null"`` for a ``file://`` page) as ``initiator``, while the browser's own background traffic
+(component updates, sign-in probes, which the flags below reduce but do not always stop) is
+logged with initiator ``"not an origin"``.  A control page that does load a remote image
+proves the detector sees page requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="needs a headless Chromium (Debian package 'chromium')")]
+
+#: resource loads in HTML/CSS that would hit the network (links the reader may click are not loads)
+REMOTE_LOAD = re.compile(
+    r"""(?:\bsrc|\bsrcset|\bposter|\bdata|<link[^>]*\bhref)\s*=\s*["']?\s*(?:https?:|wss?:)?//"""
+    r"""|url\(\s*["']?\s*(?:https?:)?//|@import|\bfetch\(|XMLHttpRequest|new\s+WebSocket""",
+    re.IGNORECASE)
+NETWORK_SCHEMES = ("http://", "https://", "ws://", "wss://")
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["MPLCONFIGDIR"] = str(tmp / "mpl")
+    return env
+
+
+def _screenshot(page: Path, tmp: Path, name: str) -> tuple[Path, Path]:
+    """Open ``page`` in headless Chromium; return (screenshot PNG, net log JSON)."""
+    png, netlog = tmp / f"{name}.png", tmp / f"{name}-netlog.json"
+    assert CHROMIUM is not None
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
+           # never reach the real network, even if something tried (requests are still logged)
+           "--host-resolver-rules=MAP * ~NOTFOUND",
+           f"--user-data-dir={tmp / f'profile-{name}'}", f"--screenshot={png}", "--window-size=1200,2000",
+           f"--log-net-log={netlog}", "--enable-logging=stderr", "--v=1", page.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp)
+    assert png.is_file(), f"no screenshot (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    assert netlog.is_file(), "no net log"
+    return png, netlog
+
+
+def page_requests(netlog: Path) -> list[str]:
+    """Network URLs (http, https, ws, wss) requested by the page, from a Chromium net log."""
+    text = netlog.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:  # a log cut short at exit lacks its closing brackets
+        data = json.loads(text.rstrip().rstrip(",") + "]}")
+    names = {v: k for k, v in data["constants"]["logEventTypes"].items()}
+    urls = []
+    for ev in data.get("events", []):
+        p = ev.get("params") or {}
+        if names.get(ev.get("type")) != "URL_REQUEST_START_JOB":
+            continue
+        url = str(p.get("url", ""))
+        if url.startswith(NETWORK_SCHEMES) and p.get("initiator") != "not an origin":
+            urls.append(url)
+    return urls
+
+
+def _not_blank(png: Path) -> None:
+    import matplotlib.image as mpimg
+
+    img = np.asarray(mpimg.imread(png), dtype=float)[..., :3]
+    assert img.shape[0] >= 1000 and img.shape[1] >= 1000, img.shape
+    non_white = float(np.mean(img.min(axis=-1) < 0.9))
+    assert non_white > 0.03, f"screenshot looks blank: {non_white:.2%} non-white pixels"
+    assert float(img.std()) > 0.05
+    colours = len(np.unique((img[::4, ::4] * 255).astype(np.uint8).reshape(-1, 3), axis=0))
+    assert colours > 50, f"only {colours} colours: not a rendered report"
+
+
+@pytest.fixture(scope="module")
+def run_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("run")
+    out = tmp / "run"
+    subprocess.run([sys.executable, "-m", "model", "-q", "run", "scenarios/plan.yaml", "--replications", "200",
+                    "--out", str(out)], check=True, cwd=ROOT, env=_env(tmp), timeout=300)
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def compare_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("compare")
+    out = tmp / "compare"
+    subprocess.run([sys.executable, "-m", "model", "-q", "compare", "scenarios/plan.yaml", "scenarios/delayed.yaml",
+                    "--replications", "200", "--out", str(out)], check=True, cwd=ROOT, env=_env(tmp), timeout=300)
+    return out / "report.html"
+
+
+def test_detector_sees_a_page_request(tmp_path: Path) -> None:
+    """Positive control: a page loading a remote image is caught (so an empty list means something)."""
+    page = tmp_path / "control.html"
+    page.write_text('<!doctype html><html><body><h1>control</h1><img src="http://example.invalid/x.png">'
+                    "</body></html>", encoding="utf-8")
+    assert REMOTE_LOAD.search(page.read_text(encoding="utf-8"))
+    _, netlog = _screenshot(page, tmp_path, "control")
+    assert any("example.invalid" in u for u in page_requests(netlog))
+
+
+@pytest.mark.parametrize("which", ["run_report", "compare_report"])
+def test_report_renders_offline(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    report: Path = request.getfixturevalue(which)
+    html = report.read_text(encoding="utf-8")
+    loads = [m.group(0) for m in REMOTE_LOAD.finditer(html)]
+    assert not loads, f"the HTML loads remote resources: {loads[:5]}"
+    assert "data:image/png;base64," in html  # figures embedded
+    png, netlog = _screenshot(report, tmp_path, which)
+    _not_blank(png)
+    requests = page_requests(netlog)
+    assert not requests, f"the page made network requests: {requests[:5]}"
