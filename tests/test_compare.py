@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 
 from model import cli
-from model.compare import (
+from model.compare import cmd_compare, paired_difference
+from model.latest_opening import (
     OpeningPoint,
-    cmd_compare,
     earliest_shift,
     latest_admissible,
     opening_label,
-    paired_difference,
     select_projects,
 )
 from model.scenario import ScenarioError
