@@ -1,0 +1,479 @@
+"""Global sensitivity of a scenario's outcomes: factors from the scenario, SALib designs, the engine.
+
+Every uncertain input becomes a factor automatically (:func:`scenario_factors`): each non-fixed
+parameter distribution of :func:`model.parameters.resolve`, the four calibration baseline
+factors (``Fitted.baseline_factor_ppfs``) and one factor per project phase with an uncertain
+duration.  SALib samples the unit hypercube; a factor maps its coordinate ``u`` to the
+probability ``p = p_lo + u (p_hi - p_lo)`` and then through its quantile function, so
+non-uniform priors are respected (``p_lo, p_hi`` are 0 and 1 where the support is finite,
+else 0.001 and 0.999, the quantiles :meth:`Distribution.bounds` reports; always 0.001 and 0.999
+for the calibration factors, whose quantile functions need open probabilities).
+
+Rollout durations are grouped by project kind by default (hub, county centres, stations:
+SALib ``groups``), which keeps ``k`` small and answers "does the timing of the county centres
+matter"; ``rollout_groups='project'`` or ``'none'`` gives finer factors.
+
+The design is evaluated by a *model*: a callable from a :class:`Batch` to named outputs.
+:func:`engine_model` builds the one that runs the vectorised engine over the whole design in
+one go (common random numbers: the inputs that are not factors -- county noise, event
+uniforms -- come from :func:`model.parameters.make_draws` on the same seed); tests pass
+analytic functions through the same :func:`evaluate` and :func:`analyse`.
+
+Random inputs that are not factors make the model stochastic.  They are tied to the design
+so that the estimators stay valid: in a Sobol' design, rows of ``A`` and every ``AB_i`` of a
+base sample share one noise draw and ``B`` gets another; in a Morris design each trajectory
+shares one.  The noise then acts as an extra, unlisted factor that is never switched, and its
+share of the variance is what the listed total indices leave unexplained.
+
+References
+----------
+Saltelli, A. et al. (2010). Variance based sensitivity analysis of model output. Design and
+estimator for the total sensitivity index. Comput. Phys. Commun. 181(2), 259-270.
+Morris, M. D. (1991). Factorial sampling plans for preliminary computational experiments.
+Technometrics 33(2), 161-174.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+#: probability cut from an unbounded tail (matches ``Distribution.bounds``)
+TAIL = 0.001
+#: rollout grouping choices: one group per project kind (default), per project, or none
+ROLLOUT_GROUPINGS = ("kind", "project", "none")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain input addressed by SALib.
+
+    Attributes
+    ----------
+    name : str
+        Parameter name, or ``rollout:<project>:<phase>`` for a phase duration.
+    kind : str
+        ``parameter``, ``baseline`` or ``rollout``.
+    group : str
+        SALib group (the factor's own name when ungrouped).
+    ppf : callable
+        Quantile function, probability -> value [unit].
+    bounds : tuple of float
+        Value range [unit]: ``ppf(p_range)``.
+    p_range : tuple of float
+        Probability range sampled.
+    slot : tuple of int, optional
+        (project, phase) column of ``Draws.u_rollout`` for rollout factors.
+    """
+
+    name: str
+    kind: str
+    group: str
+    ppf: Callable[[np.ndarray], np.ndarray]
+    bounds: tuple[float, float]
+    p_range: tuple[float, float] = (0.0, 1.0)
+    unit: str = ""
+    slot: tuple[int, int] | None = None
+
+    def probability(self, u: np.ndarray) -> np.ndarray:
+        """Design coordinate in [0, 1] -> probability in ``p_range``."""
+        lo, hi = self.p_range
+        return lo + np.asarray(u, dtype=float) * (hi - lo)
+
+    def values(self, u: np.ndarray) -> np.ndarray:
+        """Design coordinate -> value [unit]."""
+        return np.asarray(self.ppf(self.probability(u)), dtype=float)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Factors in design-column order."""
+
+    factors: tuple[Factor, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.factors]
+
+    @property
+    def groups(self) -> list[str]:
+        """Unique group names in order of first appearance (SALib's order)."""
+        return list(dict.fromkeys(f.group for f in self.factors))
+
+    def members(self) -> dict[str, list[str]]:
+        """Group -> factor names."""
+        out: dict[str, list[str]] = {g: [] for g in self.groups}
+        for f in self.factors:
+            out[f.group].append(f.name)
+        return out
+
+    def regroup(self, group_of: Callable[[Factor], str]) -> Problem:
+        """The same factors with new groups."""
+        return Problem(tuple(replace(f, group=group_of(f)) for f in self.factors))
+
+    def salib(self) -> dict[str, Any]:
+        """SALib problem on the unit hypercube (groups only when some factor shares one)."""
+        d: dict[str, Any] = {"num_vars": len(self.factors), "names": self.names,
+                             "bounds": [[0.0, 1.0]] * len(self.factors)}
+        if len(self.groups) < len(self.factors):
+            d["groups"] = [f.group for f in self.factors]
+        return d
+
+
+def _p_range(ppf: Callable[[np.ndarray], np.ndarray], bounds: tuple[float, float]) -> tuple[float, float]:
+    """Probabilities sampled: 0 (1) where ``ppf(0)`` (``ppf(1)``) is the finite bound, else the tail cut."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        end = [float(np.asarray(ppf(np.array([p])))[0]) for p in (0.0, 1.0)]
+    p_lo = 0.0 if np.isfinite(end[0]) and np.isclose(end[0], bounds[0]) else TAIL
+    p_hi = 1.0 if np.isfinite(end[1]) and np.isclose(end[1], bounds[1]) else 1.0 - TAIL
+    return p_lo, p_hi
+
+
+def scenario_factors(scenario: Any, dists: dict[str, Any], baseline_ppfs: dict[str, Any], *,
+                     rollout_groups: str = "kind") -> Problem:
+    """Every uncertain input of a scenario as a factor.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Gives the projects and their phase durations.
+    dists : dict
+        Parameter distributions (:func:`model.parameters.resolve`); fixed ones are skipped.
+    baseline_ppfs : dict
+        Calibration factors' quantile functions (``Fitted.baseline_factor_ppfs()``).
+    rollout_groups : {'kind', 'project', 'none'}
+        Group phase durations by project kind, by project, or not at all.
+    """
+    if rollout_groups not in ROLLOUT_GROUPINGS:
+        raise ValueError(f"rollout_groups: expected one of {ROLLOUT_GROUPINGS}, got {rollout_groups!r}")
+    out: list[Factor] = []
+    for name, d in dists.items():
+        if not d.is_fixed:
+            b = d.bounds()
+            out.append(Factor(name, "parameter", name, d.ppf, b, _p_range(d.ppf, b), d.unit))
+    for name, f in baseline_ppfs.items():  # calibration quantiles take open (0, 1): always cut the tails
+        pr = (TAIL, 1.0 - TAIL)
+        b = (float(np.asarray(f(np.array([pr[0]])))[0]), float(np.asarray(f(np.array([pr[1]])))[0]))
+        out.append(Factor(name, "baseline", name, f, b, pr, "probability" if name.endswith("_u") else "ratio"))
+    for i, p in enumerate(scenario.projects):
+        for j, ph in enumerate(p.phases):
+            if ph.duration.is_fixed:
+                continue
+            name = f"rollout:{p.id}:{ph.name}"
+            group = {"kind": f"rollout:{p.kind}", "project": f"rollout:{p.id}", "none": name}[rollout_groups]
+            b = ph.duration.bounds()
+            out.append(Factor(name, "rollout", group, ph.duration.ppf, b, _p_range(ph.duration.ppf, b), "months", (i, j)))
+    return Problem(tuple(out))
+
+
+@dataclass(frozen=True)
+class Design:
+    """A SALib design in unit coordinates with the noise row each design row uses."""
+
+    method: str
+    u: np.ndarray
+    noise: np.ndarray
+    n_noise: int
+    n_base: int
+
+    @property
+    def n(self) -> int:
+        return int(self.u.shape[0])
+
+
+def sample_design(problem: Problem, method: str, n: int, seed: int) -> Design:
+    """Sobol' (Saltelli, no second order) or Morris (4 levels) design of ``n`` base samples/trajectories."""
+    pd = problem.salib()
+    g = len(problem.groups)
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        with warnings.catch_warnings():  # scipy warns when n is not a power of two; the design is still valid
+            warnings.simplefilter("ignore", UserWarning)
+            u = sobol.sample(pd, n, calc_second_order=False, seed=seed)
+        r = np.arange(u.shape[0])
+        block = g + 2
+        noise = np.where(r % block == block - 1, n + r // block, r // block)
+        return Design(method, u, noise, 2 * n, n)
+    if method == "morris":
+        from SALib.sample import morris
+
+        u = morris.sample(pd, n, num_levels=4, seed=seed)
+        return Design(method, u, np.arange(u.shape[0]) // (g + 1), n, n)
+    raise ValueError(f"method: expected 'sobol' or 'morris', got {method!r}")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows of a design handed to a model: unit coordinates and noise rows (global indices)."""
+
+    problem: Problem
+    u: np.ndarray
+    noise: np.ndarray
+    n_noise: int
+
+    def values(self) -> dict[str, np.ndarray]:
+        """Factor name -> values [unit]."""
+        return {f.name: f.values(self.u[:, c]) for c, f in enumerate(self.problem.factors)}
+
+
+Model = Callable[[Batch], dict[str, np.ndarray]]
+
+
+def evaluate(problem: Problem, u: np.ndarray, noise: np.ndarray, n_noise: int, model: Model, *,
+             batch: int = 40_000) -> dict[str, np.ndarray]:
+    """Run ``model`` over the design rows in batches of at most ``batch`` rows (bounds memory)."""
+    edges = np.linspace(0, u.shape[0], -(-u.shape[0] // batch) + 1).astype(int)  # equal batches
+    parts = [model(Batch(problem, u[a:b], noise[a:b], n_noise)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def analyse(problem: Problem, design: Design, outputs: dict[str, np.ndarray], *, seed: int = 1,
+            num_resamples: int = 100) -> list[dict[str, Any]]:
+    """SALib indices for every output and group, one row each.
+
+    Sobol': ``S1``, ``ST`` and their bootstrap half-widths ``S1_conf``, ``ST_conf`` (95%).
+    Morris: ``mu_star`` (mean absolute elementary effect per unit of the design coordinate,
+    i.e. across the factor's whole probability range), ``mu_star_conf``, ``mu``, ``sigma``.
+    A constant output gets NaN indices and ``constant = True``.
+    """
+    pd = problem.salib()
+    members = problem.members()
+    rows: list[dict[str, Any]] = []
+    for out, y in outputs.items():
+        y = np.asarray(y, dtype=float)
+        const = bool(np.ptp(y) == 0.0)
+        res: dict[str, Any] = {}
+        if not const and design.method == "sobol":
+            from SALib.analyze import sobol
+
+            res = dict(sobol.analyze(pd, y, calc_second_order=False, num_resamples=num_resamples,
+                                     conf_level=0.95, seed=(seed % 2**31) or 1))
+        elif not const:
+            from SALib.analyze import morris
+
+            res = dict(morris.analyze(pd, design.u, y, num_resamples=num_resamples, conf_level=0.95,
+                                      num_levels=4, seed=(seed % 2**31) or 1))
+        for i, g in enumerate(problem.groups):
+            row: dict[str, Any] = {"output": out, "factor": g, "members": members[g], "constant": const}
+            keys = ("S1", "S1_conf", "ST", "ST_conf") if design.method == "sobol" else (
+                "mu_star", "mu_star_conf", "mu", "sigma")
+            for k in keys:
+                row[k] = float(np.ma.filled(np.asarray(res[k], dtype=float), np.nan)[i]) if res else float("nan")
+            rows.append(row)
+    return rows
+
+
+# ---- the engine as a model ------------------------------------------------------------------------
+
+def target_outputs(results: Any, targets: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Per replication: each target's metric in its year (``<id>.value``) and attainment (``<id>.attained``)."""
+    from model.targets import attained
+
+    out: dict[str, np.ndarray] = {}
+    for t in targets:
+        v = np.asarray(results.target_values[t.id][:, results.years.index(t.year)], dtype=float)
+        out[f"{t.id}.value"] = v
+        out[f"{t.id}.attained"] = attained(t, v).astype(float)
+    return out
+
+
+def _outputs_part(args: tuple[Any, Any, Any, int, Sequence[Any]]) -> dict[str, np.ndarray]:
+    """Engine over one slice of draws, reduced to the targets' outputs (runs in a worker)."""
+    from model import ensemble
+
+    comp, fitted, draws, seed, targets = args
+    raw = ensemble.execute(comp, fitted, draws)
+    return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
+
+
+def engine_model(comp: Any, fitted: Any, dists: dict[str, Any], seed: int, targets: Sequence[Any], *,
+                 workers: int = 1, progress: Callable[[int], None] | None = None) -> Model:
+    """A model running the vectorised engine on a batch of design rows.
+
+    Factors replace the drawn parameters and phase-duration uniforms; every other random input
+    is row ``noise[i]`` of ``make_draws(n_noise)`` on ``seed`` (common random numbers with a
+    plain run of the same seed).  With ``workers > 1`` the batch is cut into ``2 workers``
+    slices, each run by :func:`model.ensemble.execute` in a worker process that returns only the
+    outputs (a process pool inside ``execute`` would ship every raw array back, which costs more
+    than it saves at this engine's speed).  Results do not depend on ``workers``.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from model import ensemble
+    from model.parameters import Draws, make_draws
+
+    ppfs = fitted.baseline_factor_ppfs()
+    noise_draws: dict[int, Draws] = {}
+
+    def model(b: Batch) -> dict[str, np.ndarray]:
+        if b.n_noise not in noise_draws:
+            noise_draws[b.n_noise] = make_draws(comp.scenario, dists, ppfs, b.n_noise, seed, len(comp.county_ids))
+        base, idx = noise_draws[b.n_noise], b.noise
+        params = {k: v[idx] for k, v in base.params.items()}
+        u_roll = base.u_rollout[idx].copy()
+        for c, f in enumerate(b.problem.factors):
+            if f.slot is not None:
+                u_roll[:, f.slot[0], f.slot[1]] = f.probability(b.u[:, c])
+            else:
+                params[f.name] = f.values(b.u[:, c])
+        draws = Draws(len(idx), params, u_roll, base.z_county[idx], {k: v[idx] for k, v in base.u_events.items()})
+        if workers <= 1 or draws.n < 2 * ensemble.CHUNK:
+            raw = ensemble.execute(comp, fitted, draws, progress=progress)
+            return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
+        parts = ensemble.chunks(draws.n, -(-draws.n // (2 * workers)))
+        outs = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            tasks = [(comp, fitted, draws.slice(a, e), seed, targets) for a, e in parts]
+            for (a, e), r in zip(parts, pool.map(_outputs_part, tasks), strict=True):
+                outs.append(r)
+                if progress:
+                    progress(e - a)
+        return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
+
+    return model
+
+
+# ---- the command ------------------------------------------------------------------------------------
+
+def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
+    """The targets named by ``--target`` (default: the headline ones; all if none is headline)."""
+    from model.scenario import ScenarioError
+
+    by_id = {t.id: t for t in scenario.targets}
+    if ids:
+        bad = [i for i in ids if i not in by_id]
+        if bad:
+            raise ScenarioError(f"--target {bad[0]}: no such target (have {', '.join(by_id)})")
+        return [by_id[i] for i in dict.fromkeys(ids)]
+    return [t for t in scenario.targets if t.headline] or list(scenario.targets)
+
+
+def _csv_rows(rows: list[dict[str, Any]], meta: dict[str, dict[str, Any]], method: str) -> list[dict[str, Any]]:
+    keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf", "mu", "sigma")
+    out = []
+    for r in rows:
+        row = {"method": method, **meta[r["output"]], "factor": r["factor"], "members": "; ".join(r["members"])}
+        row.update({k: r[k] for k in keys})
+        if method == "sobol":
+            for k in ("S1", "ST"):
+                row[f"{k}_low"], row[f"{k}_high"] = r[k] - r[f"{k}_conf"], r[k] + r[f"{k}_conf"]
+        row["constant"] = r["constant"]
+        out.append(row)
+    return out
+
+
+def _top(rows: list[dict[str, Any]], output: str, key: str, k: int = 4) -> str:
+    rs = sorted((r for r in rows if r["output"] == output and np.isfinite(r[key])), key=lambda r: -r[key])[:k]
+    return ", ".join(f"{r['factor']} {r[key]:.3g}±{r[key + '_conf']:.2g}" for r in rs) or "(constant output)"
+
+
+def cmd_sensitivity(args: Any) -> str:
+    """``expressim sensitivity``: SALib indices, PRIM boxes and value of information, written atomically."""
+    import csv
+    import sys
+    import time
+    from pathlib import Path
+
+    from model import commands as cm
+    from model import discovery, manifest, voi
+    from model import plots_sensitivity as ps
+    from model import scenario as sc
+    from model.engine import compile_scenario
+    from model.outputs import atomic_dir, write_json
+    from model.parameters import resolve
+    from model.regions import load_pack
+    from model.scenario import ScenarioError
+
+    scn = sc.load(args.scenario)
+    targets = select_targets(scn, args.target)
+    if args.samples < (8 if args.method == "sobol" else 2):
+        raise ScenarioError(f"--samples: expected at least {8 if args.method == 'sobol' else 2}, got {args.samples}")
+    if args.workers < 1:
+        raise ScenarioError(f"--workers: expected at least 1, got {args.workers}")
+    grouping = getattr(args, "rollout_groups", None) or "kind"
+    obs = cm._scenario_observations(args, scn, args.scenario)
+    fitted = cm.fitted_for(obs)
+    seed = args.seed if args.seed is not None else scn.seed
+    try:
+        comp = compile_scenario(scn, load_pack(scn.region_pack))
+    except ValueError as exc:
+        raise ScenarioError(f"{args.scenario}: {exc}") from None
+    dists = resolve(scn, fitted.register)
+    problem = scenario_factors(scn, dists, fitted.baseline_factor_ppfs(), rollout_groups=grouping)
+    timing: dict[str, float] = {}
+    t0 = time.perf_counter()
+    design = sample_design(problem, args.method, args.samples, seed)
+    timing["sample"] = time.perf_counter() - t0
+    with cm._progress(args, design.n, f"{args.method} design") as bar:
+        ys = evaluate(problem, design.u, design.noise, design.n_noise,
+                      engine_model(comp, fitted, dists, seed, targets, workers=args.workers, progress=bar.update))
+    timing["evaluate"] = time.perf_counter() - t0 - timing["sample"]
+    rows = analyse(problem, design, ys, seed=seed)
+    timing["sensitivity_total"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    n_groups, n_outer = len(set(map(voi.voi_group, problem.factors))), min(250, max(20, args.samples))
+    with cm._progress(args, args.samples * (n_groups + 2) + n_groups * n_outer * 40, "value of information") as bar:
+        vinfo = voi.value_of_information(problem, engine_model(comp, fitted, dists, seed, targets, workers=args.workers,
+                                                               progress=bar.update), list(ys), n=args.samples,
+                                         seed=seed, n_outer=n_outer, n_inner=40)
+    timing["value_of_information"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    _, _, _, res = cm.simulate(args, args.scenario, seed=seed)
+    inputs, units = discovery.ensemble_inputs(res)
+    boxes = {t.id: discovery.prim(inputs, 1.0 - res.attainment(t.id).astype(float), units=units) for t in targets}
+    timing["discovery"] = time.perf_counter() - t2
+
+    meta = {}
+    for t in targets:
+        for kind in ("value", "attained"):
+            meta[f"{t.id}.{kind}"] = {"output": f"{t.id}.{kind}", "target": t.id, "output_kind": (
+                "indicator" if kind == "value" else "attainment"), "metric": t.metric, "year": t.year,
+                "unit": t.unit if kind == "value" else "0/1"}
+    out = Path(args.out) if args.out else cm._default_out(
+        "sensitivity", scn.name, Path(args.scenario).read_bytes(), obs.data_hash, args.method, args.samples, seed,
+        res.replications, ",".join(t.id for t in targets), grouping)
+    with atomic_dir(out, force=args.force) as tmp:
+        table = _csv_rows(rows, meta, args.method)
+        with (tmp / "sensitivity.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(table[0]))
+            w.writeheader()
+            w.writerows(table)
+        write_json(tmp / "sensitivity.json", {
+            "scenario": scn.name, "seed": seed, "method": args.method, "samples": args.samples,
+            "evaluations": design.n, "workers": args.workers, "rollout_grouping": grouping,
+            "sampling": "SALib design on [0,1]^k mapped to probabilities in each factor's p_range, then its ppf; "
+                        "non-factor random inputs (county noise, event uniforms) shared by A and every AB_i of a "
+                        "base sample (Sobol') or by a trajectory (Morris), common random numbers with a plain run",
+            "factors": [{"name": f.name, "kind": f.kind, "group": f.group, "unit": f.unit, "bounds": list(f.bounds),
+                         "probability_range": list(f.p_range)} for f in problem.factors],
+            "outputs": [{**meta[k], "mean": float(np.mean(v)), "sd": float(np.std(v))} for k, v in ys.items()],
+            "indices": rows, "timing_seconds": timing})
+        write_json(tmp / "voi.json", {"scenario": scn.name, "seed": seed, **vinfo})
+        write_json(tmp / "discovery.json", {
+            "scenario": scn.name, "seed": seed, "replications": res.replications,
+            "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (model.discovery)",
+            "targets": boxes})
+        write_json(tmp / "manifest.json", manifest.build(
+            command=sys.argv, seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
+                "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
+                "samples": args.samples, "evaluations": design.n, "replications": res.replications,
+                "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
+                "until": obs.until, "timing_seconds": timing}))
+        ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets])
+    key = "ST" if args.method == "sobol" else "mu_star"
+    lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "
+             f"groups, {design.n} evaluations in {timing['sensitivity_total']:.1f} s -> {out}"]
+    for t in targets:
+        lines.append(f"  {t.id}: {key} of the indicator: {_top(rows, f'{t.id}.value', key)}")
+        lines.append(f"  {' ' * len(t.id)}  PRIM box for missing it: {discovery.describe(boxes[t.id]['chosen'])}")
+    lines.append("  statistics to ask for first (mean closed S1 of attainment): " + ", ".join(
+        f"{g['group']} {g['mean_S1']:.2f}" for g in vinfo["ranking"]["overall"])
+        + f"; policy timing {vinfo['ranking']['policy_timing_mean_S1']:.2f}")
+    if not args.quiet:
+        print("\n".join(lines), file=sys.stderr)
+    return ""
