@@ -1,0 +1,154 @@
+"""The ``expressim sensitivity`` command: Sobol'/Morris indices, PRIM boxes and value of information.
+
+The library parts live in :mod:`model.sensitivity` (factors, designs, SALib analyses, the engine as a
+model), :mod:`model.discovery` (PRIM) and :mod:`model.voi`; this module selects targets, runs them
+and writes ``sensitivity.csv``/``.json``, ``discovery.json``, ``voi.json``, figures and a manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from model.sensitivity import analyse, engine_model, evaluate, sample_design, scenario_factors
+
+
+def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
+    """The targets named by ``--target`` (default: the headline ones; all if none is headline)."""
+    from model.scenario import ScenarioError
+
+    by_id = {t.id: t for t in scenario.targets}
+    if ids:
+        bad = [i for i in ids if i not in by_id]
+        if bad:
+            raise ScenarioError(f"--target {bad[0]}: no such target (have {', '.join(by_id)})")
+        return [by_id[i] for i in dict.fromkeys(ids)]
+    return [t for t in scenario.targets if t.headline] or list(scenario.targets)
+
+
+def _csv_rows(rows: list[dict[str, Any]], meta: dict[str, dict[str, Any]], method: str) -> list[dict[str, Any]]:
+    keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf", "mu", "sigma")
+    out = []
+    for r in rows:
+        row = {"method": method, **meta[r["output"]], "factor": r["factor"], "members": "; ".join(r["members"])}
+        row.update({k: r[k] for k in keys})
+        if method == "sobol":
+            for k in ("S1", "ST"):
+                row[f"{k}_low"], row[f"{k}_high"] = r[k] - r[f"{k}_conf"], r[k] + r[f"{k}_conf"]
+        row["constant"] = r["constant"]
+        out.append(row)
+    return out
+
+
+def _top(rows: list[dict[str, Any]], output: str, key: str, k: int = 4) -> str:
+    rs = sorted((r for r in rows if r["output"] == output and np.isfinite(r[key])), key=lambda r: -r[key])[:k]
+    return ", ".join(f"{r['factor']} {r[key]:.3g}±{r[key + '_conf']:.2g}" for r in rs) or "(constant output)"
+
+
+def cmd_sensitivity(args: Any) -> str:
+    """``expressim sensitivity``: SALib indices, PRIM boxes and value of information, written atomically."""
+    import csv
+    import sys
+    import time
+    from pathlib import Path
+
+    from model import commands as cm
+    from model import discovery, manifest, voi
+    from model import plots_sensitivity as ps
+    from model import scenario as sc
+    from model.engine import compile_scenario
+    from model.outputs import atomic_dir, write_json
+    from model.parameters import resolve
+    from model.regions import load_pack
+    from model.scenario import ScenarioError
+
+    scn = sc.load(args.scenario)
+    targets = select_targets(scn, args.target)
+    if args.samples < (8 if args.method == "sobol" else 2):
+        raise ScenarioError(f"--samples: expected at least {8 if args.method == 'sobol' else 2}, got {args.samples}")
+    if args.workers < 1:
+        raise ScenarioError(f"--workers: expected at least 1, got {args.workers}")
+    grouping = getattr(args, "rollout_groups", None) or "kind"
+    obs = cm._scenario_observations(args, scn, args.scenario)
+    fitted = cm.fitted_for(obs)
+    seed = args.seed if args.seed is not None else scn.seed
+    try:
+        comp = compile_scenario(scn, load_pack(scn.region_pack))
+    except ValueError as exc:
+        raise ScenarioError(f"{args.scenario}: {exc}") from None
+    dists = resolve(scn, fitted.register)
+    problem = scenario_factors(scn, dists, fitted.baseline_factor_ppfs(), rollout_groups=grouping)
+    timing: dict[str, float] = {}
+    t0 = time.perf_counter()
+    design = sample_design(problem, args.method, args.samples, seed)
+    timing["sample"] = time.perf_counter() - t0
+    with cm._progress(args, design.n, f"{args.method} design") as bar:
+        ys = evaluate(problem, design.u, design.noise, design.n_noise,
+                      engine_model(comp, fitted, dists, seed, targets, workers=args.workers, progress=bar.update))
+    timing["evaluate"] = time.perf_counter() - t0 - timing["sample"]
+    rows = analyse(problem, design, ys, seed=seed)
+    timing["sensitivity_total"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    n_groups, n_outer = len(set(map(voi.voi_group, problem.factors))), min(250, max(20, args.samples))
+    with cm._progress(args, args.samples * (n_groups + 2) + n_groups * n_outer * 40, "value of information") as bar:
+        vinfo = voi.value_of_information(problem, engine_model(comp, fitted, dists, seed, targets, workers=args.workers,
+                                                               progress=bar.update), list(ys), n=args.samples,
+                                         seed=seed, n_outer=n_outer, n_inner=40)
+    timing["value_of_information"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    _, _, _, res = cm.simulate(args, args.scenario, seed=seed)
+    inputs, units = discovery.ensemble_inputs(res)
+    boxes = {t.id: discovery.prim(inputs, 1.0 - res.attainment(t.id).astype(float), units=units) for t in targets}
+    timing["discovery"] = time.perf_counter() - t2
+
+    meta = {}
+    for t in targets:
+        for kind in ("value", "attained"):
+            meta[f"{t.id}.{kind}"] = {"output": f"{t.id}.{kind}", "target": t.id, "output_kind": (
+                "indicator" if kind == "value" else "attainment"), "metric": t.metric, "year": t.year,
+                "unit": t.unit if kind == "value" else "0/1"}
+    out = Path(args.out) if args.out else cm._default_out(
+        "sensitivity", scn.name, Path(args.scenario).read_bytes(), obs.data_hash, args.method, args.samples, seed,
+        res.replications, ",".join(t.id for t in targets), grouping)
+    with atomic_dir(out, force=args.force) as tmp:
+        table = _csv_rows(rows, meta, args.method)
+        with (tmp / "sensitivity.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(table[0]))
+            w.writeheader()
+            w.writerows(table)
+        write_json(tmp / "sensitivity.json", {
+            "scenario": scn.name, "seed": seed, "method": args.method, "samples": args.samples,
+            "evaluations": design.n, "workers": args.workers, "rollout_grouping": grouping,
+            "sampling": "SALib design on [0,1]^k mapped to probabilities in each factor's p_range, then its ppf; "
+                        "non-factor random inputs (county noise, event uniforms) shared by A and every AB_i of a "
+                        "base sample (Sobol') or by a trajectory (Morris), common random numbers with a plain run",
+            "factors": [{"name": f.name, "kind": f.kind, "group": f.group, "unit": f.unit, "bounds": list(f.bounds),
+                         "probability_range": list(f.p_range)} for f in problem.factors],
+            "outputs": [{**meta[k], "mean": float(np.mean(v)), "sd": float(np.std(v))} for k, v in ys.items()],
+            "indices": rows, "timing_seconds": timing})
+        write_json(tmp / "voi.json", {"scenario": scn.name, "seed": seed, **vinfo})
+        write_json(tmp / "discovery.json", {
+            "scenario": scn.name, "seed": seed, "replications": res.replications,
+            "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (model.discovery)",
+            "targets": boxes})
+        write_json(tmp / "manifest.json", manifest.build(
+            command=sys.argv, seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
+                "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
+                "samples": args.samples, "evaluations": design.n, "replications": res.replications,
+                "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
+                "until": obs.until, "timing_seconds": timing}))
+        ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets])
+    key = "ST" if args.method == "sobol" else "mu_star"
+    lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "
+             f"groups, {design.n} evaluations in {timing['sensitivity_total']:.1f} s -> {out}"]
+    for t in targets:
+        lines.append(f"  {t.id}: {key} of the indicator: {_top(rows, f'{t.id}.value', key)}")
+        lines.append(f"  {' ' * len(t.id)}  PRIM box for missing it: {discovery.describe(boxes[t.id]['chosen'])}")
+    lines.append("  statistics to ask for first (mean closed S1 of attainment): " + ", ".join(
+        f"{g['group']} {g['mean_S1']:.2f}" for g in vinfo["ranking"]["overall"])
+        + f"; policy timing {vinfo['ranking']['policy_timing_mean_S1']:.2f}")
+    if not args.quiet:
+        print("\n".join(lines), file=sys.stderr)
+    return ""
