@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from calibration.periods import Period, PeriodError, parse_period
+from calibration.periods import Period, PeriodError, parse_period, shown
 from calibration.units import UnitError, convert
 
 COLUMNS = ("geography", "indicator", "period", "value", "unit", "yoy_growth_pct", "source_url", "note")
@@ -188,11 +188,26 @@ def rel_precision(text: str, value: float) -> float:
 
 
 def _read_text(path: Path) -> str:
-    """Read a CSV as text: UTF-8 (with or without BOM), else GB18030 (GBK exports)."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"{path}: file is {size / 2**20:.0f} MiB; expected a CSV under {MAX_FILE_BYTES // 2**20} MiB")
-    raw = path.read_bytes()
+    """Read a CSV as text: UTF-8 (with or without BOM), UTF-16 with a BOM, else GB18030 (GBK exports).
+
+    Raises
+    ------
+    DataError
+        Unreadable, too large, binary, or in no supported encoding.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DataError(f"{path}: file is {size / 2**20:.0f} MiB; expected a CSV under "
+                            f"{MAX_FILE_BYTES // 2**20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: broken UTF-16 text; expected a UTF-8 or GBK CSV") from None
     if b"\x00" in raw:
         raise DataError(f"{path}: binary content (NUL bytes); expected a UTF-8 or GBK text CSV")
     for enc in ("utf-8-sig", "gb18030"):
@@ -200,11 +215,24 @@ def _read_text(path: Path) -> str:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{path}: cannot decode as UTF-8 or GBK; save the file as UTF-8 CSV")
+    raise DataError(f"{path}: cannot decode as UTF-8 or GBK; expected a UTF-8 CSV (save the file as UTF-8)")
+
+
+def _separator_hint(first_line: str) -> str:
+    for sep, name in (("\t", "tabs"), (";", "semicolons")):
+        if sep in first_line and "," not in first_line:
+            return f" (the file seems separated by {name}; save it as comma-separated CSV)"
+    return ""
 
 
 def read_csv(path: Path) -> list[Observation]:
     """Parse one observation CSV into raw observations (no merging, no derivation).
+
+    Columns may come in any order; header names are matched case-insensitively after
+    folding full-width characters.  Blank lines are skipped, and so are trailing
+    columns without a name when their cells are empty (office software adds them).
+    A column that is not one of :data:`COLUMNS` is refused: its meaning is unknown
+    and ignoring it could silently change a number.
 
     Raises
     ------
@@ -219,12 +247,21 @@ def read_csv(path: Path) -> list[Observation]:
         raise DataError(f"{path}: empty file; expected a header row {','.join(COLUMNS)}") from None
     except csv.Error as exc:
         raise DataError(f"{path}:1: unreadable CSV header ({exc})") from None
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    if not header:
+        raise DataError(f"{path}:1: empty header row; expected {','.join(COLUMNS)}")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}")
-    extra = [h for h in header if h not in COLUMNS]
+        hint = _separator_hint(text.splitlines()[0] if text else "")
+        raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}{hint}")
+    extra = [h or f"(unnamed column {i + 1})" for i, h in enumerate(header) if h not in COLUMNS]
     if extra:
         raise DataError(f"{path}:1: unexpected column(s) {', '.join(extra)}; expected exactly {','.join(COLUMNS)}")
+    dups = sorted({h for h in header if header.count(h) > 1})
+    if dups:
+        raise DataError(f"{path}:1: column(s) {', '.join(dups)} appear more than once; expected each once")
     pos = {c: header.index(c) for c in COLUMNS}
     out: list[Observation] = []
     try:
@@ -232,21 +269,34 @@ def read_csv(path: Path) -> list[Observation]:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
-                raise DataError(f"{path}:{line}: {len(row)} fields; expected {len(header)} ({','.join(header)})")
+            if len(row) > width and not any(cell.strip() for cell in row[width:]):
+                row = row[:width]
+            if len(row) != width:
+                hint = ""
+                if any("\n" in cell for cell in row):
+                    hint = "; an unclosed quote (\") joins lines"
+                elif len(row) < width and any("，" in cell for cell in row):
+                    hint = "; a full-width comma (，) does not separate fields, use ','"
+                raise DataError(f"{path}:{line}: {len(row)} fields; expected {width} ({','.join(header)}){hint}")
             out.append(_parse_row(path, line, {c: row[i] for c, i in pos.items()}))
     except csv.Error as exc:
         raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({exc})") from None
     return out
 
 
+#: canonical units of flows (parcels, money) whose published totals must be positive
+POSITIVE_FLOW_UNITS = ("件", "元")
+#: canonical units whose values cannot be negative (counts, money, persons)
+NON_NEGATIVE_UNITS = ("件", "元", "人", "个", "户", "处", "元/件", "day_of_year")
+
+
 def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
     where = f"{path}:{line}"
     geo, ind = _normalise(row["geography"]), _normalise(row["indicator"])
     if not english_key(geo):
-        raise DataError(f"{where}: field 'geography': expected a name such as Bijie, got '{row['geography']}'")
+        raise DataError(f"{where}: field 'geography': expected a name such as Bijie, got {shown(row['geography'])}")
     if not english_key(ind):
-        raise DataError(f"{where}: field 'indicator': expected a name such as express_volume, got '{row['indicator']}'")
+        raise DataError(f"{where}: field 'indicator': expected a name such as express_volume, got {shown(row['indicator'])}")
     try:
         period = parse_period(_normalise(row["period"]))
     except PeriodError as exc:
@@ -254,18 +304,24 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
     try:
         raw = parse_number(row["value"])
     except ValueError:
-        raise DataError(f"{where}: field 'value': expected a number, got '{row['value']}'") from None
+        raise DataError(f"{where}: field 'value': expected a number, got {shown(row['value'])}") from None
     try:
         value, unit = convert(raw, _normalise(row["unit"]))
     except UnitError as exc:
         raise DataError(f"{where}: field 'unit': {exc}") from None
+    if unit in NON_NEGATIVE_UNITS and value < 0:
+        raise DataError(f"{where}: field 'value': expected a non-negative number of {unit}, got {shown(row['value'])}")
+    if unit in POSITIVE_FLOW_UNITS and value == 0 and period.is_flow_window:
+        raise DataError(f"{where}: field 'value': expected a positive total of {unit} for {period} (the models "
+                        f"work on logarithms; leave an unknown value out rather than writing 0), got "
+                        f"{shown(row['value'])}")
     yoy: float | None = None
     if row["yoy_growth_pct"].strip():
         try:
-            yoy = parse_number(row["yoy_growth_pct"].replace("%", ""))
+            yoy = parse_number(_normalise(row["yoy_growth_pct"]).replace("%", ""))
         except ValueError:
             raise DataError(f"{where}: field 'yoy_growth_pct': expected a number in percent, "
-                            f"got '{row['yoy_growth_pct']}'") from None
+                            f"got {shown(row['yoy_growth_pct'])}") from None
         if yoy <= -100:
             raise DataError(f"{where}: field 'yoy_growth_pct': expected a rate above -100%, got {yoy}")
     note = row["note"].strip()
@@ -300,15 +356,16 @@ def _precedence(o: Observation) -> tuple[int, int, float]:
 
 
 def _merge(obs: list[Observation]) -> tuple[list[Observation], list[Conflict], int]:
-    groups: dict[tuple[str, str, Period], list[Observation]] = {}
-    for o in obs:
-        groups.setdefault((o.geography, o.indicator, o.period), []).append(o)
+    groups: dict[tuple[str, str, tuple[int, int, int, bool, str]], list[Observation]] = {}
+    for o in obs:  # one window, however spelt (2024-01..06 and 2024-H1 are duplicates)
+        groups.setdefault((o.geography, o.indicator, o.period.window), []).append(o)
     kept: list[Observation] = []
     conflicts: list[Conflict] = []
     dropped = 0
-    for (geo, ind, period), rows in groups.items():
+    for (geo, ind, _), rows in groups.items():
         rows = sorted(rows, key=_precedence)
         best = rows[0]
+        period = best.period
         if best.yoy_growth_pct is None:
             with_growth = [r for r in rows if r.yoy_growth_pct is not None]
             if with_growth:
@@ -329,7 +386,7 @@ def _growth_precision(g: float) -> float:
 
 
 def _derive_and_breaks(obs: list[Observation]) -> tuple[list[Observation], list[ScopeBreak]]:
-    index = {(o.geography, o.indicator, o.period): o for o in obs}
+    index = {(o.geography, o.indicator, o.period.window): o for o in obs}
     derived: list[Observation] = []
     breaks: list[ScopeBreak] = []
     for o in obs:
@@ -337,13 +394,17 @@ def _derive_and_breaks(obs: list[Observation]) -> tuple[list[Observation], list[
             continue
         prev_period = o.period.shift_years(-1)
         implied = o.value / (1 + o.yoy_growth_pct / 100)
-        prev = index.get((o.geography, o.indicator, prev_period))
+        prev = index.get((o.geography, o.indicator, prev_period.window))
         if prev is None:
             derived.append(replace(
                 o, period=prev_period, value=implied, yoy_growth_pct=None, derived=True,
                 note=f"derived: {o.period} value / (1 + {o.yoy_growth_pct}%)",
                 rel_precision=o.rel_precision + _growth_precision(o.yoy_growth_pct)))
             continue
+        if prev.value <= 0:
+            raise DataError(f"{prev.file}:{prev.line}: field 'value': {prev.geography}/{prev.indicator}/{prev.period} "
+                            f"is {prev.value:g} {prev.unit}, but the growth rate at {o.file}:{o.line} implies "
+                            f"{implied:.6g}; expected a positive level")
         tol = SCOPE_TOLERANCE + o.rel_precision + prev.rel_precision + _growth_precision(o.yoy_growth_pct)
         ratio = implied / prev.value
         if abs(ratio - 1) > tol:

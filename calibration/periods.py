@@ -14,6 +14,7 @@ they parse as *approximate* periods that fitting never uses.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import re
 from dataclasses import dataclass
@@ -41,6 +42,13 @@ def month_index(year: int, month: int) -> int:
 def month_label(index: int) -> str:
     """``'YYYY-MM'`` for a month index (inverse of :func:`month_index`)."""
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a one-line message: control characters escaped, long text cut."""
+    cut = text[:limit]
+    body = re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", cut)
+    return f"'{body}{'...' if len(text) > limit else ''}'"
 
 
 class PeriodError(ValueError):
@@ -87,8 +95,20 @@ class Period:
         return self.kind in ("year", "month", "months", "quarter", "half")
 
     def shift_years(self, years: int) -> Period:
-        """The same window ``years`` years later (negative: earlier)."""
-        return Period(self.first + 12 * years, self.last + 12 * years, self.kind, self.day, self.text)
+        """The same window ``years`` years later (negative: earlier).
+
+        A date keeps its day, except 29 February, which becomes the 28th in a common year.
+        """
+        day = self.day
+        if self.kind == "date" and day:
+            y, m = (self.first + 12 * years) // 12, (self.first + 12 * years) % 12 + 1
+            day = min(day, calendar.monthrange(y, m)[1])
+        return Period(self.first + 12 * years, self.last + 12 * years, self.kind, day, self.text)
+
+    @property
+    def window(self) -> tuple[int, int, int, bool, str]:
+        """What the period covers, whatever its spelling: ``2024-01..06`` and ``2024-H1`` are one window."""
+        return (self.first, self.last, self.day, self.kind in ("date", "approx"), self.text)
 
     def __str__(self) -> str:
         y, m1, m2 = self.first // 12, self.first % 12 + 1, self.last % 12 + 1
@@ -176,5 +196,5 @@ def parse_period(text: str, *, allow_approx: bool = True) -> Period:
         if t.lower().startswith("unspecified"):
             return Period(0, 0, "approx", text=t)
     raise PeriodError(
-        f"'{text}' is not a period (expected YYYY, YYYY-MM, YYYY-MM..MM, YYYY-Qn, YYYY-Hn or YYYY-MM-DD)"
+        f"{shown(text)} is not a period (expected YYYY, YYYY-MM, YYYY-MM..MM, YYYY-Qn, YYYY-Hn or YYYY-MM-DD)"
     )

@@ -7,6 +7,8 @@ Every observation is stored in a canonical unit (``件`` parcels, ``元`` yuan,
 
 from __future__ import annotations
 
+import re
+
 #: published unit -> (canonical unit, multiplier to the canonical unit)
 UNITS: dict[str, tuple[str, float]] = {
     "件": ("件", 1.0),
@@ -34,6 +36,10 @@ DISPLAY: dict[str, tuple[str, float]] = {
 }
 
 
+#: traditional characters of the same units (Hong Kong / Taiwan exports)
+_TRADITIONAL = str.maketrans({"億": "亿", "萬": "万", "個": "个", "處": "处", "戶": "户"})
+
+
 class UnitError(ValueError):
     """A unit that is not in :data:`UNITS`."""
 
@@ -47,9 +53,10 @@ def canonical(unit: str) -> tuple[str, float]:
         If the unit is unknown; the message lists the accepted units.
     """
     try:
-        return UNITS[unit.strip()]
+        return UNITS[unit.strip().translate(_TRADITIONAL)]
     except KeyError:
-        raise UnitError(f"unknown unit '{unit}' (expected one of {', '.join(UNITS)})") from None
+        shown = re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", "?", unit[:30])
+        raise UnitError(f"unknown unit '{shown}' (expected one of {', '.join(UNITS)})") from None
 
 
 def convert(value: float, unit: str) -> tuple[float, str]:

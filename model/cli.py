@@ -1,7 +1,21 @@
-"""Command line: parse, call the library, turn known errors into one line and exit code 2.
+"""Command line: parse, call the library, turn known errors into one line and an exit code.
 
 ``expressim --help`` lists the commands (DESIGN §6).  Heavy libraries are imported
 inside the handlers so that ``--help`` and ``validate`` start fast.
+
+Exit codes
+----------
+0
+    Success.
+1
+    A check that ran and failed (``run --check-manifest`` not reproduced), an internal
+    error (a bug: one line, the traceback with ``--debug``), or an environment problem
+    (out of memory, a disk error).
+2
+    Bad input: a scenario, a data file or an argument; one line on stderr naming the
+    file and the place, nothing written.
+128 + signal
+    Interrupted (130 for Ctrl-C, 143 for SIGTERM); no output folder was completed.
 """
 
 from __future__ import annotations
@@ -9,13 +23,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from model.commands import USER_ERRORS, Interrupted
-
+EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _debug_arg(p: argparse.ArgumentParser) -> None:
+    # also accepted after the command (``expressim run x.yaml --debug``)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:
@@ -28,16 +58,18 @@ def _data_args(p: argparse.ArgumentParser) -> None:
 
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/<scenario>/<hash>/)")
-    p.add_argument("--replications", type=int, metavar="N", help="override the scenario's replications")
-    p.add_argument("--seed", type=int, metavar="S", help="override the scenario's seed")
+    p.add_argument("--replications", type=int, metavar="N", help="override the scenario's replications (>= 1)")
+    p.add_argument("--seed", type=int, metavar="S", help="override the scenario's seed (>= 0)")
     p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes (results do not depend on it)")
-    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder (only one holding a previous run)")
     _data_args(p)
+    _debug_arg(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    ap = argparse.ArgumentParser(prog="expressim", description="Scenario forecasts for a region's express-delivery industry.")
+    ap = _Parser(prog="expressim", description="Scenario forecasts for a region's express-delivery industry.")
     ap.add_argument("--debug", action="store_true", help="show tracebacks")
     verbosity = ap.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -46,11 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check scenario files")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    _debug_arg(p)
 
     p = sub.add_parser("calibrate", help="fit the models to the observations and backtest them")
     _data_args(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/calibration/<data hash>/)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    _debug_arg(p)
 
     p = sub.add_parser("forecast", help="forecast one window of one series")
     p.add_argument("--geography", required=True, help="China, Guizhou or Bijie")
@@ -61,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=20000, help="Monte-Carlo draws (default 20000)")
     p.add_argument("--seed", type=int, default=0)
     _data_args(p)
+    _debug_arg(p)
 
     p = sub.add_parser("run", help="simulate a scenario and write summary, tables, figures and report")
-    p.add_argument("scenario", metavar="SCENARIO.yaml")
+    p.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?",
+                   help="the scenario (not needed with --check-manifest)")
     p.add_argument("--check-manifest", metavar="DIR", dest="check_manifest",
                    help="rerun the run recorded in DIR/manifest.json and confirm it is reproduced")
     _run_args(p)
@@ -85,31 +121,110 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code."""
-    args = build_parser().parse_args(argv)
-    if args.debug:
-        os.environ["EXPRESSIM_DEBUG"] = "1"
-    from model import commands
+def _one_line(exc: BaseException) -> str:
+    """The message on one line: control characters (newlines included) shown as ``\\xNN``."""
+    text = re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", str(exc).strip())
+    return text or type(exc).__name__
 
-    handler = getattr(commands, f"cmd_{args.command}")
+
+def _install_sigterm() -> Any:
+    """Turn SIGTERM into :class:`model.commands.Interrupted` (so partial outputs are removed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    from model.outputs import on_signal  # light: the handler is in place before heavy imports
+
+    return signal.signal(signal.SIGTERM, on_signal)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (never raises, except with ``--debug``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = handler(args)
-    except USER_ERRORS as exc:
-        if args.debug:
-            raise
-        print(f"expressim: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2, one line already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    args.argv = ["expressim", *argv]
+    debug = bool(getattr(args, "debug", False))
+    previous_env = os.environ.get("EXPRESSIM_DEBUG")
+    if debug:
+        os.environ["EXPRESSIM_DEBUG"] = "1"
+    previous_term = _install_sigterm()
+    try:
+        return _dispatch(args, debug)
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+        if debug:
+            if previous_env is None:
+                os.environ.pop("EXPRESSIM_DEBUG", None)
+            else:
+                os.environ["EXPRESSIM_DEBUG"] = previous_env
+
+
+def _interruption(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM behind ``exc`` (also when an import turned it into another error)."""
+    from model.outputs import Interrupted
+
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return None
+        if isinstance(seen, KeyboardInterrupt | Interrupted):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _report(exc: BaseException) -> int:
+    """One line on stderr for a failed command; returns the exit code."""
+    stop = _interruption(exc)
+    if stop is not None:
+        signum = int(getattr(stop, "signum", signal.SIGINT))
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        print(f"expressim: interrupted by {name}; no output folder was completed (partial files removed)",
+              file=sys.stderr)
+        return 128 + signum
+    commands = sys.modules.get("model.commands")
+    if commands is not None and isinstance(exc, commands.USER_ERRORS):
+        print(f"expressim: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (KeyboardInterrupt, Interrupted) as exc:
-        if args.debug:
+    if commands is not None and isinstance(exc, commands.CheckFailed):
+        print(f"expressim: check failed: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    if isinstance(exc, MemoryError):
+        print("expressim: error: out of memory; try fewer --replications", file=sys.stderr)
+        return EXIT_FAILED
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"expressim: error: {where}{exc.strerror or _one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"expressim: internal error: {type(exc).__name__}: {_one_line(exc)} "
+          f"(this is a bug; rerun with --debug for the traceback)", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace, debug: bool) -> int:
+    try:
+        from model import commands
+
+        result = getattr(commands, f"cmd_{args.command}")(args)
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)
+        if debug:
             raise
-        print(f"expressim: interrupted ({exc or 'Ctrl-C'}); no output folder was completed", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _report(exc)
+    if not getattr(args, "quiet", False):
+        for message in getattr(args, "warnings", []):
+            print(f"expressim: warning: {message}", file=sys.stderr)
     if isinstance(result, dict | list):
         print(json.dumps(result, ensure_ascii=False))
     elif isinstance(result, str) and result:
         print(result)
-    return 0
+    return EXIT_OK
 
 
 def entry() -> None:

@@ -6,41 +6,49 @@ Kept import-light at module level; heavy modules are imported inside handlers.
 from __future__ import annotations
 
 import argparse
+import difflib
 import hashlib
 import os
 import pickle
 import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from calibration.assumptions import AssumptionError
 from calibration.errors import FitError
 from calibration.observations import DataError
-from model.outputs import OutputError
+from model.outputs import Interrupted, OutputError, on_signal
+from model.regions import RegionError
 from model.scenario import ScenarioError
 
 
-class Interrupted(Exception):
-    """Raised from a SIGTERM handler so that partial outputs are cleaned up."""
+class CheckFailed(Exception):
+    """A check that ran and failed (``run --check-manifest``: not reproduced); exit code 1."""
 
+
+__all__ = ["USER_ERRORS", "CheckFailed", "Interrupted", "on_signal"]
 
 #: errors caused by what the user gave: one line on stderr, exit code 2
-USER_ERRORS: tuple[type[BaseException], ...] = (DataError, FitError, AssumptionError, ScenarioError, OutputError)
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Interrupted("terminated")
+USER_ERRORS: tuple[type[BaseException], ...] = (DataError, FitError, AssumptionError, ScenarioError, OutputError,
+                                                 RegionError)
 
 
 def _install_signal_handlers() -> None:
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
 
 
 def _say(args: argparse.Namespace, msg: str) -> None:
     if not getattr(args, "quiet", False):
         print(msg, file=sys.stderr)
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    """The command line as given (``cli.main`` records it; ``sys.argv`` otherwise)."""
+    return list(getattr(args, "argv", None) or sys.argv)
 
 
 # ---- calibration -------------------------------------------------------------------------------
@@ -61,11 +69,27 @@ def _code_hash() -> str:
     return h.hexdigest()[:16]
 
 
+def warn(args: argparse.Namespace, message: str) -> None:
+    """Queue a warning; the CLI prints the queue on stderr once the command has succeeded."""
+    args.warnings = [*getattr(args, "warnings", []), message]
+
+
+def _warn_conflicts(args: argparse.Namespace, obs: Any) -> None:
+    from calibration.observations import CONFLICT_TOLERANCE
+
+    big = [c for c in obs.conflicts if c.rel_spread > CONFLICT_TOLERANCE]
+    if big:
+        warn(args, f"{len(big)} duplicate observation(s) differ by more than {100 * CONFLICT_TOLERANCE:g}% "
+                   f"(kept the most precise; --strict refuses them), first: {big[0].describe()}")
+
+
 def load_observations(args: argparse.Namespace) -> Any:
-    """Observation set from ``--data``/``--until``/``--strict``."""
+    """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about)."""
     from calibration.observations import load
 
-    return load(args.data, until=args.until, strict=getattr(args, "strict", False))
+    obs = load(args.data, until=args.until, strict=getattr(args, "strict", False))
+    _warn_conflicts(args, obs)
+    return obs
 
 
 def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
@@ -82,14 +106,16 @@ def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
             pass
     fitted = fit_all(obs)
     if use_cache:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as fh:
                 pickle.dump(fitted, fh)
             tmp.replace(path)
         except OSError:
             pass
+        finally:  # an interrupted or failed write leaves no stray file (the cache is rebuilt next time)
+            tmp.unlink(missing_ok=True)
     return fitted
 
 
@@ -97,9 +123,11 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
     """``expressim calibrate``: fit, backtest, write the artefact and backtest plots."""
     from calibration.observations import report
     from model import manifest, plots
-    from model.outputs import atomic_dir, write_json
+    from model.outputs import atomic_dir, check_target, write_json
 
     _install_signal_handlers()
+    if args.out:
+        check_target(args.out, force=args.force)
     obs = load_observations(args)
     fitted = fitted_for(obs, use_cache=False)
     out = Path(args.out) if args.out else Path("outputs") / "calibration" / obs.data_hash[:12]
@@ -124,7 +152,7 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
         (tmp / "figures").mkdir()
         for ind, nf in fitted.national.items():
             plots.save(plots.backtest_plot(nf), tmp / "figures" / f"backtest_China_{ind}.png")
-        write_json(tmp / "manifest.json", manifest.build(command=sys.argv, seed=None, data_files=obs.files,
+        write_json(tmp / "manifest.json", manifest.build(command=_argv(args), seed=None, data_files=obs.files,
                                                          extra={"data_hash": obs.data_hash, "until": obs.until}))
     lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
              f"from {len(obs.files)} file(s) -> {out}"]
@@ -142,8 +170,8 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     """``expressim forecast``: one window's distribution (``--json``: the contracted shape)."""
     from calibration.fit import forecast
 
-    if args.draws < 100:
-        raise FitError(f"--draws: expected at least 100, got {args.draws}")
+    if not 100 <= args.draws <= 10_000_000:
+        raise FitError(f"--draws: expected 100 to 10000000, got {args.draws}")
     obs = load_observations(args)
     result = forecast(fitted_for(obs), args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
     if args.json:
@@ -158,21 +186,45 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
 
 # ---- scenarios -----------------------------------------------------------------------------------
 
-def cmd_validate(args: argparse.Namespace) -> str:
-    """``expressim validate``: check each scenario file (schema, regions, parameter overrides)."""
+def check_scenario(path: str | Path) -> Any:
+    """Load a scenario and check it against its region pack and the assumption register.
+
+    Everything ``validate`` checks: the schema (:func:`model.scenario.load`), that every
+    project's region is in the pack, that the scenario compiles, and that every parameter
+    override names a simulation parameter.
+
+    Raises
+    ------
+    ScenarioError
+        ``path: place: what was expected`` (one line).
+    """
     from model import scenario as sc
     from model.engine import compile_scenario
     from model.parameters import resolve
     from model.regions import load_pack
 
+    scn = sc.load(path)
+    pack = load_pack(scn.region_pack)
+    allowed = [*pack.ids, "all", "Bijie"]
+    for i, p in enumerate(scn.projects):
+        if p.region not in allowed:
+            close = difflib.get_close_matches(p.region, allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ScenarioError(f"{path}: projects.{i}.region: '{p.region}' is not a region of the {pack.name} pack; "
+                                f"expected one of {', '.join(allowed)}{hint}")
+    try:
+        compile_scenario(scn, pack)
+        resolve(scn)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    return scn
+
+
+def cmd_validate(args: argparse.Namespace) -> str:
+    """``expressim validate``: check each scenario file (schema, regions, parameter overrides)."""
     lines = []
     for path in args.scenarios:
-        scn = sc.load(path)
-        try:
-            compile_scenario(scn, load_pack(scn.region_pack))
-            resolve(scn)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{path}: {exc}") from None
+        scn = check_scenario(path)
         lines.append(f"{path}: ok ({scn.name}: {len(scn.projects)} projects, {len(scn.targets)} targets, "
                      f"{scn.start}..{scn.horizon})")
     return "" if args.quiet else "\n".join(lines)
@@ -193,7 +245,9 @@ def _scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: st
     if not data and scn.calibration.data:
         base = Path(scenario_path).resolve().parent
         data = [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
-    return load(data, until=args.until or scn.calibration.until, strict=getattr(args, "strict", False))
+    obs = load(data, until=args.until or scn.calibration.until, strict=getattr(args, "strict", False))
+    _warn_conflicts(args, obs)
+    return obs
 
 
 def results_digest(results: Any) -> str:
@@ -209,22 +263,68 @@ def results_digest(results: Any) -> str:
     return h.hexdigest()
 
 
-def simulate(args: argparse.Namespace, path: str, *, replications: int | None = None, seed: int | None = None) -> Any:
-    """Load a scenario and its calibration, run it; returns (scenario, observations, results)."""
-    from model import ensemble
-    from model import scenario as sc
+#: share of physical memory a run's result arrays may take before it is refused
+MEMORY_SHARE = 0.6
 
-    scn = sc.load(path)
-    obs = _scenario_observations(args, scn, path)
-    fitted = fitted_for(obs)
-    n = replications if replications is not None else (args.replications or scn.replications)
-    s = seed if seed is not None else (args.seed if args.seed is not None else scn.seed)
+
+def _bytes_per_replication(scn: Any) -> int:
+    """Rough peak bytes a replication's arrays take (results, chunk copies, concatenation)."""
+    t, y = scn.n_months, len(scn.years)
+    p = max(len(scn.projects), 1)
+    k = max((len(pr.phases) for pr in scn.projects), default=1)
+    floats = 4 * t + 2 * 8 * y + p * (1 + 2 * k) + 2 * (20 + len(scn.targets)) * y + 40
+    return 8 * floats * 3
+
+
+def _physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_run_args(scn: Any, path: str | Path, n: int, seed: int, workers: int) -> None:
+    """Refuse replications, seeds and workers that cannot work, before any expensive step.
+
+    Raises
+    ------
+    ScenarioError
+        Replications below 1 or too many for this machine's memory, a negative seed,
+        fewer than 1 worker.
+    """
     if n < 1:
         raise ScenarioError(f"--replications: expected at least 1, got {n}")
-    if args.workers < 1:
-        raise ScenarioError(f"--workers: expected at least 1, got {args.workers}")
+    if seed < 0:
+        raise ScenarioError(f"--seed: expected a non-negative whole number, got {seed}")
+    if workers < 1:
+        raise ScenarioError(f"--workers: expected at least 1, got {workers}")
+    mem = _physical_memory()
+    need = n * _bytes_per_replication(scn)
+    if mem is not None and need > MEMORY_SHARE * mem:
+        most = int(MEMORY_SHARE * mem // _bytes_per_replication(scn))
+        raise ScenarioError(f"{path}: replications: {n} would need about {need / 2**30:.1f} GiB of memory "
+                            f"(this machine has {mem / 2**30:.1f} GiB); expected at most about {most}")
+
+
+def simulate(args: argparse.Namespace, path: str, *, replications: int | None = None, seed: int | None = None) -> Any:
+    """Load a scenario and its calibration, run it; returns (scenario, observations, fitted, results).
+
+    The replications, seed and workers are checked before observations are loaded and
+    the model is calibrated, so a bad argument fails at once.
+    """
+    from model import ensemble
+
+    scn = check_scenario(path)
+    arg_n = getattr(args, "replications", None)
+    arg_s = getattr(args, "seed", None)
+    n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
+    s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
+    workers = getattr(args, "workers", 1)
+    check_run_args(scn, path, n, s, workers)
+    obs = _scenario_observations(args, scn, path)
+    fitted = fitted_for(obs)
     with _progress(args, n, scn.name) as bar:
-        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=args.workers, progress=bar.update)
+        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update)
     return scn, obs, fitted, res
 
 
@@ -270,10 +370,12 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     write_json(tmp / "results.json", res.meta())
     res.save_arrays(tmp / "arrays.npz")
     write_json(tmp / "calibration.json", fitted.to_dict())
-    man = manifest.build(command=sys.argv, seed=res.seed, data_files=obs.files, inputs=[path], extra={
-        "scenario": scn.name, "scenario_file": str(path), "replications": res.replications, "workers": args.workers,
+    man = manifest.build(command=_argv(args), seed=res.seed, data_files=[Path(f).resolve() for f in obs.files],
+                         inputs=[Path(path).resolve()], extra={
+        "kind": "run", "scenario": scn.name, "scenario_file": str(Path(path).resolve()), "scenario_arg": str(path),
+        "replications": res.replications, "workers": args.workers, "cwd": os.getcwd(),
         "data_hash": obs.data_hash, "until": obs.until, "results_sha256": results_digest(res),
-        "data_args": args.data, "until_arg": args.until})
+        "data_args": [str(Path(d).resolve()) for d in args.data] if args.data else None, "until_arg": args.until})
     write_json(tmp / "manifest.json", man)
     figs = plots.run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
@@ -289,24 +391,51 @@ def _summary_text(summary: dict[str, Any], out: Path) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> str:
-    """``expressim run``: simulate a scenario and write the contracted outputs atomically."""
-    from model.outputs import atomic_dir
+    """``expressim run``: simulate a scenario and write the contracted outputs atomically.
+
+    An explicit ``--out`` holding a run is refused unless ``--force`` (checked before the
+    simulation); the default ``outputs/<scenario>/<hash>/`` names the inputs, so rerunning
+    the same inputs replaces it.
+    """
+    from model.outputs import atomic_dir, check_target
 
     _install_signal_handlers()
     if args.check_manifest:
+        if args.scenario:
+            raise ScenarioError(f"run: --check-manifest reruns the scenario recorded in {args.check_manifest}; "
+                                f"expected no SCENARIO.yaml as well (got {args.scenario})")
         return check_manifest(args)
+    if not args.scenario:
+        raise ScenarioError("run: expected SCENARIO.yaml (or --check-manifest DIR)")
+    if args.out:
+        check_target(args.out, force=args.force)
     scn, obs, fitted, res = simulate(args, args.scenario)
     out = Path(args.out) if args.out else _default_out("", scn.name, Path(args.scenario).read_bytes(), obs.data_hash,
-                                                        res.replications, res.seed)
-    with atomic_dir(out, force=args.force) as tmp:
+                                                        obs.until, res.replications, res.seed)
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
         summary = write_run(tmp, args, args.scenario, scn, obs, fitted, res)
     if not args.quiet:
         print(_summary_text(summary, out), file=sys.stderr)
     return ""
 
 
+def _versions_differ(recorded: dict[str, str]) -> list[str]:
+    from model import manifest
+
+    now = manifest.versions()
+    return [f"{k} {v} -> {now.get(k)}" for k, v in sorted(recorded.items()) if now.get(k) != v]
+
+
 def check_manifest(args: argparse.Namespace) -> str:
-    """Rerun the run recorded in ``DIR/manifest.json`` and confirm bit-identical results."""
+    """Rerun the run recorded in ``DIR/manifest.json`` and confirm bit-identical results.
+
+    Raises
+    ------
+    OutputError
+        No readable run manifest in ``DIR`` (exit code 2).
+    CheckFailed
+        An input changed or is missing, or the rerun's results differ (exit code 1).
+    """
     import json
 
     from model.outputs import file_sha256
@@ -314,21 +443,34 @@ def check_manifest(args: argparse.Namespace) -> str:
     d = Path(args.check_manifest)
     try:
         man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-        path, n, seed = man["scenario_file"], int(man["replications"]), int(man["seed"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise OutputError(f"--check-manifest {d}: no readable manifest.json with scenario_file, replications, seed "
-                          f"({type(exc).__name__})") from None
-    changed = [f for f, h in {**man.get("inputs", {}), **man.get("data_files", {})}.items()
-               if not Path(f).is_file() or file_sha256(f) != h]
-    if changed:
-        raise OutputError(f"--check-manifest: input changed or missing since the run: {changed[0]}")
-    args.data = man.get("data_args")
+        path, n, seed = str(man["scenario_file"]), int(man["replications"]), int(man["seed"])
+        recorded = str(man["results_sha256"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(f"--check-manifest {d}: expected a run folder with a manifest.json recording "
+                          f"scenario_file, replications, seed and results_sha256 ({type(exc).__name__})") from None
+    if man.get("kind", "run") != "run":
+        raise OutputError(f"--check-manifest {d}: a '{man.get('kind')}' manifest; expected one written by expressim run")
+    base = Path(str(man.get("cwd") or "."))
+
+    def absolute(f: str) -> Path:
+        p = Path(f)
+        return p if p.is_absolute() else base / p
+
+    for f, h in {**man.get("inputs", {}), **man.get("data_files", {})}.items():
+        if not absolute(f).is_file():
+            raise CheckFailed(f"{d}: NOT reproducible: input {f} is missing")
+        if file_sha256(absolute(f)) != h:
+            raise CheckFailed(f"{d}: NOT reproducible: input {f} changed since the run "
+                              f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {str(h)[:12]})")
+    args.data = [str(absolute(x)) for x in man["data_args"]] if man.get("data_args") else None
     args.until = man.get("until_arg")
-    _, _, _, res = simulate(args, path, replications=n, seed=seed)
+    args.replications, args.seed = None, None
+    _, _, _, res = simulate(args, str(absolute(path)), replications=n, seed=seed)
     digest = results_digest(res)
-    if digest != man.get("results_sha256"):
-        raise OutputError(f"--check-manifest {d}: NOT reproduced (results digest {digest[:12]} != "
-                          f"{str(man.get('results_sha256'))[:12]})")
+    if digest != recorded:
+        diff = _versions_differ(man.get("versions", {}))
+        why = f"; package versions differ: {', '.join(diff)}" if diff else "; same package versions"
+        raise CheckFailed(f"{d}: NOT reproduced: results sha256 {digest[:12]}, recorded {recorded[:12]}{why}")
     return f"reproduced: {d} ({n} replications, seed {seed}, results sha256 {digest[:12]})"
 
 
@@ -342,7 +484,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
 
 def cmd_sensitivity(args: argparse.Namespace) -> str:
     """``expressim sensitivity`` (implemented in :mod:`model.sensitivity`)."""
-    from model.sensitivity import cmd_sensitivity as run_sensitivity
+    from model.sensitivity_command import cmd_sensitivity as run_sensitivity
 
     _install_signal_handlers()
     return run_sensitivity(args)

@@ -9,31 +9,62 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 
 class OutputError(ValueError):
     """An output location that cannot be used; one-line message."""
 
 
+class Interrupted(BaseException):
+    """Raised from the SIGTERM handler so that partial outputs are removed on the way out.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) so that no ``except Exception`` swallows it.
+    Kept in this light module so the CLI can install the handler before importing anything heavy.
+    """
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+
+def on_signal(signum: int, frame: Any) -> None:
+    """Signal handler: raise :class:`Interrupted` once; further signals are ignored during cleanup."""
+    signal.signal(signum, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
 def safe_name(name: str) -> str:
-    """A scenario name made safe for a path component (no separators, no ``..``, no leading dot).
+    """A scenario name made safe as one path component.
+
+    Only letters (any script), digits, ``_``, ``-`` and single dots survive; separators,
+    ``..``, control characters and leading dots become ``_`` or are dropped; Windows
+    device names get a suffix; the result has 1 to 80 characters.
 
     >>> safe_name("../../etc/passwd")
     'etc_passwd'
+    >>> safe_name("毕节 plan")
+    '毕节_plan'
     """
-    s = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("._")
-    s = re.sub(r"\.{2,}", "_", s)
-    return s[:80] or "scenario"
+    s = re.sub(r"[^\w.-]+", "_", str(name), flags=re.UNICODE)
+    s = re.sub(r"\.{2,}", "_", s).strip("._-")[:80].strip("._-")
+    if not s:
+        return "scenario"
+    if s.split(".")[0].lower() in _RESERVED:
+        s = f"{s}_"
+    return s
 
 
 def file_sha256(path: str | Path) -> str:
@@ -42,6 +73,8 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _default(o: Any) -> Any:
+    import numpy as np
+
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
@@ -56,7 +89,7 @@ def _default(o: Any) -> Any:
 def _clean(o: Any) -> Any:
     """Replace non-finite floats by None (JSON has no NaN)."""
     if isinstance(o, float):
-        return o if np.isfinite(o) else None
+        return o if math.isfinite(o) else None
     if isinstance(o, dict):
         return {k: _clean(v) for k, v in o.items()}
     if isinstance(o, list | tuple):
@@ -70,38 +103,123 @@ def write_json(path: str | Path, data: Any) -> None:
                           encoding="utf-8")
 
 
+MARKER = "manifest.json"
+_PARTIAL = ".partial-"
+
+
+def _is_ancestor(path: Path, of: Path) -> bool:
+    try:
+        of.relative_to(path)
+        return True
+    except ValueError:
+        return False
+
+
+def check_target(target: str | Path, *, force: bool = False) -> Path:
+    """Check that ``target`` may receive a run's outputs; returns it as a Path.
+
+    A missing or empty folder is fine.  A folder holding a previous output (it has a
+    ``manifest.json``) is replaced only with ``force``.  Anything else -- a file, a
+    folder with other content, the current folder or one of its parents -- is refused,
+    even with ``force``: replacing it would delete files the tool did not write.
+
+    Raises
+    ------
+    OutputError
+        One line naming the folder and what to do.
+    """
+    t = Path(target)
+    if t.exists() and not t.is_dir():
+        raise OutputError(f"--out {t}: exists and is not a folder; expected a new or empty folder")
+    if not t.exists():
+        return t
+    if _is_ancestor(t.resolve(), Path.cwd().resolve()):
+        raise OutputError(f"--out {t}: is the current folder or one of its parents; expected a new folder")
+    try:
+        entries = list(t.iterdir())
+    except OSError as exc:
+        raise OutputError(f"--out {t}: cannot be read ({exc.strerror})") from None
+    if not entries:
+        return t
+    if not (t / MARKER).is_file():
+        raise OutputError(f"--out {t}: is not empty and holds no expressim output ({MARKER}); "
+                          f"expected a new or empty folder (not replaced, even with --force)")
+    if not force:
+        raise OutputError(f"--out {t}: already holds a run; choose another folder or pass --force to replace it")
+    return t
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove partial/old siblings of ``target`` left by processes that no longer run (kill -9)."""
+    prefix = f".{target.name}."
+    for d in target.parent.glob(f"{glob_escape(prefix)}*"):
+        rest = d.name[len(prefix):]
+        m = re.match(r"^(?:partial|old)-(\d+)(?:-|$)", rest)
+        if m and d.is_dir() and not _pid_alive(int(m[1])):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def glob_escape(text: str) -> str:
+    """Escape glob metacharacters in a literal name."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
 @contextmanager
 def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary directory that becomes ``target`` only if the block completes.
+
+    The temporary directory is a hidden sibling named ``.<target>.partial-<pid>-<random>``;
+    on any exception, Ctrl-C or SIGTERM (see :mod:`model.cli`) it is removed, so an
+    interrupted run never leaves a folder that looks finished.  One left by a process
+    killed outright (``kill -9``) keeps its ``partial`` name and is removed by the next
+    run writing to the same target.
 
     Parameters
     ----------
     target : path
         Final output directory.
     force : bool
-        Replace an existing non-empty ``target``; otherwise refuse.
+        Replace an existing ``target`` that holds a previous output (see :func:`check_target`).
 
     Raises
     ------
     OutputError
-        If ``target`` exists, is not empty and ``force`` is False, or is a file.
+        If ``target`` cannot be used (see :func:`check_target`).
     """
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"--out {target}: exists and is not a directory")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise OutputError(f"--out {target}: already holds a run; choose another folder or pass --force")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    target = check_target(target, force=force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--out {target}: cannot create its parent folder ({exc.strerror})") from None
+    _remove_stale(target)
+    pid = os.getpid()
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PARTIAL}{pid}-", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(target)
+    try:
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{pid}")
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -3,27 +3,90 @@
 A scenario holds the policy (the infrastructure timeline), the simulation window,
 the target register and optional overrides of the assumption register.  Every
 uncertain input not overridden comes from ``calibration/data/assumptions.yaml``.
-Errors name the file, the field path and what was expected, in one line.
+
+Errors name the file, the place and what was expected, in one line
+(``plan.yaml: projects.0.phases.0.duraton: unknown key (did you mean 'duration'?)``).
+The reader is defensive: a size cap, no NUL bytes, UTF-8 (or UTF-16 with a BOM),
+``yaml.SafeLoader`` only (tags that would construct objects are refused), duplicate
+keys refused (YAML would silently keep the last one), and a cap on nesting and on
+the number of values after alias expansion (a "billion laughs" file is refused).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
+import math
 import re
+import types
+import typing
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from model.distributions import Distribution
 
 MAX_SCENARIO_BYTES = 1 * 2**20
+#: values (scalars, list items, mapping entries) a scenario may hold after alias expansion
+MAX_VALUES = 200_000
+#: nesting depth of lists and mappings
+MAX_DEPTH = 40
+#: demonstration projects per year the engine draws for (``model.parameters`` draws 8 uniforms a year)
+MAX_DEMONSTRATIONS_PER_YEAR = 8
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DIST_TAGS = ("fixed", "uniform", "triangular", "normal", "lognormal")
+
+#: allowed range of every simulation parameter an override may set: (low, high, low is exclusive)
+PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
+    # probabilities, shares, coverage and packaging rates, yearly declines: fractions of a whole
+    **{k: (0.0, 1.0, False) for k in (
+        "village_coverage_start", "ecommerce_share", "specialty_share_outbound", "green_gap_closure",
+        "slim_tape_2023", "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability",
+        "scenic_coverage_start", "scenic_yearly_hazard", "revenue_per_parcel_decline", "jobs_productivity_growth",
+    )},
+    # positive ratios and ramp lengths (a ramp of 0 months would divide by zero)
+    **{k: (0.0, math.inf, True) for k in (
+        "qixingguan_collected_intensity", "qixingguan_delivered_intensity", "capacity_headroom",
+        "centre_capacity_factor", "centre_ramp_months", "hub_ramp_months",
+    )},
+    # non-negative uplifts, levels and values
+    **{k: (0.0, math.inf, False) for k in (
+        "county_share_noise", "centre_delivered_uplift", "centre_collected_uplift", "hub_collected_uplift",
+        "station_delivered_uplift", "revenue_per_parcel_2023", "jobs_per_10k_parcels_2023",
+        "online_value_per_parcel", "specialty_value_per_parcel", "firm_size_exponent", "jinsha_liquor_tonnes_2023",
+    )},
+    "jinsha_liquor_growth": (-1.0, math.inf, False),
+    "firm_count": (1.0, 200.0, False),  # model.spillovers.firms_over clips to 1..200 firms
+    "scenic_spots_4a": (1.0, 20.0, False),  # model.parameters.MAX_SCENIC
+}
+
+#: metrics measured as a fraction of a whole: thresholds must lie in [0, 1]
+FRACTION_METRICS = ("village_coverage", "green_slim_tape", "green_no_reboxing", "green_reusable_bags",
+                    "scenic_coverage")
+ROLLOUT_METRICS = ("projects_open", "phase_started")
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming file and field."""
+
+
+class _Problem(ValueError):
+    """A cross-field problem with the field path it concerns (turned into ``path: message``)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def parse_month(text: str) -> int:
@@ -32,7 +95,7 @@ def parse_month(text: str) -> int:
     Raises
     ------
     ValueError
-        If the text is not ``YYYY-MM`` with a month 01..12.
+        If the text is not ``YYYY-MM`` with a month 01..12 and a year 1949..2100.
     """
     m = _MONTH.match(str(text).strip())
     if not m or not 1 <= int(m[2]) <= 12 or not 1949 <= int(m[1]) <= 2100:
@@ -40,18 +103,39 @@ def parse_month(text: str) -> int:
     return int(m[1]) * 12 + int(m[2]) - 1
 
 
+def _no_bool(v: Any) -> Any:
+    """Refuse YAML booleans where a whole number belongs (``yes`` would otherwise become 1)."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected a whole number, got the boolean {v}")
+    return v
+
+
+def _number_as_fixed(v: Any) -> Any:
+    """A bare number where a distribution belongs means a ``fixed`` one."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return {"dist": "fixed", "value": v}
+    return v
+
+
 Month = str
+Int = Annotated[int, BeforeValidator(_no_bool)]
+Dist = Annotated[Distribution, BeforeValidator(_number_as_fixed)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Phase(_Model):
-    """One phase of a project (feasibility, approval, construction, commissioning ...)."""
+    """One phase of a project (feasibility, approval, construction, commissioning ...).
+
+    ``duration`` is a distribution in months (a bare number is a fixed duration).
+    """
 
     name: str = Field(min_length=1)
-    duration: Distribution
+    duration: Dist
     not_before: Month | None = None
     resource: str | None = None
 
@@ -67,7 +151,7 @@ class Phase(_Model):
     def _nonnegative(cls, v: Any) -> Any:
         lo, _ = v.bounds()
         if lo < 0:
-            raise ValueError("durations are months and cannot be negative (lower bound < 0)")
+            raise ValueError(f"durations are months and cannot be negative (lower bound {lo:g} < 0)")
         return v
 
 
@@ -93,7 +177,7 @@ class Resource(_Model):
     """A shared resource (e.g. how many projects the city can push through approvals at once)."""
 
     name: str
-    capacity: int = Field(ge=1, le=1000)
+    capacity: Int = Field(ge=1, le=1000)
 
 
 class Target(_Model):
@@ -111,7 +195,7 @@ class Target(_Model):
         "green_reusable_bags", "projects_open", "phase_started", "demo_agriculture", "demo_manufacturing",
         "liquor_tonnes", "scenic_coverage",
     ]
-    year: int = Field(ge=2000, le=2100)
+    year: Int = Field(ge=2000, le=2100)
     threshold: float
     unit: str = ""
     comparison: Literal[">=", "<="] = ">="
@@ -119,27 +203,50 @@ class Target(_Model):
     phase: str | None = None
     headline: bool = False
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        if self.metric in FRACTION_METRICS and not 0.0 <= self.threshold <= 1.0:
+            raise _Problem("threshold", f"{self.metric} is a fraction: expected a threshold in [0, 1], "
+                                        f"got {self.threshold:g}")
+        if self.metric not in FRACTION_METRICS and self.threshold < 0:
+            raise _Problem("threshold", f"expected a non-negative threshold for {self.metric}, got {self.threshold:g}")
+        if self.metric in ROLLOUT_METRICS:
+            if not self.projects:
+                raise _Problem("projects", f"a {self.metric} target needs the list of projects it counts")
+            if self.threshold > len(self.projects):
+                raise _Problem("threshold", f"expected at most {len(self.projects)} (the projects listed), "
+                                            f"got {self.threshold:g}")
+        elif self.projects:
+            raise _Problem("projects", f"only projects_open and phase_started targets count projects, "
+                                       f"not {self.metric}")
+        if self.metric == "phase_started" and not self.phase:
+            raise _Problem("phase", "a phase_started target needs the phase name (e.g. construction)")
+        if self.metric != "phase_started" and self.phase is not None:
+            raise _Problem("phase", f"only phase_started targets take a phase, not {self.metric}")
+        return self
+
 
 class Tracked(_Model):
     """A plan task tracked from the analyst's progress file rather than simulated."""
 
     id: str
     label: str
-    year: int | None = None
+    year: Int | None = None
 
 
 class Demonstrations(_Model):
     """Demonstration projects the plan schedules per year."""
 
-    agriculture: dict[int, int] = Field(default_factory=dict)
-    manufacturing: dict[int, int] = Field(default_factory=dict)
+    agriculture: dict[Int, Int] = Field(default_factory=dict)
+    manufacturing: dict[Int, Int] = Field(default_factory=dict)
 
     @field_validator("agriculture", "manufacturing")
     @classmethod
     def _counts(cls, v: dict[int, int]) -> dict[int, int]:
         for year, n in v.items():
-            if not 2000 <= year <= 2100 or n < 0:
-                raise ValueError(f"expected year: non-negative count, got {year}: {n}")
+            if not 2000 <= year <= 2100 or not 0 <= n <= MAX_DEMONSTRATIONS_PER_YEAR:
+                raise ValueError(f"expected year: count with a count 0..{MAX_DEMONSTRATIONS_PER_YEAR}, "
+                                 f"got {year}: {n}")
         return v
 
 
@@ -150,6 +257,25 @@ class Calibration(_Model):
     until: str | None = None
 
 
+def _check_parameter(name: str, dist: Any) -> None:
+    """Raise :class:`_Problem` when an override's support leaves the parameter's range."""
+    rng = PARAMETER_RANGES.get(name)
+    if rng is None:
+        return  # unknown names are reported (with a suggestion) by model.parameters.resolve
+    lo, hi, open_lo = rng
+    s_lo, s_hi = dist.support()
+    below = s_lo <= lo if open_lo else s_lo < lo
+    if below or s_hi > hi:
+        if (lo, hi) == (0.0, 1.0):
+            want = "a probability or fraction: expected values in [0, 1]"
+        elif hi == math.inf:
+            want = f"expected values {'>' if open_lo else '>='} {lo:g}"
+        else:
+            want = f"expected values in [{lo:g}, {hi:g}]"
+        got = f"{s_lo:g}" if s_lo == s_hi else f"a {dist.dist} distribution over [{s_lo:g}, {s_hi:g}]"
+        raise _Problem(f"parameters.{name}", f"{want}, got {got}")
+
+
 class Scenario(_Model):
     """A validated scenario (frozen)."""
 
@@ -157,14 +283,14 @@ class Scenario(_Model):
     description: str = ""
     start: Month
     horizon: Month
-    replications: int = Field(default=2000, ge=1, le=10_000_000)
-    seed: int = Field(default=20230423, ge=0)
+    replications: Int = Field(default=2000, ge=1, le=10_000_000)
+    seed: Int = Field(default=20230423, ge=0, le=2**63 - 1)
     region_pack: Literal["bijie"] = "bijie"
     calibration: Calibration = Calibration()
     resources: tuple[Resource, ...] = ()
     projects: tuple[Project, ...] = ()
     demonstrations: Demonstrations = Demonstrations()
-    parameters: dict[str, Distribution] = Field(default_factory=dict)
+    parameters: dict[str, Dist] = Field(default_factory=dict)
     targets: tuple[Target, ...] = Field(min_length=1)
     tracked: tuple[Tracked, ...] = ()
 
@@ -178,35 +304,47 @@ class Scenario(_Model):
     def _consistent(self) -> Scenario:
         start, end = parse_month(self.start), parse_month(self.horizon)
         if end < start:
-            raise ValueError(f"horizon {self.horizon} is before start {self.start}")
+            raise _Problem("horizon", f"{self.horizon} is before start {self.start}")
         if start % 12 != 0:
-            raise ValueError(f"start must be a January (YYYY-01), got {self.start}")
+            raise _Problem("start", f"expected a January (YYYY-01), got {self.start}")
         if end % 12 != 11:
-            raise ValueError(f"horizon must be a December (YYYY-12), got {self.horizon}")
-        ids = [p.id for p in self.projects]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"duplicate project id(s): {', '.join(sorted(dup))}")
+            raise _Problem("horizon", f"expected a December (YYYY-12), got {self.horizon}")
+        _unique("resources", [r.name for r in self.resources], "resource name")
+        _unique("projects", [p.id for p in self.projects], "project id")
+        _unique("targets", [t.id for t in self.targets], "target id")
+        _unique("tracked", [t.id for t in self.tracked], "tracked id")
         names = {r.name for r in self.resources}
-        for p in self.projects:
-            for ph in p.phases:
+        for i, p in enumerate(self.projects):
+            _unique(f"projects.{i}.phases", [ph.name for ph in p.phases], "phase name")
+            if p.planned_open is not None and parse_month(p.planned_open) < start:
+                raise _Problem(f"projects.{i}.planned_open",
+                               f"{p.planned_open} is before the scenario start {self.start}")
+            for j, ph in enumerate(p.phases):
                 if ph.resource is not None and ph.resource not in names:
-                    raise ValueError(f"project {p.id}, phase {ph.name}: unknown resource '{ph.resource}' "
-                                     f"(declared: {', '.join(sorted(names)) or 'none'})")
+                    raise _Problem(f"projects.{i}.phases.{j}.resource",
+                                   f"unknown resource '{ph.resource}' (declared: {', '.join(sorted(names)) or 'none'})"
+                                   + _did_you_mean(ph.resource, names))
                 if ph.not_before is not None and parse_month(ph.not_before) < start:
-                    raise ValueError(f"project {p.id}, phase {ph.name}: not_before {ph.not_before} "
-                                     f"is before the scenario start {self.start}")
-        tids = [t.id for t in self.targets]
-        dup = {i for i in tids if tids.count(i) > 1}
-        if dup:
-            raise ValueError(f"duplicate target id(s): {', '.join(sorted(dup))}")
-        for t in self.targets:
-            unknown = [p for p in t.projects if p not in ids]
-            if unknown:
-                raise ValueError(f"target {t.id}: unknown project(s) {', '.join(unknown)}")
+                    raise _Problem(f"projects.{i}.phases.{j}.not_before",
+                                   f"{ph.not_before} is before the scenario start {self.start}")
+        phases = {p.id: [ph.name for ph in p.phases] for p in self.projects}
+        for i, t in enumerate(self.targets):
+            for pid in t.projects:
+                if pid not in phases:
+                    raise _Problem(f"targets.{i}.projects", f"unknown project '{pid}'" + _did_you_mean(pid, phases))
+                if t.phase is not None and t.phase not in phases[pid]:
+                    raise _Problem(f"targets.{i}.phase", f"project {pid} has no phase '{t.phase}' "
+                                                         f"(its phases: {', '.join(phases[pid])})")
             if not start // 12 <= t.year <= end // 12:
-                raise ValueError(f"target {t.id}: year {t.year} is outside the simulated years "
-                                 f"{start // 12}..{end // 12}")
+                raise _Problem(f"targets.{i}.year", f"{t.year} is outside the simulated years "
+                                                    f"{start // 12}..{end // 12}")
+        for kind in ("agriculture", "manufacturing"):
+            for year in getattr(self.demonstrations, kind):
+                if not start // 12 <= year <= end // 12:
+                    raise _Problem(f"demonstrations.{kind}.{year}", f"year outside the simulated years "
+                                                                    f"{start // 12}..{end // 12}")
+        for name, dist in self.parameters.items():
+            _check_parameter(name, dist)
         return self
 
     @property
@@ -229,34 +367,156 @@ class Scenario(_Model):
         return None if text is None else float(parse_month(text) - self.start_month)
 
 
-def _loc(err: dict[str, Any]) -> str:
-    parts = [str(p) for p in err.get("loc", ()) if not str(p).startswith(("function-after", "tagged-union"))]
-    # pydantic puts the discriminator tag in the path (e.g. "triangular"); keep it, it helps
-    return ".".join(parts) or "(top level)"
+def _unique(path: str, values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise _Problem(f"{path}.{i}", f"duplicate {what} '{v}'")
+        seen.add(v)
 
 
-def _suggest(err: dict[str, Any], model_fields: dict[str, Any]) -> str:
-    loc = err.get("loc", ())
-    if err.get("type") != "extra_forbidden" or not loc:
-        return ""
-    close = difflib.get_close_matches(str(loc[-1]), list(model_fields), n=1)
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _fields_for(loc: tuple[Any, ...]) -> dict[str, Any]:
-    """Field names valid at the parent of ``loc`` (for 'did you mean')."""
-    model: Any = Scenario
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
+# ---- error messages -------------------------------------------------------------------------------
+
+def _show(v: Any) -> str:
+    """A short description of a value as the user wrote it."""
+    if v is None:
+        return "nothing (an empty value)"
+    if isinstance(v, bool):
+        return f"the boolean {str(v).lower()} (quote it if you meant text)"
+    if isinstance(v, str):
+        body = re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", lambda m: f"\\x{ord(m[0]):02x}", v[:60])
+        return f"'{body}{'...' if len(v) > 60 else ''}'"
+    if isinstance(v, int | float):
+        return f"the number {v:g}" if isinstance(v, float) else f"the number {v}"
+    if isinstance(v, _dt.date):
+        return f"the date {v.isoformat()} (write months as YYYY-MM)"
+    if isinstance(v, dict):
+        return f"a mapping with keys {', '.join(str(k) for k in list(v)[:5])}{' ...' if len(v) > 5 else ''}"
+    if isinstance(v, list | tuple):
+        return f"a list of {len(v)} item(s)"
+    if isinstance(v, bytes):
+        return "binary data"
+    return type(v).__name__
+
+
+_EXPECTED = {
+    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "tuple_type": "a list",
+    "list_type": "a list", "dict_type": "a mapping (key: value lines)", "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)", "finite_number": "a finite number",
+}
+
+
+def _message(e: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """One error as ``what was expected, what was found`` (plus a suggestion where one helps)."""
+    t = str(e.get("type", ""))
+    inp = e.get("input")
+    ctx = e.get("ctx") or {}
+    msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+    if t == "extra_forbidden":
+        return "unknown key" + _did_you_mean(str(loc[-1]) if loc else "", _fields_at(loc))
+    if t == "missing":
+        return "required key is missing"
+    if t in _EXPECTED:
+        return f"expected {_EXPECTED[t]}, got {_show(inp)}"
+    if t == "literal_error":
+        expected = str(ctx.get("expected", ""))
+        options = re.findall(r"'([^']*)'", expected)
+        return f"expected {expected}, got {_show(inp)}" + (_did_you_mean(inp, options) if isinstance(inp, str) else "")
+    if t == "union_tag_invalid":
+        return (f"unknown distribution '{ctx.get('tag')}' (expected dist: {', '.join(_DIST_TAGS)})"
+                + _did_you_mean(ctx.get("tag", ""), _DIST_TAGS))
+    if t == "union_tag_not_found":
+        return f"expected a number or a mapping with 'dist' ({', '.join(_DIST_TAGS)}), got {_show(inp)}"
+    if t == "string_pattern_mismatch":
+        return f"expected letters, digits, '_' or '-' only, got {_show(inp)}"
+    bounds = {"greater_than_equal": (">=", "ge"), "greater_than": (">", "gt"), "less_than_equal": ("<=", "le"),
+              "less_than": ("<", "lt")}
+    if t in bounds:
+        op, key = bounds[t]
+        return f"expected a value {op} {ctx.get(key)}, got {_show(inp)}"
+    if t in ("too_short", "string_too_short"):
+        return f"expected at least {ctx.get('min_length')} item(s)/character(s), got {_show(inp)}"
+    if t in ("too_long", "string_too_long"):
+        return f"expected at most {ctx.get('max_length')} item(s)/character(s), got {_show(inp)}"
+    return msg
+
+
+def _problem_path(e: dict[str, Any]) -> str | None:
+    err = (e.get("ctx") or {}).get("error")
+    return err.path if isinstance(err, _Problem) else None
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's internal segments (validator names, the distribution tag)."""
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        s = str(part)
+        if s.startswith(("function-", "tagged-union", "nullable[", "union[")) or s == "[key]":
             continue
-        field = getattr(model, "model_fields", {}).get(str(part))
-        if field is None:
-            return {}
-        ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        cand = [a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = cand[0] if cand else None
-    return dict(getattr(model, "model_fields", {})) if model is not None else {}
+        if s in _DIST_TAGS and i > 0 and (str(loc[i - 1]) == "duration" or (i > 1 and str(loc[i - 2]) == "parameters")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _members(ann: Any) -> list[Any]:
+    """Flatten ``Annotated``/``Optional``/``Union`` into their member types."""
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        return _members(typing.get_args(ann)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return [m for a in typing.get_args(ann) for m in _members(a)]
+    return [ann]
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names valid at the parent of ``loc`` (for 'did you mean'); empty if unknown."""
+    current: list[Any] = [Scenario]
+    for part in loc[:-1]:
+        nxt: list[Any] = []
+        for ann in (m for c in current for m in _members(c)):
+            origin = typing.get_origin(ann)
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                field = ann.model_fields.get(str(part))
+                if field is not None:
+                    nxt.append(field.annotation)
+                elif str(part) in _DIST_TAGS and ann.model_fields.get("dist") is not None:
+                    if ann.model_fields["dist"].default == str(part):
+                        nxt.append(ann)
+            elif origin in (tuple, list) and isinstance(part, int):
+                nxt.append(typing.get_args(ann)[0])
+            elif origin is dict:
+                nxt.append(typing.get_args(ann)[1])
+        if str(part) in _DIST_TAGS:
+            nxt = [a for a in nxt if isinstance(a, type) and issubclass(a, BaseModel)] or nxt
+        current = nxt
+    names: list[str] = []
+    for ann in (m for c in current for m in _members(c)):
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            for n, f in ann.model_fields.items():
+                names.append(f.alias or n)
+    return names
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str, int]:
+    """(place, message, number of errors) of the most useful error: unknown keys first."""
+    errs: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
+    errs_sorted = sorted(range(len(errs)), key=lambda i: (errs[i].get("type") != "extra_forbidden", i))
+    e = errs[errs_sorted[0]]
+    loc = _clean_loc(tuple(e.get("loc", ())))
+    path = _problem_path(e)
+    if path is not None:
+        place = ".".join([*map(str, loc), path]) if loc else path
+    else:
+        place = ".".join(map(str, loc)) or "(top level)"
+    return place, _message(e, tuple(e.get("loc", ()))) if path is None else str(e["ctx"]["error"]), len(errs)
 
 
 def from_dict(data: Any, source: str = "<scenario>") -> Scenario:
@@ -265,50 +525,132 @@ def from_dict(data: Any, source: str = "<scenario>") -> Scenario:
     Raises
     ------
     ScenarioError
-        ``source: field.path: message`` (first error; the count of others is added).
+        ``source: field.path: message`` (the most useful error; the count of others is added).
     """
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: expected a mapping of keys (name, start, horizon, projects, targets ...), "
-                            f"got {type(data).__name__ if data is not None else 'an empty file'}")
+        got = "an empty file" if data is None else _show(data)
+        raise ScenarioError(f"{source}: (top level): expected a mapping of keys (name, start, horizon, projects, "
+                            f"targets ...), got {got}")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errs = exc.errors()
-        e = errs[0]
-        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
-        more = f" (+{len(errs) - 1} more)" if len(errs) > 1 else ""
-        hint = _suggest(e, _fields_for(tuple(e.get("loc", ()))))
-        raise ScenarioError(f"{source}: {_loc(e)}: {msg}{hint}{more}") from None
+        place, msg, n = _first_error(exc)
+        more = f" (+{n - 1} more)" if n > 1 else ""
+        raise ScenarioError(f"{source}: {place}: {msg}{more}") from None
+
+
+# ---- reading YAML -----------------------------------------------------------------------------------
+
+class _Loader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses duplicate keys (YAML itself keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                dup = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # unhashable keys are reported by SafeLoader itself
+            if dup:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _walk(data: Any) -> Iterator[tuple[Any, int]]:
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        yield obj, depth
+        if isinstance(obj, dict):
+            stack.extend((v, depth + 1) for v in obj.values())
+        elif isinstance(obj, list):
+            stack.extend((v, depth + 1) for v in obj)
+
+
+def _check_size(data: Any, source: str) -> None:
+    """Refuse alias bombs and absurd nesting (values counted as if aliases were expanded)."""
+    for count, (_, depth) in enumerate(_walk(data), start=1):
+        if count > MAX_VALUES:
+            raise ScenarioError(f"{source}: more than {MAX_VALUES} values once aliases are expanded; "
+                                f"expected a scenario of plain size")
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{source}: lists/mappings nested more than {MAX_DEPTH} deep; expected a scenario")
+
+
+def _decode(raw: bytes, p: Path) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{p}: broken UTF-16 text; save the file as UTF-8") from None
+    if b"\x00" in raw:
+        raise ScenarioError(f"{p}: binary content (NUL bytes); expected a UTF-8 YAML text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{p}: not UTF-8 text (byte {exc.start}); expected a UTF-8 YAML file "
+                            f"(save it as UTF-8)") from None
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text with the safe, duplicate-refusing loader.
+
+    Raises
+    ------
+    ScenarioError
+        ``source: line L, column C: ...`` for syntax errors, refused tags and duplicate keys.
+    """
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(position unknown)"
+        problem = str(exc.problem or exc.context or "invalid YAML")
+        tag = re.search(r"constructor for the tag '([^']*)'", problem)
+        if tag:
+            shown = tag[1].replace("tag:yaml.org,2002:", "!!")
+            raise ScenarioError(f"{source}: {where}: YAML tag '{shown}' is not allowed; expected plain data "
+                                f"(mappings, lists, text, numbers)") from None
+        if "another document" in problem:
+            raise ScenarioError(f"{source}: {where}: a second YAML document ('---'); expected a single document "
+                                f"(one scenario per file)") from None
+        if problem.startswith("duplicate key"):
+            raise ScenarioError(f"{source}: {where}: {problem}; expected each key once (YAML would keep only "
+                                f"the last)") from None
+        raise ScenarioError(f"{source}: {where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}: YAML error: {str(exc).splitlines()[0] if str(exc) else 'invalid'}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: lists/mappings nested too deeply; expected a scenario") from None
+    _check_size(data, source)
+    return data
 
 
 def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file (``yaml.safe_load``: no object construction).
+    """Read and validate a scenario YAML file.
 
     Raises
     ------
     ScenarioError
         Missing, unreadable, too large, binary, malformed YAML (with line and
-        column) or invalid content.
+        column), refused tags, duplicate keys, or invalid content (with the field path).
     """
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(f"{p}: is a folder; expected a scenario YAML file")
     if not p.is_file():
         raise ScenarioError(f"{p}: no such scenario file")
-    size = p.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{p}: file is {size} bytes; expected a scenario under {MAX_SCENARIO_BYTES} bytes")
-    raw = p.read_bytes()
-    if b"\x00" in raw:
-        raise ScenarioError(f"{p}: binary content; expected a UTF-8 YAML text file")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "?"
-        raise ScenarioError(f"{p}: YAML syntax error at {where}: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{p}: YAML error: {str(exc).splitlines()[0]}") from None
-    return from_dict(data, str(p))
+        size = p.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{p}: file is {size} bytes; expected a scenario under {MAX_SCENARIO_BYTES} bytes")
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if not raw.strip():
+        raise ScenarioError(f"{p}: empty file; expected a scenario (name, start, horizon, projects, targets ...)")
+    return from_dict(parse_yaml(_decode(raw, p), str(p)), str(p))

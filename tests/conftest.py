@@ -1,0 +1,49 @@
+"""Shared test setup: a private matplotlib cache, hypothesis profiles, a session-wide calibration.
+
+Hypothesis profiles
+-------------------
+``default``
+    Moderate example counts so the whole suite stays within its time budget (CI).
+``long``
+    Many more examples, for fuzzing on demand: ``pytest --hypothesis-profile=long``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from typing import Any
+
+# before anything imports matplotlib: never write a font cache into $HOME (DESIGN §9)
+if "MPLCONFIGDIR" not in os.environ:
+    os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="expressim-mpl-")
+    atexit.register(shutil.rmtree, os.environ["MPLCONFIGDIR"], ignore_errors=True)
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "default", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile(
+    "long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="session")
+def observations() -> Any:
+    """The shipped observation set."""
+    from calibration.observations import load
+
+    return load()
+
+
+@pytest.fixture(scope="session")
+def fitted(observations: Any) -> Any:
+    """The calibration of the shipped data (from the fit cache when it is warm)."""
+    from model.commands import fitted_for
+
+    return fitted_for(observations)
