@@ -331,14 +331,15 @@ def _vectorised_block(c: _Compiled, dur: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _hop(now: float, target: float) -> float | None:
     """A delay ``d`` with ``now + d == target`` exactly in floating point, or None."""
-    d = target - now
-    for _ in range(4):
-        if now + d < target:
-            d = float(np.nextafter(d, np.inf))
-        elif now + d > target:
-            d = float(np.nextafter(d, -np.inf))
-        else:
-            return d
+    d0 = target - now
+    up = down = d0
+    for _ in range(16):  # search outward by ulps: a one-way nudge can oscillate around a rounding tie
+        if now + up == target and up > 0:
+            return up
+        if now + down == target and down > 0:
+            return down
+        up = float(np.nextafter(up, np.inf))
+        down = float(np.nextafter(down, -np.inf))
     return None
 
 
