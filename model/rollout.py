@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -343,20 +344,38 @@ def _hop(now: float, target: float) -> float | None:
     return None
 
 
+def _waypoint(now: float, target: float) -> float | None:
+    """A point strictly between ``now`` and ``target`` that both hops can land on exactly.
+
+    0 if the interval straddles it; for negative times ``now / 2`` (exact), repeated until a
+    direct hop works; for positive ones the largest power of two below ``target``, from which
+    ``target - waypoint`` is exact (Sterbenz) and so is the sum back.
+    """
+    if now < 0.0 < target:
+        return 0.0
+    if now < 0.0:  # both negative: halve (exact) toward the target
+        w = now / 2.0
+    else:  # 0 <= now < target: the largest power of two below the target
+        m, e = math.frexp(target)  # target = m 2^e, 0.5 <= m < 1
+        w = math.ldexp(1.0, e - 1) if m > 0.5 else math.ldexp(1.0, e - 2)
+    return w if now < w < target else None
+
+
 def _delays(now: float, target: float) -> list[float]:
     """Timeouts that take a SimPy clock from ``now`` to exactly ``target`` [months].
 
     SimPy schedules at ``now + delay``, which need not equal ``target`` in floating point.  Each
-    hop is nudged until it lands exactly; when no delay can (``|now|`` much larger than
-    ``|target|``), the clock first steps through 0 or ``now / 2``, which it reaches exactly.
+    hop is nudged until it lands exactly; when no delay can (a rounding tie always lands on the
+    even neighbour, or ``|now|`` is much larger than ``|target|``), the clock first steps through
+    0 or a power of two between them (:func:`_waypoint`), which it reaches exactly.
     """
     delays: list[float] = []
     while now < target:
         d = _hop(now, target)
         if d is None:
-            waypoint = 0.0 if now < 0.0 < target else 0.5 * now
-            d = _hop(now, waypoint)
-            if d is None or not now < waypoint < target:  # not reached: see the docstring
+            waypoint = _waypoint(now, target)
+            d = _hop(now, waypoint) if waypoint is not None else None
+            if d is None or waypoint is None:  # not reached: see the docstring
                 raise RuntimeError(f"cannot schedule from {now!r} to {target!r}")
         delays.append(d)
         now = now + d
