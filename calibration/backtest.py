@@ -23,7 +23,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from calibration.models import ForecastModel, ModelFitError, PopulationFuture
+from calibration.models import FIT_ERRORS, ForecastModel, ModelFitError, PopulationFuture
 
 __all__ = ["BacktestResult", "combine", "interval_quantiles", "inverse_mse_weights", "rolling_origin"]
 
@@ -51,7 +51,8 @@ class BacktestResult:
     weights : dict[str, float]
         Model weights from the whole backtest (for forecasting beyond the data), summing to 1.
     failures : list[str]
-        ``"model@origin: reason"`` for every fit that raised :class:`ModelFitError`.
+        ``"model@origin: reason"`` for every fit that raised :class:`ModelFitError` or a numerical
+        error (:data:`calibration.models.FIT_ERRORS`).
     intervals : pandas.DataFrame
         The combination's nested 80% intervals: ``origin, target_year, horizon, n_errors, lower,
         upper, actual, covered`` (only origins with at least one earlier combination error).
@@ -303,7 +304,7 @@ def rolling_origin(
     -----
     No look-ahead: the fit at origin ``T`` sees ``y[years <= T]`` only; the combination's weights
     at ``T`` come from model errors with target year ``<= T``, its interval from combination
-    errors with target year ``<= T``. Fits raising :class:`ModelFitError` are listed in
+    errors with target year ``<= T``. Fits raising one of ``FIT_ERRORS`` are listed in
     ``failures`` and skipped. ``weights`` (for use beyond the data) apply the same rule to all
     model errors; with no errors at all they are equal over ``models``.
     """
@@ -329,8 +330,9 @@ def rolling_origin(
             try:
                 fitted = m.fit(t[: i + 1], v[: i + 1], None if pop is None else pop[: i + 1], population_future)
                 forecasts[m.name] = fitted.predict(hs[-1])
-            except ModelFitError as exc:
-                failures.append(f"{m.name}@{origin}: {exc}")
+            except FIT_ERRORS as exc:
+                kind = "" if isinstance(exc, ModelFitError) else f"{type(exc).__name__}: "
+                failures.append(f"{m.name}@{origin}: {kind}{exc}")
         past = pd.DataFrame(rows, columns=_TABLE_COLUMNS)  # all targets <= origin: earlier origins
         w = inverse_mse_weights(past[past["target_year"] <= origin], list(forecasts), min_errors=min_errors,
                                 top_k=top_k)

@@ -26,7 +26,7 @@ from scipy import stats
 from calibration import assumptions as reg
 from calibration.backtest import BacktestResult, combine, interval_quantiles, rolling_origin
 from calibration.errors import FitError
-from calibration.models import ModelFitError, default_menu
+from calibration.models import FIT_ERRORS, default_menu
 from calibration.observations import Observation, ObservationSet
 from calibration.periods import Period, parse_period
 from calibration.seasonality import SeasonalProfile, profile_from_observations
@@ -35,6 +35,7 @@ from calibration.topdown import LogNormalBelief, ShareFit, fit_share, window_mid
 NATIONAL = ("express_volume", "express_revenue")
 BIJIE_INDICATORS = ("express_volume", "express_volume_inbound", "express_volume_inout", "express_revenue")
 MAX_HORIZON = 12
+LOG_ERROR_CAP = 8.0
 #: the unit of each supported indicator (canonical)
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
          "express_volume_inout": "件"}
@@ -135,7 +136,9 @@ class NationalFit:
     def _quantiles(self, h: int, u: np.ndarray) -> np.ndarray:
         if self.errors.size == 0:
             raise FitError(f"China {self.indicator}: no backtest errors to set intervals")
-        return np.asarray(interval_quantiles(self.errors, h, u))
+        # a Student t with very few degrees of freedom has enormous tails: cap a log error at ±8
+        # (a factor of about 3000) so no draw overflows; such intervals are uninformative anyway
+        return np.clip(np.asarray(interval_quantiles(self.errors, h, u)), -LOG_ERROR_CAP, LOG_ERROR_CAP)
 
     def to_dict(self) -> dict[str, Any]:
         summ = self.backtest.summary()
@@ -163,7 +166,7 @@ def fit_national(obs: ObservationSet, indicator: str, min_train: int = 6,
             fm = m.fit(s.years, s.values)
             forecasts[m.name] = fm.predict(MAX_HORIZON)
             params[m.name] = dict(fm.params)
-        except ModelFitError:
+        except FIT_ERRORS:
             continue
     if not forecasts:
         raise FitError(f"China {indicator}: no model of the menu could be fitted")
@@ -239,6 +242,9 @@ class Fitted:
             mapped through their ppfs), each shape (n,).
         """
         pop = self.populations
+        if "express_volume" not in self.guizhou:
+            raise FitError("Bijie: needs Guizhou's share of the national volume, which could not be fitted ("
+                           + "; ".join(n for n in self.notes if n.startswith("Guizhou")) + ")")
         nat = self.national["express_volume"].levels(years, factors["national_volume_u"])
         t = np.asarray(years, dtype=float) + 0.5
         share = np.exp(self.guizhou["express_volume"].log_share(t, np.asarray(factors["guizhou_share_u"])[:, None]))
@@ -265,7 +271,8 @@ class Fitted:
             return self.national[indicator].levels(years, u[0])
         if geography == "Guizhou":
             if indicator not in self.guizhou:
-                raise FitError(f"Guizhou: indicator '{indicator}' is not calibrated (have {', '.join(self.guizhou)})")
+                why = "; ".join(n for n in self.notes if n.startswith(f"Guizhou {indicator}"))
+                raise FitError(f"Guizhou: indicator '{indicator}' is not calibrated ({why or 'unknown indicator'})")
             return self.guizhou_levels(indicator, years, u[0], u[1])
         if geography == "Bijie":
             if indicator not in BIJIE_INDICATORS:
@@ -377,8 +384,8 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
 
         try:
             guizhou[ind] = fit_share(rows, parent)
-        except ValueError as exc:
-            raise FitError(f"Guizhou {ind}: {exc}") from None
+        except ValueError as exc:  # China still forecasts; Guizhou and Bijie say why they cannot
+            notes.append(f"Guizhou {ind}: {exc}")
     pops = {
         "China": _population(obs, "China", "population_yearend") or 1.40828e9,
         "Guizhou": _population(obs, "Guizhou", "resident_population_census") or 3.85621e7,
@@ -388,8 +395,10 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
         notes.append("China population not in the data: used 140,828万 (2024, drivers.csv)")
     prior_c = register["bijie_collected_intensity"]
     prior_d = register["bijie_delivered_relative"]
-    parts = {"nat": vol, "share": guizhou["express_volume"], "profile": profile, "pops": pops}
-    bc = LogNormalBelief.from_median(prior_c["median"], prior_c["sigma"]).update(*_local_updates(obs, parts, "express_volume"))
+    parts = {"nat": vol, "share": guizhou.get("express_volume"), "profile": profile, "pops": pops}
+    bc = LogNormalBelief.from_median(prior_c["median"], prior_c["sigma"])
+    if parts["share"] is not None:
+        bc = bc.update(*_local_updates(obs, parts, "express_volume"))
     bd = LogNormalBelief.from_median(prior_d["median"], prior_d["sigma"]).update(
         *_local_updates(obs, parts, "express_volume_inbound"))
     return Fitted(obs.data_hash, obs.until, profile, national, guizhou, bc, bd, register, pops, tuple(notes))

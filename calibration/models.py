@@ -33,6 +33,11 @@ class ModelFitError(RuntimeError):
     """A model could not be fitted or produced an unusable forecast (too short, no fit, NaN)."""
 
 
+#: errors a numerical fit may raise besides ModelFitError; the backtest and the fit treat them
+#: as a failed fit (reported and excluded), never as a crash
+FIT_ERRORS: tuple[type[Exception], ...] = (ModelFitError, ArithmeticError, ValueError, np.linalg.LinAlgError)
+
+
 @dataclass(frozen=True)
 class FittedModel:
     """A fitted model: its parameters and a forecaster for the years after ``last_year``.

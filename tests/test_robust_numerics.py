@@ -97,13 +97,13 @@ class CrashesOddly:
         raise np.linalg.LinAlgError("Singular matrix")
 
 
-@pytest.mark.xfail(strict=True, reason="calibration.backtest.rolling_origin catches only ModelFitError; "
-                                       "a solver error escaping a model crashes the fit (reported to the lead)")
 def test_a_model_crashing_with_another_error_is_excluded(monkeypatch: pytest.MonkeyPatch, observations: Any) -> None:
     fast = [m for m in default_menu() if m.name in ("rw_drift", "loglinear", "gm11")]
     monkeypatch.setattr(fit_mod, "default_menu", lambda: [*fast, CrashesOddly()])
     nf = fit_mod.fit_national(observations, "express_volume")
     assert np.all(np.isfinite(nf.point))
+    assert nf.weights.get("crashes_oddly", 0.0) == 0.0
+    assert any(f.startswith("crashes_oddly@") and "LinAlgError" in f for f in nf.backtest.failures)
 
 
 def test_series_too_short_is_explicit() -> None:
