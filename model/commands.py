@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,7 @@ def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
 def cmd_calibrate(args: argparse.Namespace) -> str:
     """``expressim calibrate``: fit, backtest, write the artefact and backtest plots."""
     from calibration.observations import report
-    from model import manifest, plots
+    from model import manifest, plots, plots_calibration
     from model.outputs import atomic_dir, check_target, write_json
 
     _install_signal_handlers()
@@ -151,7 +152,7 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
         pd.concat(frames).to_csv(tmp / "backtest.csv", index=False)
         (tmp / "figures").mkdir()
         for ind, nf in fitted.national.items():
-            plots.save(plots.backtest_plot(nf), tmp / "figures" / f"backtest_China_{ind}.png")
+            plots.save(plots_calibration.backtest_plot(nf), tmp / "figures" / f"backtest_China_{ind}.png")
         write_json(tmp / "manifest.json", manifest.build(command=_argv(args), seed=None, data_files=obs.files,
                                                          extra={"data_hash": obs.data_hash, "until": obs.until}))
     lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
@@ -322,10 +323,41 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     workers = getattr(args, "workers", 1)
     check_run_args(scn, path, n, s, workers)
     obs = _scenario_observations(args, scn, path)
+    t0 = time.perf_counter()
     fitted = fitted_for(obs)
+    _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
+    t0 = time.perf_counter()
     with _progress(args, n, scn.name) as bar:
         res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update)
+    dt = time.perf_counter() - t0
+    _verbose(args, f"{scn.name}: {n} replications on {workers} worker(s) in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} reps/s)")
     return scn, obs, fitted, res
+
+
+def _verbose(args: argparse.Namespace, message: str) -> None:
+    """Print a detail line on stderr with ``--verbose``."""
+    if getattr(args, "verbose", False):
+        print(f"expressim: {message}", file=sys.stderr)
+
+
+def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: Any, seconds: float) -> None:
+    """With ``--verbose``: what the calibration used and found."""
+    if not getattr(args, "verbose", False):
+        return
+    _verbose(args, f"data: {', '.join(obs.files)} (sha256 {obs.data_hash[:12]}, until {obs.until or '-'}); "
+                   f"calibrated in {seconds:.2f} s")
+    for b in obs.scope_breaks:
+        if b.indicator.startswith("express"):
+            _verbose(args, f"scope break {b.geography}/{b.indicator}/{b.period}: ratio {b.ratio:.3f}")
+    for ind, nf in fitted.national.items():
+        w = ", ".join(f"{k} {v:.2f}" for k, v in sorted(nf.weights.items(), key=lambda kv: -kv[1]) if v > 0)
+        _verbose(args, f"China {ind}: model weights {w}")
+    for name, belief in (("collected intensity", fitted.bijie_collected), ("delivered ratio", fitted.bijie_delivered)):
+        lo, hi = belief.interval()
+        _verbose(args, f"Bijie {name}: median {belief.ppf(0.5):.3f}, 90% {lo:.3f}-{hi:.3f} "
+                       f"({belief.n_updates} local observation(s))")
+    for note in fitted.notes:
+        _verbose(args, f"note: {note}")
 
 
 def _default_out(kind: str, name: str, *parts: Any) -> Path:

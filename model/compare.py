@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -262,15 +261,15 @@ def cmd_compare(args: argparse.Namespace) -> str:
     out = Path(args.out) if args.out else commands._default_out(
         "", "compare-" + "-".join(names), *(Path(p).read_bytes() for p in paths),
         *(r[1].data_hash for r in runs), results[0].replications, results[0].seed)
-    per_run = [manifest.build(command=sys.argv, seed=r[3].seed, data_files=r[1].files, inputs=[p], extra={
+    per_run = [manifest.build(command=commands._argv(args), seed=r[3].seed, data_files=r[1].files, inputs=[p], extra={
         "scenario": nm, "scenario_file": str(p), "replications": r[3].replications, "data_hash": r[1].data_hash,
         "results_sha256": commands.results_digest(r[3])}) for nm, p, r in zip(names, paths, runs, strict=True)]
     data_files = sorted({f for r in runs for f in r[1].files})
-    man = manifest.build(command=sys.argv, seed=results[0].seed, data_files=data_files, inputs=paths, extra={
+    man = manifest.build(command=commands._argv(args), seed=results[0].seed, data_files=data_files, inputs=paths, extra={
         "kind": "compare", "scenarios": names, "scenario_files": [str(p) for p in paths],
         "replications": results[0].replications, "workers": args.workers, "data_args": args.data,
         "until_arg": args.until, "results_sha256": {nm: m["results_sha256"] for nm, m in zip(names, per_run, strict=True)}})
-    with atomic_dir(out, force=args.force) as tmp:
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "comparison.json", comparison)
         rows = comparison_rows(comparison)
         with (tmp / "comparison.csv").open("w", newline="", encoding="utf-8") as fh:

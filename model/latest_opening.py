@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,11 +232,11 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
         "method": NOISE_NOTE, "curve": [_point_dict(p, start, req) for p in points]}
     out = Path(args.out) if args.out else commands._default_out(
         "latest", scn.name, Path(path).read_bytes(), obs.data_hash, n, seed, args.latest_opening, args.target, req)
-    man = manifest.build(command=sys.argv, seed=seed, data_files=obs.files, inputs=[path], extra={
+    man = manifest.build(command=commands._argv(args), seed=seed, data_files=obs.files, inputs=[path], extra={
         "kind": "latest_opening", "scenario": scn.name, "scenario_file": str(path), "replications": n,
         "data_hash": obs.data_hash, "selection": args.latest_opening, "target": args.target,
         "required_probability": req, "data_args": args.data, "until_arg": args.until})
-    with atomic_dir(out, force=args.force) as tmp:
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "latest_opening.json", result)
         write_json(tmp / "manifest.json", man)
         from model import plots_compare

@@ -25,13 +25,12 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from model.report import status
 from model.results import METRICS, Results
 from model.scenario import Target, parse_month
 
-__all__ = ["backtest_plot", "cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
+__all__ = ["cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
            "rollout_gantt", "run_figures", "save", "target_probabilities", "traffic_light", "unit_scale"]
 
 DPI = 110
@@ -402,56 +401,3 @@ def run_figures(results: Results, directory: str | Path) -> list[Path]:
         paths.append(save(rollout_gantt(results), d / "rollout_gantt.png"))
     paths.append(save(target_probabilities(results.summary()), d / "target_probabilities.png"))
     return paths
-
-
-# ---- calibration ------------------------------------------------------------------------------
-
-def backtest_plot(nf: Any, ax: Axes | None = None) -> Axes:
-    """History and the rolling-origin combination forecasts (h = 1..3) of a national series.
-
-    Parameters
-    ----------
-    nf : calibration.fit.NationalFit
-        Fitted series with its backtest (``nf.backtest.table``, ``nf.backtest.intervals``).
-
-    Notes
-    -----
-    Each origin's forecasts start from that origin's actual value; the grey bars are the
-    nested 80% intervals (built only from errors known at the origin); the dashed line is the
-    forecast beyond the data.  Levels are shown in 亿 (1e8) of the series' unit.
-    """
-    from calibration.fit import UNITS
-
-    with _style() as cjk:
-        ax = _axes(ax, (8.0, 4.5))
-        div, ulabel = unit_scale(UNITS.get(nf.indicator, ""), cjk)
-        years, values = np.asarray(nf.series.years), np.asarray(nf.series.values, dtype=float)
-        ax.plot(years, values / div, "o-", color="black", linewidth=1.5, markersize=3, label="history (latest basis)")
-        tab = nf.backtest.table
-        comb = tab[tab["model"] == "combination"]
-        origins = sorted(comb["origin"].unique())
-        cmap = matplotlib.colormaps["viridis"]
-        actual = dict(zip(years.tolist(), values.tolist(), strict=True))
-        for i, o in enumerate(origins):
-            g = comb[comb["origin"] == o].sort_values("horizon")
-            xs = [o, *g["target_year"].tolist()]
-            ys = [actual.get(int(o), np.nan), *g["forecast"].tolist()]
-            ax.plot(xs, np.asarray(ys) / div, "-", marker=".", color=cmap(i / max(len(origins) - 1, 1)),
-                    linewidth=1, alpha=0.9, label="combination forecasts by origin (h = 1..3)" if i == 0 else None)
-        iv = nf.backtest.intervals
-        if iv is not None and not iv.empty:
-            h1 = iv[iv["horizon"] == 1]
-            ax.vlines(h1["target_year"], h1["lower"] / div, h1["upper"] / div, color="0.5", linewidth=3, alpha=0.5,
-                      label="nested 80% interval (h = 1)")
-        point = np.asarray(nf.point, dtype=float)[:3]
-        fut = [nf.last_year, *range(nf.last_year + 1, nf.last_year + 1 + point.size)]
-        ax.plot(fut, np.r_[values[-1], point] / div, "--", color="#1f5fa8", label="forecast beyond the data")
-        summ = nf.backtest.summary()
-        cs = summ[summ["model"] == "combination"]
-        text = ", ".join(f"h={int(r.horizon)}: MAPE {r.mape_pct:.1f}%" for r in cs.itertuples())
-        ax.set_title(f"China {nf.indicator}: rolling-origin backtest\n{text}", fontsize=10)
-        ax.set_ylabel(ulabel)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
-    return ax

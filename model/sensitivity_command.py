@@ -112,7 +112,7 @@ def cmd_sensitivity(args: Any) -> str:
     out = Path(args.out) if args.out else cm._default_out(
         "sensitivity", scn.name, Path(args.scenario).read_bytes(), obs.data_hash, args.method, args.samples, seed,
         res.replications, ",".join(t.id for t in targets), grouping)
-    with atomic_dir(out, force=args.force) as tmp:
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
         table = _csv_rows(rows, meta, args.method)
         with (tmp / "sensitivity.csv").open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(table[0]))
@@ -134,7 +134,7 @@ def cmd_sensitivity(args: Any) -> str:
             "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (model.discovery)",
             "targets": boxes})
         write_json(tmp / "manifest.json", manifest.build(
-            command=sys.argv, seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
+            command=cm._argv(args), seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
                 "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
                 "samples": args.samples, "evaluations": design.n, "replications": res.replications,
                 "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
