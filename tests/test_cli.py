@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import signal
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 
 from model import cli as cli_mod
 from model import commands
 from model.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = ROOT / "scenarios" / "plan.yaml"
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        rc = main(list(argv))
-    return rc, out.getvalue(), err.getvalue()
 
 
 def test_help_exits_0() -> None:

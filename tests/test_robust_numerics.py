@@ -3,9 +3,7 @@ scenarios run, forecasts' quantiles are ordered and probabilities stay in [0, 1]
 
 from __future__ import annotations
 
-import io
 import math
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,18 +20,6 @@ from calibration.errors import FitError
 from calibration.models import FittedModel, ModelFitError, default_menu
 from model import ensemble
 from model import scenario as sc
-from model.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = ROOT / "scenarios" / "plan.yaml"
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        rc = main(list(argv))
-    return rc, out.getvalue(), err.getvalue()
-
 
 # ---- calibration models that fail -------------------------------------------------------------------
 

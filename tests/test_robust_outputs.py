@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -10,28 +9,17 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
 from model import commands
-from model.cli import main
 from model.outputs import OutputError, atomic_dir, check_target, file_sha256, safe_name
-
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = ROOT / "scenarios" / "plan.yaml"
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        rc = main(list(argv))
-    return rc, out.getvalue(), err.getvalue()
 
 
 def leftovers(folder: Path) -> list[str]:
