@@ -268,8 +268,13 @@ def _latest_text(r: dict[str, Any], out: Path) -> str:
             lines.append(f"  one month later ({nxt['shift_months']:+d}): P = {nxt['probability']:.4f}, lower bound "
                          f"{nxt['lower_bound_95']:.4f} < {r['required_probability']:.2f}")
     w = r["without_projects"]
-    verdict = ("so the target does not need them at this level" if w["lower_bound_95"] >= r["required_probability"]
-               else "so they matter")
+    if w["lower_bound_95"] >= r["required_probability"]:
+        verdict = "so the target does not need them at this level"
+    elif w["probability"] >= r["required_probability"]:
+        verdict = ("so without them the level is reached only in the point estimate, not with 95% confidence: "
+                   "their effect is small next to the Monte-Carlo error (raise --replications to sharpen it)")
+    else:
+        verdict = "so the target needs them at this level"
     lines.append(f"  with the selected projects not open within the horizon: P = {w['probability']:.3f} "
                  f"(lower bound {w['lower_bound_95']:.4f}), {verdict}")
     if r["latest_shift_point_estimate"] is not None:
