@@ -20,11 +20,9 @@ import math
 import re
 import types
 import typing
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -35,13 +33,9 @@ from pydantic import (
     model_validator,
 )
 
+from model import safe_yaml
 from model.distributions import Distribution
 
-MAX_SCENARIO_BYTES = 1 * 2**20
-#: values (scalars, list items, mapping entries) a scenario may hold after alias expansion
-MAX_VALUES = 200_000
-#: nesting depth of lists and mappings
-MAX_DEPTH = 40
 #: demonstration projects per year the engine draws for (``model.parameters`` draws 8 uniforms a year)
 MAX_DEMONSTRATIONS_PER_YEAR = 8
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -539,97 +533,6 @@ def from_dict(data: Any, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}: {place}: {msg}{more}") from None
 
 
-# ---- reading YAML -----------------------------------------------------------------------------------
-
-class _Loader(yaml.SafeLoader):
-    """``SafeLoader`` that refuses duplicate keys (YAML itself keeps the last one silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                dup = key in seen
-                seen.add(key)
-            except TypeError:
-                continue  # unhashable keys are reported by SafeLoader itself
-            if dup:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _walk(data: Any) -> Iterator[tuple[Any, int]]:
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        obj, depth = stack.pop()
-        yield obj, depth
-        if isinstance(obj, dict):
-            stack.extend((v, depth + 1) for v in obj.values())
-        elif isinstance(obj, list):
-            stack.extend((v, depth + 1) for v in obj)
-
-
-def _check_size(data: Any, source: str) -> None:
-    """Refuse alias bombs and absurd nesting (values counted as if aliases were expanded)."""
-    for count, (_, depth) in enumerate(_walk(data), start=1):
-        if count > MAX_VALUES:
-            raise ScenarioError(f"{source}: more than {MAX_VALUES} values once aliases are expanded; "
-                                f"expected a scenario of plain size")
-        if depth > MAX_DEPTH:
-            raise ScenarioError(f"{source}: lists/mappings nested more than {MAX_DEPTH} deep; expected a scenario")
-
-
-def _decode(raw: bytes, p: Path) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ScenarioError(f"{p}: broken UTF-16 text; save the file as UTF-8") from None
-    if b"\x00" in raw:
-        raise ScenarioError(f"{p}: binary content (NUL bytes); expected a UTF-8 YAML text file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p}: not UTF-8 text (byte {exc.start}); expected a UTF-8 YAML file "
-                            f"(save it as UTF-8)") from None
-
-
-def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML text with the safe, duplicate-refusing loader.
-
-    Raises
-    ------
-    ScenarioError
-        ``source: line L, column C: ...`` for syntax errors, refused tags and duplicate keys.
-    """
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(position unknown)"
-        problem = str(exc.problem or exc.context or "invalid YAML")
-        tag = re.search(r"constructor for the tag '([^']*)'", problem)
-        if tag:
-            shown = tag[1].replace("tag:yaml.org,2002:", "!!")
-            raise ScenarioError(f"{source}: {where}: YAML tag '{shown}' is not allowed; expected plain data "
-                                f"(mappings, lists, text, numbers)") from None
-        if "another document" in problem:
-            raise ScenarioError(f"{source}: {where}: a second YAML document ('---'); expected a single document "
-                                f"(one scenario per file)") from None
-        if problem.startswith("duplicate key"):
-            raise ScenarioError(f"{source}: {where}: {problem}; expected each key once (YAML would keep only "
-                                f"the last)") from None
-        raise ScenarioError(f"{source}: {where}: YAML syntax error: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: YAML error: {str(exc).splitlines()[0] if str(exc) else 'invalid'}") from None
-    except RecursionError:
-        raise ScenarioError(f"{source}: lists/mappings nested too deeply; expected a scenario") from None
-    _check_size(data, source)
-    return data
-
-
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file.
 
@@ -637,20 +540,11 @@ def load(path: str | Path) -> Scenario:
     ------
     ScenarioError
         Missing, unreadable, too large, binary, malformed YAML (with line and
-        column), refused tags, duplicate keys, or invalid content (with the field path).
+        column), refused tags, duplicate keys (:mod:`model.safe_yaml`), or invalid
+        content (with the field path).
     """
-    p = Path(path)
-    if p.is_dir():
-        raise ScenarioError(f"{p}: is a folder; expected a scenario YAML file")
-    if not p.is_file():
-        raise ScenarioError(f"{p}: no such scenario file")
     try:
-        size = p.stat().st_size
-        if size > MAX_SCENARIO_BYTES:
-            raise ScenarioError(f"{p}: file is {size} bytes; expected a scenario under {MAX_SCENARIO_BYTES} bytes")
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if not raw.strip():
-        raise ScenarioError(f"{p}: empty file; expected a scenario (name, start, horizon, projects, targets ...)")
-    return from_dict(parse_yaml(_decode(raw, p), str(p)), str(p))
+        data = safe_yaml.read_file(path, "scenario")
+    except safe_yaml.YamlInputError as exc:
+        raise ScenarioError(str(exc)) from None
+    return from_dict(data, str(Path(path)))
