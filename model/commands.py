@@ -9,10 +9,8 @@ import argparse
 import difflib
 import hashlib
 import os
-import pickle
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,8 +19,11 @@ from typing import Any
 from calibration.assumptions import AssumptionError
 from calibration.errors import FitError
 from calibration.observations import DataError
+from model.fit_cache import fitted_for  # noqa: F401 - part of this module's interface
 from model.outputs import Interrupted, OutputError, on_signal
 from model.regions import RegionError
+from model.run_outputs import command_line as _argv
+from model.run_outputs import results_digest, summary_text, write_run
 from model.scenario import ScenarioError
 
 
@@ -47,28 +48,7 @@ def _say(args: argparse.Namespace, msg: str) -> None:
         print(msg, file=sys.stderr)
 
 
-def _argv(args: argparse.Namespace) -> list[str]:
-    """The command line as given (``cli.main`` records it; ``sys.argv`` otherwise)."""
-    return list(getattr(args, "argv", None) or sys.argv)
-
-
 # ---- calibration -------------------------------------------------------------------------------
-
-def _cache_dir() -> Path:
-    base = os.environ.get("EXPRESSIM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(tempfile.gettempdir(), f"expressim-{os.getuid()}"), "fitted")
-    return Path(base)
-
-
-def _code_hash() -> str:
-    import calibration
-
-    h = hashlib.sha256()
-    root = Path(calibration.__file__).parent
-    for f in sorted(root.glob("*.py")) + [root / "data" / "assumptions.yaml"]:
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
 
 def warn(args: argparse.Namespace, message: str) -> None:
     """Queue a warning; the CLI prints the queue on stderr once the command has succeeded."""
@@ -91,33 +71,6 @@ def load_observations(args: argparse.Namespace) -> Any:
     obs = load(args.data, until=args.until, strict=getattr(args, "strict", False))
     _warn_conflicts(args, obs)
     return obs
-
-
-def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
-    """Calibrate, reusing a cached fit of the same data, ``--until`` and code."""
-    from calibration.fit import fit_all
-
-    key = hashlib.sha256(f"{obs.data_hash}|{obs.until}|{_code_hash()}".encode()).hexdigest()[:24]
-    path = _cache_dir() / f"{key}.pickle"
-    if use_cache and path.is_file():
-        try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a stale or truncated cache is just refitted
-            pass
-    fitted = fit_all(obs)
-    if use_cache:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as fh:
-                pickle.dump(fitted, fh)
-            tmp.replace(path)
-        except OSError:
-            pass
-        finally:  # an interrupted or failed write leaves no stray file (the cache is rebuilt next time)
-            tmp.unlink(missing_ok=True)
-    return fitted
 
 
 def cmd_calibrate(args: argparse.Namespace) -> str:
@@ -251,19 +204,6 @@ def _scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: st
     return obs
 
 
-def results_digest(results: Any) -> str:
-    """SHA-256 over every result array: equal digests mean bit-identical results."""
-    import numpy as np
-
-    h = hashlib.sha256()
-    for name in sorted(results.metrics):
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(results.metrics[name]).tobytes())
-    for arr in (results.monthly, results.opening):
-        h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()
-
-
 #: share of physical memory a run's result arrays may take before it is refused
 MEMORY_SHARE = 0.6
 
@@ -367,61 +307,6 @@ def _default_out(kind: str, name: str, *parts: Any) -> Path:
     return Path("outputs") / safe_name(name) / f"{kind}-{key}" if kind else Path("outputs") / safe_name(name) / key
 
 
-def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
-    """Write every output of a run into ``tmp``; returns the summary dictionary."""
-    import csv
-
-    from model import manifest, plots, report
-    from model.outputs import write_json
-    from model.parameters import resolve
-
-    summaries = res.summary()
-    summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
-               "targets": [{k: v for k, v in s.as_dict().items() if k != "first_met"} for s in summaries]}
-    write_json(tmp / "summary.json", summary)
-    rows = res.annual_rows()
-    with (tmp / "annual.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    targets = {t.id: t for t in scn.targets}
-    with (tmp / "targets.csv").open("w", newline="", encoding="utf-8") as fh:
-        fields = ["id", "label", "metric", "year", "threshold", "unit", "comparison", "probability",
-                  "probability_stderr", "p10", "median", "p90", "headline"] + [f"first_met_{y}" for y in res.years] + [
-                  "never_met"]
-        w = csv.DictWriter(fh, fieldnames=fields)
-        w.writeheader()
-        for s in summaries:
-            t = targets[s.id]
-            row = {"id": s.id, "label": s.label, "metric": t.metric, "year": s.year, "threshold": s.threshold,
-                   "unit": s.unit, "comparison": t.comparison, "probability": s.probability,
-                   "probability_stderr": s.probability_stderr, "p10": s.p10, "median": s.median, "p90": s.p90,
-                   "headline": s.headline, "never_met": s.first_met["never"]}
-            row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
-            w.writerow(row)
-    write_json(tmp / "results.json", res.meta())
-    res.save_arrays(tmp / "arrays.npz")
-    write_json(tmp / "calibration.json", fitted.to_dict())
-    man = manifest.build(command=_argv(args), seed=res.seed, data_files=[Path(f).resolve() for f in obs.files],
-                         inputs=[Path(path).resolve()], extra={
-        "kind": "run", "scenario": scn.name, "scenario_file": str(Path(path).resolve()), "scenario_arg": str(path),
-        "replications": res.replications, "workers": args.workers, "cwd": os.getcwd(),
-        "data_hash": obs.data_hash, "until": obs.until, "results_sha256": results_digest(res),
-        "data_args": [str(Path(d).resolve()) for d in args.data] if args.data else None, "until_arg": args.until})
-    write_json(tmp / "manifest.json", man)
-    figs = plots.run_figures(res, tmp / "figures")
-    report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
-                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
-    return summary
-
-
-def _summary_text(summary: dict[str, Any], out: Path) -> str:
-    lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
-    for t in summary["targets"]:
-        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}")
-    return "\n".join(lines)
-
-
 def cmd_run(args: argparse.Namespace) -> str:
     """``expressim run``: simulate a scenario and write the contracted outputs atomically.
 
@@ -447,7 +332,7 @@ def cmd_run(args: argparse.Namespace) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         summary = write_run(tmp, args, args.scenario, scn, obs, fitted, res)
     if not args.quiet:
-        print(_summary_text(summary, out), file=sys.stderr)
+        print(summary_text(summary, out), file=sys.stderr)
     return ""
 
 
