@@ -6,20 +6,17 @@ uncertain input not overridden comes from ``calibration/data/assumptions.yaml``.
 
 Errors name the file, the place and what was expected, in one line
 (``plan.yaml: projects.0.phases.0.duraton: unknown key (did you mean 'duration'?)``).
-The reader is defensive: a size cap, no NUL bytes, UTF-8 (or UTF-16 with a BOM),
-``yaml.SafeLoader`` only (tags that would construct objects are refused), duplicate
-keys refused (YAML would silently keep the last one), and a cap on nesting and on
-the number of values after alias expansion (a "billion laughs" file is refused).
+The reader (:mod:`model.safe_yaml`) is defensive: a size cap, no NUL bytes, UTF-8 (or
+UTF-16 with a BOM), ``yaml.SafeLoader`` only (tags that would construct objects are
+refused), duplicate keys refused, and a cap on nesting and on the number of values
+after alias expansion.  Pydantic's errors become one line in
+:mod:`model.validation_messages`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import difflib
 import math
 import re
-import types
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,11 +32,13 @@ from pydantic import (
 
 from model import safe_yaml
 from model.distributions import Distribution
+from model.validation_messages import FieldProblem as _Problem
+from model.validation_messages import did_you_mean as _did_you_mean
+from model.validation_messages import first_error, show
 
 #: demonstration projects per year the engine draws for (``model.parameters`` draws 8 uniforms a year)
 MAX_DEMONSTRATIONS_PER_YEAR = 8
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DIST_TAGS = ("fixed", "uniform", "triangular", "normal", "lognormal")
 
 #: allowed range of every simulation parameter an override may set: (low, high, low is exclusive)
 PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
@@ -73,14 +72,6 @@ ROLLOUT_METRICS = ("projects_open", "phase_started")
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming file and field."""
-
-
-class _Problem(ValueError):
-    """A cross-field problem with the field path it concerns (turned into ``path: message``)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def parse_month(text: str) -> int:
@@ -369,150 +360,6 @@ def _unique(path: str, values: list[str], what: str) -> None:
         seen.add(v)
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-# ---- error messages -------------------------------------------------------------------------------
-
-def _show(v: Any) -> str:
-    """A short description of a value as the user wrote it."""
-    if v is None:
-        return "nothing (an empty value)"
-    if isinstance(v, bool):
-        return f"the boolean {str(v).lower()} (quote it if you meant text)"
-    if isinstance(v, str):
-        body = re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", lambda m: f"\\x{ord(m[0]):02x}", v[:60])
-        return f"'{body}{'...' if len(v) > 60 else ''}'"
-    if isinstance(v, int | float):
-        return f"the number {v:g}" if isinstance(v, float) else f"the number {v}"
-    if isinstance(v, _dt.date):
-        return f"the date {v.isoformat()} (write months as YYYY-MM)"
-    if isinstance(v, dict):
-        return f"a mapping with keys {', '.join(str(k) for k in list(v)[:5])}{' ...' if len(v) > 5 else ''}"
-    if isinstance(v, list | tuple):
-        return f"a list of {len(v)} item(s)"
-    if isinstance(v, bytes):
-        return "binary data"
-    return type(v).__name__
-
-
-_EXPECTED = {
-    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
-    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
-    "bool_type": "true or false", "bool_parsing": "true or false", "tuple_type": "a list",
-    "list_type": "a list", "dict_type": "a mapping (key: value lines)", "model_type": "a mapping (key: value lines)",
-    "model_attributes_type": "a mapping (key: value lines)", "finite_number": "a finite number",
-}
-
-
-def _message(e: dict[str, Any], loc: tuple[Any, ...]) -> str:
-    """One error as ``what was expected, what was found`` (plus a suggestion where one helps)."""
-    t = str(e.get("type", ""))
-    inp = e.get("input")
-    ctx = e.get("ctx") or {}
-    msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
-    if t == "extra_forbidden":
-        return "unknown key" + _did_you_mean(str(loc[-1]) if loc else "", _fields_at(loc))
-    if t == "missing":
-        return "required key is missing"
-    if t in _EXPECTED:
-        return f"expected {_EXPECTED[t]}, got {_show(inp)}"
-    if t == "literal_error":
-        expected = str(ctx.get("expected", ""))
-        options = re.findall(r"'([^']*)'", expected)
-        return f"expected {expected}, got {_show(inp)}" + (_did_you_mean(inp, options) if isinstance(inp, str) else "")
-    if t == "union_tag_invalid":
-        return (f"unknown distribution '{ctx.get('tag')}' (expected dist: {', '.join(_DIST_TAGS)})"
-                + _did_you_mean(ctx.get("tag", ""), _DIST_TAGS))
-    if t == "union_tag_not_found":
-        return f"expected a number or a mapping with 'dist' ({', '.join(_DIST_TAGS)}), got {_show(inp)}"
-    if t == "string_pattern_mismatch":
-        return f"expected letters, digits, '_' or '-' only, got {_show(inp)}"
-    bounds = {"greater_than_equal": (">=", "ge"), "greater_than": (">", "gt"), "less_than_equal": ("<=", "le"),
-              "less_than": ("<", "lt")}
-    if t in bounds:
-        op, key = bounds[t]
-        return f"expected a value {op} {ctx.get(key)}, got {_show(inp)}"
-    if t in ("too_short", "string_too_short"):
-        return f"expected at least {ctx.get('min_length')} item(s)/character(s), got {_show(inp)}"
-    if t in ("too_long", "string_too_long"):
-        return f"expected at most {ctx.get('max_length')} item(s)/character(s), got {_show(inp)}"
-    return msg
-
-
-def _problem_path(e: dict[str, Any]) -> str | None:
-    err = (e.get("ctx") or {}).get("error")
-    return err.path if isinstance(err, _Problem) else None
-
-
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Drop pydantic's internal segments (validator names, the distribution tag)."""
-    out: list[Any] = []
-    for i, part in enumerate(loc):
-        s = str(part)
-        if s.startswith(("function-", "tagged-union", "nullable[", "union[")) or s == "[key]":
-            continue
-        if s in _DIST_TAGS and i > 0 and (str(loc[i - 1]) == "duration" or (i > 1 and str(loc[i - 2]) == "parameters")):
-            continue
-        out.append(part)
-    return tuple(out)
-
-
-def _members(ann: Any) -> list[Any]:
-    """Flatten ``Annotated``/``Optional``/``Union`` into their member types."""
-    origin = typing.get_origin(ann)
-    if origin is Annotated:
-        return _members(typing.get_args(ann)[0])
-    if origin is typing.Union or origin is types.UnionType:
-        return [m for a in typing.get_args(ann) for m in _members(a)]
-    return [ann]
-
-
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Field names valid at the parent of ``loc`` (for 'did you mean'); empty if unknown."""
-    current: list[Any] = [Scenario]
-    for part in loc[:-1]:
-        nxt: list[Any] = []
-        for ann in (m for c in current for m in _members(c)):
-            origin = typing.get_origin(ann)
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                field = ann.model_fields.get(str(part))
-                if field is not None:
-                    nxt.append(field.annotation)
-                elif str(part) in _DIST_TAGS and ann.model_fields.get("dist") is not None:
-                    if ann.model_fields["dist"].default == str(part):
-                        nxt.append(ann)
-            elif origin in (tuple, list) and isinstance(part, int):
-                nxt.append(typing.get_args(ann)[0])
-            elif origin is dict:
-                nxt.append(typing.get_args(ann)[1])
-        if str(part) in _DIST_TAGS:
-            nxt = [a for a in nxt if isinstance(a, type) and issubclass(a, BaseModel)] or nxt
-        current = nxt
-    names: list[str] = []
-    for ann in (m for c in current for m in _members(c)):
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            for n, f in ann.model_fields.items():
-                names.append(f.alias or n)
-    return names
-
-
-def _first_error(exc: ValidationError) -> tuple[str, str, int]:
-    """(place, message, number of errors) of the most useful error: unknown keys first."""
-    errs: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
-    errs_sorted = sorted(range(len(errs)), key=lambda i: (errs[i].get("type") != "extra_forbidden", i))
-    e = errs[errs_sorted[0]]
-    loc = _clean_loc(tuple(e.get("loc", ())))
-    path = _problem_path(e)
-    if path is not None:
-        place = ".".join([*map(str, loc), path]) if loc else path
-    else:
-        place = ".".join(map(str, loc)) or "(top level)"
-    return place, _message(e, tuple(e.get("loc", ()))) if path is None else str(e["ctx"]["error"]), len(errs)
-
-
 def from_dict(data: Any, source: str = "<scenario>") -> Scenario:
     """Validate a mapping into a :class:`Scenario`.
 
@@ -522,13 +369,13 @@ def from_dict(data: Any, source: str = "<scenario>") -> Scenario:
         ``source: field.path: message`` (the most useful error; the count of others is added).
     """
     if not isinstance(data, dict):
-        got = "an empty file" if data is None else _show(data)
+        got = "an empty file" if data is None else show(data)
         raise ScenarioError(f"{source}: (top level): expected a mapping of keys (name, start, horizon, projects, "
                             f"targets ...), got {got}")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        place, msg, n = _first_error(exc)
+        place, msg, n = first_error(exc, Scenario)
         more = f" (+{n - 1} more)" if n > 1 else ""
         raise ScenarioError(f"{source}: {place}: {msg}{more}") from None
 

@@ -221,10 +221,12 @@ def test_parameter_ranges_cover_every_simulation_parameter() -> None:
 
 
 def test_did_you_mean_reaches_every_level() -> None:
-    assert "duration" in sc._fields_at(("projects", 0, "phases", 0, "x"))
-    assert "mode" in sc._fields_at(("parameters", "x", "triangular", "y"))
-    assert "capacity" in sc._fields_at(("resources", 0, "x"))
-    assert "replications" in sc._fields_at(("x",))
+    from model.validation_messages import _fields_at
+
+    assert "duration" in _fields_at(("projects", 0, "phases", 0, "x"), sc.Scenario)
+    assert "mode" in _fields_at(("parameters", "x", "triangular", "y"), sc.Scenario)
+    assert "capacity" in _fields_at(("resources", 0, "x"), sc.Scenario)
+    assert "replications" in _fields_at(("x",), sc.Scenario)
 
 
 # ---- fuzz -------------------------------------------------------------------------------------------
