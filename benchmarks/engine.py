@@ -47,24 +47,15 @@ def _load() -> tuple[Any, Any]:
     return fitted_for(load()), scenario.load(SCENARIO)
 
 
-def _leaves(raw: dict[str, Any], prefix: str = "") -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-    for k, v in raw.items():
-        if isinstance(v, dict):
-            out.update(_leaves(v, f"{prefix}{k}."))
-        else:
-            out[prefix + k] = np.asarray(v)
-    return out
-
-
 def engines_agree(fitted: Any, scn: Any, n: int = 20, seed: int = 7) -> list[str]:
     """Names of the outputs where the two engines differ (``rtol=1e-9``) on ``n`` replications."""
     from model import ensemble
+    from model.engine import flatten_outputs
     from model.reference import simulate_reference
 
     comp, draws = ensemble.prepare(scn, fitted, replications=n, seed=seed)
-    a = _leaves(ensemble.execute(comp, fitted, draws))
-    b = _leaves(simulate_reference(comp, fitted, draws))
+    a = flatten_outputs(ensemble.execute(comp, fitted, draws))
+    b = flatten_outputs(simulate_reference(comp, fitted, draws))
     return [
         k
         for k in a

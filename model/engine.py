@@ -154,3 +154,18 @@ def simulate_chunk(comp: Compiled, fitted: Any, draws: Draws) -> dict[str, Any]:
         "county_annual": annual_sum(dem["handled"].transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2),
         "opening": rollout.opening, "phase_start": rollout.phase_start, "phase_end": rollout.phase_end,
     }
+
+
+def flatten_outputs(raw: dict[str, Any], prefix: str = "") -> dict[str, np.ndarray]:
+    """The engine's output (``metrics`` nested) as ``name -> array``, e.g. ``metrics.revenue``.
+
+    Used to compare two engines' outputs array by array (tests, benchmarks/engine.py).
+    """
+    out: dict[str, np.ndarray] = {}
+    for k, v in raw.items():
+        if isinstance(v, dict):
+            out.update(flatten_outputs(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = np.asarray(v)
+    return out
+

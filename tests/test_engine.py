@@ -9,7 +9,7 @@ import pytest
 
 from model import ensemble, rollout
 from model.demand import DemandInputs, simulate_demand
-from model.engine import Compiled, baseline_annual, rollout_for
+from model.engine import Compiled, baseline_annual, flatten_outputs, rollout_for
 from model.parameters import Draws, make_draws, resolve
 from model.reference import simulate_reference
 from model.regions import load_pack
@@ -44,19 +44,8 @@ def no_projects(scn: Scenario) -> Scenario:
     )
 
 
-def leaves(raw: dict[str, Any], prefix: str = "") -> dict[str, np.ndarray]:
-    """Flatten the engine's output dict (``metrics`` nested) to name -> array."""
-    out: dict[str, np.ndarray] = {}
-    for k, v in raw.items():
-        if isinstance(v, dict):
-            out.update(leaves(v, f"{prefix}{k}."))
-        else:
-            out[prefix + k] = np.asarray(v)
-    return out
-
-
 def assert_same_outputs(a: dict[str, Any], b: dict[str, Any], rtol: float = RTOL) -> None:
-    la, lb = leaves(a), leaves(b)
+    la, lb = flatten_outputs(a), flatten_outputs(b)
     assert set(la) == set(lb)
     for k in la:
         assert la[k].shape == lb[k].shape, k
@@ -119,7 +108,7 @@ def test_reference_matches_vectorised_with_hub_and_two_centres_in_a_county(
 def run_raw(scn: Scenario, fitted: Any, n: int, seed: int) -> dict[str, np.ndarray]:
     """Fresh draws and a serial run; flattened outputs."""
     comp, draws = ensemble.prepare(scn, fitted, replications=n, seed=seed)
-    return leaves(ensemble.execute(comp, fitted, draws))
+    return flatten_outputs(ensemble.execute(comp, fitted, draws))
 
 
 def test_same_seed_same_arrays_different_seed_different(plan: Scenario, fitted: Any) -> None:
