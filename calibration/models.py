@@ -183,16 +183,10 @@ class DampedTrend:
         t, v = _prepare(self.name, self.min_points, years, y)
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = ETSModel(_annual_series(t, np.log(v)), error="add", trend="add", damped_trend=True)
-                res = model.fit(disp=False)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            raise ModelFitError(f"{self.name}: ETS fit failed: {exc}") from exc
-        params = {str(k): float(p) for k, p in zip(model.param_names, np.asarray(res.params), strict=True)}
-        if not all(math.isfinite(p) for p in params.values()):
-            raise ModelFitError(f"{self.name}: non-finite parameters")
+        model, res = _fit_quietly(
+            self.name, "ETS", lambda: ETSModel(_annual_series(t, np.log(v)), error="add", trend="add", damped_trend=True),
+            disp=False)
+        params = _finite_params(self.name, model.param_names, res.params)
         params["converged"] = float(bool(getattr(res, "mle_retvals", {}).get("converged", True)))
         return FittedModel(self.name, params, int(t[-1]), _statsmodels_path(res, int(t[-1])))
 
@@ -216,18 +210,28 @@ class ArimaLog:
         t, v = _prepare(self.name, self.min_points, years, y)
         from statsmodels.tsa.arima.model import ARIMA
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = ARIMA(_annual_series(t, np.log(v)), order=self.order, trend="t")
-                res = model.fit()
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            raise ModelFitError(f"{self.name}: ARIMA fit failed: {exc}") from exc
-        names = ["drift" if n == "x1" else str(n) for n in model.param_names]
-        params = {n: float(p) for n, p in zip(names, np.asarray(res.params), strict=True)}
-        if not all(math.isfinite(p) for p in params.values()):
-            raise ModelFitError(f"{self.name}: non-finite parameters")
+        model, res = _fit_quietly(self.name, "ARIMA", lambda: ARIMA(_annual_series(t, np.log(v)), order=self.order, trend="t"))
+        params = _finite_params(self.name, ["drift" if n == "x1" else str(n) for n in model.param_names], res.params)
         return FittedModel(self.name, params, int(t[-1]), _statsmodels_path(res, int(t[-1])))
+
+
+def _fit_quietly(name: str, family: str, build: Callable[[], Any], **fit_kwargs: Any) -> tuple[Any, Any]:
+    """Build a statsmodels model and fit it with its warnings silenced; failures -> ModelFitError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = build()
+            return model, model.fit(**fit_kwargs)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        raise ModelFitError(f"{name}: {family} fit failed: {exc}") from exc
+
+
+def _finite_params(name: str, names: Any, values: Any) -> dict[str, float]:
+    """Named parameters as floats; ModelFitError if any is not finite."""
+    params = {str(n): float(p) for n, p in zip(names, np.asarray(values), strict=True)}
+    if not all(math.isfinite(p) for p in params.values()):
+        raise ModelFitError(f"{name}: non-finite parameters")
+    return params
 
 
 def _statsmodels_path(res: Any, last_year: int) -> Callable[[np.ndarray], np.ndarray]:
