@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from calibration.periods import Period, PeriodError, parse_period, shown
+from calibration.text import TextDecodeError, decode_text
 from calibration.units import UnitError, convert
 
 COLUMNS = ("geography", "indicator", "period", "value", "unit", "yoy_growth_pct", "source_url", "note")
@@ -203,19 +204,10 @@ def _read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DataError(f"{path}: broken UTF-16 text; expected a UTF-8 or GBK CSV") from None
-    if b"\x00" in raw:
-        raise DataError(f"{path}: binary content (NUL bytes); expected a UTF-8 or GBK text CSV")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"{path}: cannot decode as UTF-8 or GBK; expected a UTF-8 CSV (save the file as UTF-8)")
+    try:
+        return decode_text(raw, ("utf-8-sig", "gb18030"))
+    except TextDecodeError as exc:
+        raise DataError(f"{path}: {exc}; expected a UTF-8 or GBK text CSV (save the file as UTF-8)") from None
 
 
 def _separator_hint(first_line: str) -> str:

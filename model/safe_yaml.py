@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from calibration.text import TextDecodeError, decode_text
+
 #: largest YAML file read [bytes]
 MAX_BYTES = 1 * 2**20
 #: values allowed once aliases are expanded (refuses "billion laughs" alias bombs)
@@ -68,18 +70,10 @@ def check_size(data: Any, source: str) -> None:
 
 def decode(raw: bytes, p: Path) -> str:
     """Text of a YAML file: UTF-16 (with its BOM) or UTF-8 (with or without BOM); binary refused."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise YamlInputError(f"{p}: broken UTF-16 text; save the file as UTF-8") from None
-    if b"\x00" in raw:
-        raise YamlInputError(f"{p}: binary content (NUL bytes); expected a UTF-8 YAML text file")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise YamlInputError(f"{p}: not UTF-8 text (byte {exc.start}); expected a UTF-8 YAML file "
-                            f"(save it as UTF-8)") from None
+        return decode_text(raw)
+    except TextDecodeError as exc:
+        raise YamlInputError(f"{p}: {exc}; expected a UTF-8 YAML text file (save it as UTF-8)") from None
 
 
 def parse_yaml(text: str, source: str) -> Any:
