@@ -9,9 +9,7 @@ import argparse
 import difflib
 import hashlib
 import os
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,16 +34,6 @@ __all__ = ["USER_ERRORS", "CheckFailed", "Interrupted", "on_signal"]
 #: errors caused by what the user gave: one line on stderr, exit code 2
 USER_ERRORS: tuple[type[BaseException], ...] = (DataError, FitError, AssumptionError, ScenarioError, OutputError,
                                                  RegionError)
-
-
-def _install_signal_handlers() -> None:
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_signal)
-
-
-def _say(args: argparse.Namespace, msg: str) -> None:
-    if not getattr(args, "quiet", False):
-        print(msg, file=sys.stderr)
 
 
 # ---- calibration -------------------------------------------------------------------------------
@@ -79,7 +67,6 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
     from model import manifest, plots, plots_calibration
     from model.outputs import atomic_dir, check_target, write_json
 
-    _install_signal_handlers()
     if args.out:
         check_target(args.out, force=args.force)
     obs = load_observations(args)
@@ -316,7 +303,6 @@ def cmd_run(args: argparse.Namespace) -> str:
     """
     from model.outputs import atomic_dir, check_target
 
-    _install_signal_handlers()
     if args.check_manifest:
         if args.scenario:
             raise ScenarioError(f"run: --check-manifest reruns the scenario recorded in {args.check_manifest}; "
@@ -395,7 +381,6 @@ def cmd_compare(args: argparse.Namespace) -> str:
     """``expressim compare`` (implemented in :mod:`model.compare`)."""
     from model.compare import cmd_compare as run_compare
 
-    _install_signal_handlers()
     return run_compare(args)
 
 
@@ -403,5 +388,4 @@ def cmd_sensitivity(args: argparse.Namespace) -> str:
     """``expressim sensitivity`` (implemented in :mod:`model.sensitivity`)."""
     from model.sensitivity_command import cmd_sensitivity as run_sensitivity
 
-    _install_signal_handlers()
     return run_sensitivity(args)
