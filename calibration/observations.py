@@ -131,15 +131,6 @@ class ObservationSet:
         """Scope breaks detected for one series."""
         return [b for b in self.scope_breaks if b.geography == geography and b.indicator == indicator]
 
-    def series_keys(self) -> list[tuple[str, str]]:
-        """Distinct (geography, indicator) pairs."""
-        return sorted({(o.geography, o.indicator) for o in self.observations})
-
-    def last_month(self) -> int | None:
-        """Month index of the latest flow observation (the end of history)."""
-        months = [o.period.last for o in self.observations if o.period.is_flow_window]
-        return max(months) if months else None
-
 
 def english_key(text: str) -> str:
     """``'express_volume(快递业务量)'`` -> ``'express_volume'``; ``'Zhijin(织金县)'`` -> ``'Zhijin'``."""

@@ -145,7 +145,7 @@ def fit_share(child: Sequence[Observation], parent_window: Callable[[Observation
 
     def nll(log_q: float) -> float:
         k = _kernel(t, t, float(np.exp(log_q)), t0, tc) + obs_sd**2 * np.eye(t.size)
-        sign, logdet = np.linalg.slogdet(k)
+        _, logdet = np.linalg.slogdet(k)
         yc = y - y.mean()
         return float(0.5 * yc @ np.linalg.solve(k, yc) + 0.5 * logdet)
 

@@ -28,14 +28,6 @@ UNITS: dict[str, tuple[str, float]] = {
     "day_of_year": ("day_of_year", 1.0),
 }
 
-#: a display scale per canonical unit, for reports: (unit label, divisor)
-DISPLAY: dict[str, tuple[str, float]] = {
-    "件": ("亿件", 1e8),
-    "元": ("亿元", 1e8),
-    "人": ("人", 1.0),
-}
-
-
 #: traditional characters of the same units (Hong Kong / Taiwan exports)
 _TRADITIONAL = str.maketrans({"億": "亿", "萬": "万", "個": "个", "處": "处", "戶": "户"})
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,20 +27,11 @@ from model.targets import target_values
 CHUNK = 4000
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything a run needs besides the calibration."""
-
-    scenario: Scenario
-    pack: RegionPack
-    replications: int
-    seed: int
-    workers: int = 1
-
-
-def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
-    """Fixed ``[a, b)`` slices covering ``range(n)`` (independent of the worker count)."""
-    return [(a, min(a + size, n)) for a in range(0, n, size)]
+def chunks(n: int, size: int | None = None) -> list[tuple[int, int]]:
+    """Fixed ``[a, b)`` slices of ``size`` (default :data:`CHUNK`, read at call time) covering
+    ``range(n)``, independent of the worker count."""
+    step = CHUNK if size is None else size
+    return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
 def _work(args: tuple[Compiled, Any, Draws]) -> dict[str, Any]:

@@ -101,10 +101,6 @@ class Draws:
         return Draws(b - a, {k: v[a:b] for k, v in self.params.items()}, self.u_rollout[a:b], self.z_county[a:b],
                      {k: v[a:b] for k, v in self.u_events.items()})
 
-    def with_params(self, values: dict[str, np.ndarray]) -> Draws:
-        """A copy with some parameters replaced (sensitivity designs)."""
-        return Draws(self.n, {**self.params, **values}, self.u_rollout, self.z_county, self.u_events)
-
 
 MAX_SCENIC = 20
 
