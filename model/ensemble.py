@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -52,21 +53,16 @@ def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
 def execute(comp: Compiled, fitted: Any, draws: Draws, *, workers: int = 1,
             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes)."""
-    tasks = [(comp, fitted, draws.slice(a, b)) for a, b in chunks(draws.n)]
+    spans = chunks(draws.n)
+    tasks = [(comp, fitted, draws.slice(a, b)) for a, b in spans]
     parts: list[dict[str, Any]] = []
-    results: Iterator[dict[str, Any]]
-    if workers <= 1 or len(tasks) == 1:
-        results = map(_work, tasks)
-        for r, (a, b) in zip(results, chunks(draws.n), strict=True):
+    parallel = workers > 1 and len(tasks) > 1
+    with ProcessPoolExecutor(max_workers=workers) if parallel else nullcontext() as pool:
+        results: Iterator[dict[str, Any]] = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
+        for r, (a, b) in zip(results, spans, strict=True):
             parts.append(r)
             if progress:
                 progress(b - a)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for r, (a, b) in zip(pool.map(_work, tasks), chunks(draws.n), strict=True):
-                parts.append(r)
-                if progress:
-                    progress(b - a)
     return _concat(parts)
 
 
