@@ -35,9 +35,14 @@ def chunks(n: int, size: int | None = None) -> list[tuple[int, int]]:
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
-def _work(args: tuple[Compiled, Any, Draws]) -> dict[str, Any]:
-    comp, fitted, draws = args
-    return simulate_chunk(comp, fitted, draws)
+#: reduces one chunk's raw output in the worker: ``reduce(comp, raw, draws) -> dict of arrays``
+Reducer = Callable[[Compiled, dict[str, Any], Draws], dict[str, Any]]
+
+
+def _work(args: tuple[Compiled, Any, Draws, Reducer | None]) -> dict[str, Any]:
+    comp, fitted, draws, reduce = args
+    raw = simulate_chunk(comp, fitted, draws)
+    return raw if reduce is None else reduce(comp, raw, draws)
 
 
 def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -51,10 +56,15 @@ def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def execute(comp: Compiled, fitted: Any, draws: Draws, *, workers: int = 1,
-            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes)."""
+            progress: Callable[[int], None] | None = None, reduce: Reducer | None = None) -> dict[str, Any]:
+    """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes).
+
+    ``reduce`` (a picklable top-level function or ``functools.partial``) is applied to each
+    chunk's output where the chunk ran, so a worker returns only what the caller needs
+    (sensitivity designs keep the targets' outputs, not every array).
+    """
     spans = chunks(draws.n)
-    tasks = [(comp, fitted, draws.slice(a, b)) for a, b in spans]
+    tasks = [(comp, fitted, draws.slice(a, b), reduce) for a, b in spans]
     parts: list[dict[str, Any]] = []
     parallel = workers > 1 and len(tasks) > 1
     with ProcessPoolExecutor(max_workers=workers) if parallel else nullcontext() as pool:

@@ -282,12 +282,11 @@ def target_outputs(results: Any, targets: Sequence[Any]) -> dict[str, np.ndarray
     return out
 
 
-def _outputs_part(args: tuple[Any, Any, Any, int, Sequence[Any]]) -> dict[str, np.ndarray]:
-    """Engine over one slice of draws, reduced to the targets' outputs (runs in a worker)."""
+def _reduce_to_targets(comp: Any, raw: dict[str, Any], draws: Any, *, seed: int,
+                       targets: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Engine output of one chunk reduced to the targets' outputs (runs where the chunk ran)."""
     from model import ensemble
 
-    comp, fitted, draws, seed, targets = args
-    raw = ensemble.execute(comp, fitted, draws)
     return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
 
 
@@ -297,12 +296,11 @@ def engine_model(comp: Any, fitted: Any, dists: dict[str, Any], seed: int, targe
 
     Factors replace the drawn parameters and phase-duration uniforms; every other random input
     is row ``noise[i]`` of ``make_draws(n_noise)`` on ``seed`` (common random numbers with a
-    plain run of the same seed).  With ``workers > 1`` the batch is cut into ``2 workers``
-    slices, each run by :func:`model.ensemble.execute` in a worker process that returns only the
-    outputs (a process pool inside ``execute`` would ship every raw array back, which costs more
-    than it saves at this engine's speed).  Results do not depend on ``workers``.
+    plain run of the same seed).  :func:`model.ensemble.execute` reduces each chunk to the
+    targets' outputs where it ran, so workers ship back only those.  Results do not depend on
+    ``workers``.
     """
-    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
     from model import ensemble
     from model.parameters import Draws, make_draws
@@ -322,17 +320,7 @@ def engine_model(comp: Any, fitted: Any, dists: dict[str, Any], seed: int, targe
             else:
                 params[f.name] = f.values(b.u[:, c])
         draws = Draws(len(idx), params, u_roll, base.z_county[idx], {k: v[idx] for k, v in base.u_events.items()})
-        if workers <= 1 or draws.n < 2 * ensemble.CHUNK:
-            raw = ensemble.execute(comp, fitted, draws, progress=progress)
-            return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
-        parts = ensemble.chunks(draws.n, -(-draws.n // (2 * workers)))
-        outs = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            tasks = [(comp, fitted, draws.slice(a, e), seed, targets) for a, e in parts]
-            for (a, e), r in zip(parts, pool.map(_outputs_part, tasks), strict=True):
-                outs.append(r)
-                if progress:
-                    progress(e - a)
-        return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
+        return ensemble.execute(comp, fitted, draws, workers=workers, progress=progress,
+                                reduce=partial(_reduce_to_targets, seed=seed, targets=tuple(targets)))
 
     return model

@@ -192,6 +192,25 @@ def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
     assert not np.array_equal(block[:, 0], block[:, -1])
 
 
+def test_engine_model_outputs_do_not_depend_on_workers(fitted: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from model import ensemble
+    from model.engine import compile_scenario
+    from model.regions import load_pack
+    from model.sensitivity import engine_model
+
+    monkeypatch.setattr(ensemble, "CHUNK", 64)  # several chunks, so two processes really share the design
+    scn = load(PLAN)
+    dists = resolve(scn, fitted.register)
+    prob = scenario_factors(scn, dists, fitted.baseline_factor_ppfs())
+    design = sample_design(prob, "sobol", 8, seed=5)
+    comp = compile_scenario(scn, load_pack(scn.region_pack))
+    one, two = (evaluate(prob, design.u, design.noise, design.n_noise,
+                         engine_model(comp, fitted, dists, 5, list(scn.targets[:3]), workers=w)) for w in (1, 2))
+    assert one.keys() == two.keys()
+    for k in one:
+        np.testing.assert_array_equal(one[k], two[k], err_msg=k)
+
+
 def test_cli_sensitivity_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
     from model.cli import main
 
