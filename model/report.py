@@ -165,12 +165,10 @@ def _target_rows(results: Any, summaries: Sequence[Any]) -> list[str]:
     return rows
 
 
-def _rank(x: np.ndarray) -> np.ndarray:
-    return np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float)
-
-
 def _drivers(results: Any) -> dict[str, tuple[str, float]]:
     """For each sampled input, the headline target whose value it moves most (Spearman rank correlation)."""
+    from scipy.stats import spearmanr
+
     heads = [t for t in results.scenario.targets if t.headline and t.id in results.target_values]
     out: dict[str, tuple[str, float]] = {}
     for name, x in results.params.items():
@@ -182,7 +180,7 @@ def _drivers(results: Any) -> dict[str, tuple[str, float]]:
             y = results.target_values[t.id][:, results.years.index(t.year)]
             if np.ptp(y) == 0:
                 continue
-            r = float(np.corrcoef(_rank(x), _rank(y))[0, 1])
+            r = float(spearmanr(x, y).statistic)
             if abs(r) > abs(best[1]):
                 best = (t.id, r)
         out[name] = best
