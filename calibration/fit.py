@@ -45,7 +45,7 @@ UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbo
 class AnnualSeries:
     """An annual series on one comparable basis.
 
-    ``factor`` maps a published level of year ``y`` to the series basis.
+    ``breaks`` lists ``(year, ratio)``: every level before ``year`` was multiplied by ``ratio``.
     """
 
     years: np.ndarray

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from calibration.fit import QUANTILES
 from calibration.periods import month_label
 from model.scenario import Scenario, Target
 from model.targets import TargetSummary, attained, first_met_year, summarise
 
-QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 #: metric -> (unit, description) for tables and figures
 METRICS: dict[str, tuple[str, str]] = {
     "parcels_inout": ("件", "parcels in + out (快递进出口业务量)"),
@@ -121,23 +121,16 @@ class Results:
 
     def annual_rows(self) -> list[dict[str, Any]]:
         """Rows of ``annual.csv``: metric, year, unit, mean and quantiles."""
-        rows = []
-        for name, arr in self.metrics.items():
+        series = [(name, METRICS.get(name, ("", ""))[0], arr) for name, arr in self.metrics.items()]
+        series += [(f"parcels_{direction}:{cid}", "件", self.county_annual[:, c, :, d])
+                   for c, cid in enumerate(self.county_ids) for d, direction in enumerate(("out", "in"))]
+        rows: list[dict[str, Any]] = []
+        for name, unit, arr in series:
             qv = np.quantile(arr, QUANTILES, axis=0)
-            unit = METRICS.get(name, ("", ""))[0]
             for j, y in enumerate(self.years):
                 row: dict[str, Any] = {"metric": name, "year": y, "unit": unit, "mean": float(arr[:, j].mean())}
                 row.update({f"p{int(round(q * 100)):02d}": float(qv[i, j]) for i, q in enumerate(QUANTILES)})
                 rows.append(row)
-        for c, cid in enumerate(self.county_ids):
-            for d, direction in enumerate(("out", "in")):
-                arr = self.county_annual[:, c, :, d]
-                qv = np.quantile(arr, QUANTILES, axis=0)
-                for j, y in enumerate(self.years):
-                    row = {"metric": f"parcels_{direction}:{cid}", "year": y, "unit": "件",
-                           "mean": float(arr[:, j].mean())}
-                    row.update({f"p{int(round(q * 100)):02d}": float(qv[i, j]) for i, q in enumerate(QUANTILES)})
-                    rows.append(row)
         return rows
 
     def save_arrays(self, path: Path) -> None:
