@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from model.distributions import LogNormal, Triangular, Uniform
+from calibration.distributions import LogNormal, Triangular, Uniform
 from model.rollout import (
     PhaseSpec,
     ProjectSpec,

@@ -1,9 +1,8 @@
 """The assumption register (``calibration/data/assumptions.yaml``): read access for calibration.
 
-Calibration needs only a few priors (lognormal and triangular); the simulation
-package parses the same file into full distribution objects.  Here every entry is
-returned as a plain mapping and the two quantile functions calibration uses are
-provided.
+Every entry is a plain mapping; :func:`distribution` turns one into a
+:mod:`calibration.distributions` object (the same classes the scenarios use), so
+calibration and simulation read the register one way.
 """
 
 from __future__ import annotations
@@ -13,9 +12,13 @@ from typing import Any
 
 import numpy as np
 import yaml
-from scipy import stats
+from pydantic import TypeAdapter
+
+from calibration.distributions import Distribution
 
 REQUIRED = ("dist", "unit", "description", "source")
+#: validates a register entry into a distribution object
+DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(Distribution)
 
 
 class AssumptionError(ValueError):
@@ -51,24 +54,22 @@ def load_register(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
     return data
 
 
-def ppf(entry: dict[str, Any], u: np.ndarray) -> np.ndarray:
-    """Inverse CDF of a register entry (fixed, uniform, triangular, normal, lognormal)."""
-    u = np.asarray(u, dtype=float)
-    kind = entry["dist"]
-    if kind == "fixed":
-        return np.full_like(u, float(entry["value"]))
-    if kind == "uniform":
-        return entry["low"] + u * (entry["high"] - entry["low"])
-    if kind == "triangular":
-        lo, mo, hi = float(entry["low"]), float(entry["mode"]), float(entry["high"])
-        return np.asarray(stats.triang.ppf(u, (mo - lo) / (hi - lo), loc=lo, scale=hi - lo))
-    if kind == "normal":
-        return entry["mean"] + entry["sd"] * stats.norm.ppf(u)
-    if kind == "lognormal":
-        return entry["median"] * np.exp(entry["sigma"] * stats.norm.ppf(u))
-    raise AssumptionError(f"unknown dist '{kind}'")
+def distribution(entry: dict[str, Any]) -> Any:
+    """The entry as a distribution object (``ppf``, ``mean``, ``bounds`` ...).
+
+    Raises
+    ------
+    AssumptionError
+        If the entry is not a valid distribution.
+    """
+    from pydantic import ValidationError
+
+    try:
+        return DISTRIBUTION.validate_python(entry)
+    except ValidationError as exc:
+        raise AssumptionError(f"assumptions.yaml: {exc.errors()[0]['msg']}") from None
 
 
 def median(entry: dict[str, Any]) -> float:
     """The entry's median."""
-    return float(ppf(entry, np.array([0.5]))[0])
+    return float(distribution(entry).ppf(np.array([0.5]))[0])

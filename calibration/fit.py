@@ -256,8 +256,8 @@ class Fitted:
 
     def revenue_per_parcel(self, years: Sequence[int], u_level: np.ndarray, u_decline: np.ndarray) -> np.ndarray:
         """Bijie revenue per collected parcel [元/件], (n, len(years)), from the register's priors."""
-        lvl = reg.ppf(self.register["revenue_per_parcel_2023"], u_level)[:, None]
-        dec = reg.ppf(self.register["revenue_per_parcel_decline"], u_decline)[:, None]
+        lvl = reg.distribution(self.register["revenue_per_parcel_2023"]).ppf(u_level)[:, None]
+        dec = reg.distribution(self.register["revenue_per_parcel_decline"]).ppf(u_decline)[:, None]
         return np.asarray(lvl * (1 - dec) ** (np.asarray(years, dtype=float) - 2023))
 
     # ---- draws for any supported series ---------------------------------------------------------

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from calibration.assumptions import load_register
-from model.distributions import Distribution, open_uniform
+from calibration.assumptions import DISTRIBUTION, load_register
+from calibration.distributions import open_uniform
 from model.scenario import Scenario, ScenarioError
 
 #: register entries the simulation draws (the rest are calibration priors)
@@ -36,7 +36,6 @@ BASELINE_FACTORS: tuple[str, ...] = (
     "national_volume_u", "guizhou_share_u", "bijie_collected_intensity", "bijie_delivered_relative",
 )
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -66,7 +65,7 @@ def resolve(scenario: Scenario, register: dict[str, dict[str, Any]] | None = Non
             out[key] = scenario.parameters[key]
             continue
         try:
-            out[key] = _ADAPTER.validate_python(reg[key])
+            out[key] = DISTRIBUTION.validate_python(reg[key])
         except KeyError:
             raise ScenarioError(f"assumptions.yaml: entry '{key}' is missing") from None
         except ValidationError as exc:

@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from calibration.distributions import Distribution
 from model import safe_yaml
-from model.distributions import Distribution
 from model.validation_messages import FieldProblem as _Problem
 from model.validation_messages import did_you_mean as _did_you_mean
 from model.validation_messages import first_error, show

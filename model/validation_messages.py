@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError
 
-#: the ``dist`` tags of model.distributions (a discriminated union)
+#: the ``dist`` tags of calibration.distributions (a discriminated union)
 DIST_TAGS = ("fixed", "uniform", "triangular", "normal", "lognormal")
 
 

@@ -186,7 +186,7 @@ def test_latest_admissible_ignores_isolated_lucky_points() -> None:
 
 
 def test_selection_and_grid_helpers() -> None:
-    from model.distributions import Fixed
+    from calibration.distributions import Fixed
     from model.rollout import PhaseSpec, ProjectSpec
 
     ids, kinds = ["hub", "c1", "c2"], ["hub", "county_centre", "county_centre"]

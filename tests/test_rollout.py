@@ -7,8 +7,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from calibration.distributions import Fixed, LogNormal, Normal, Triangular, Uniform
 from model import rollout
-from model.distributions import Fixed, LogNormal, Normal, Triangular, Uniform
 from model.rollout import (
     PhaseSpec,
     ProjectSpec,

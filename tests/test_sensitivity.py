@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from calibration.distributions import LogNormal, Uniform
 from model.discovery import prim
-from model.distributions import LogNormal, Uniform
 from model.parameters import resolve
 from model.scenario import load
 from model.sensitivity import Batch, Problem, analyse, evaluate, sample_design, scenario_factors
