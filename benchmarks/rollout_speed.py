@@ -25,8 +25,8 @@ from model.rollout import (
     RolloutResult,
     phase_uniforms,
     simulate_rollout_simpy,
-    simulate_rollout_vectorised,
 )
+from model.rollout_numpy import simulate_rollout_vectorised
 
 
 def workload() -> tuple[tuple[ProjectSpec, ...], list[ResourceSpec]]:

@@ -17,7 +17,8 @@ from model import spillovers as sp
 from model.demand import DemandInputs, simulate_demand
 from model.parameters import Draws
 from model.regions import RegionPack
-from model.rollout import PhaseSpec, ProjectSpec, ResourceSpec, RolloutResult, simulate_rollout_vectorised
+from model.rollout import PhaseSpec, ProjectSpec, ResourceSpec, RolloutResult
+from model.rollout_numpy import simulate_rollout_vectorised
 from model.scenario import Scenario
 
 FIRM_THRESHOLDS = {"firms_over_1e8": 1e8, "firms_over_1e7": 1e7}

@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from calibration.distributions import Fixed, LogNormal, Normal, Triangular, Uniform
-from model import rollout
+from model import rollout_numpy
 from model.rollout import (
     PhaseSpec,
     ProjectSpec,
@@ -18,8 +18,8 @@ from model.rollout import (
     phase_uniforms,
     shift_projects,
     simulate_rollout_simpy,
-    simulate_rollout_vectorised,
 )
+from model.rollout_numpy import simulate_rollout_vectorised
 
 CONTINUOUS = [
     Triangular(low=1.0, mode=3.0, high=8.0),
@@ -85,7 +85,7 @@ def test_simpy_equals_vectorised(ties: bool, n_resources: int) -> None:
 def test_vectorised_blocks_of_replications(monkeypatch: pytest.MonkeyPatch) -> None:
     """Replications processed in several blocks (and a ragged last one) give the same numbers."""
     rng = np.random.default_rng(77)
-    monkeypatch.setattr(rollout, "_CHUNK", 5)
+    monkeypatch.setattr(rollout_numpy, "_CHUNK", 5)
     for _ in range(10):
         projects, resources = random_case(rng, bool(rng.integers(2)), 2)
         u = phase_uniforms(rng, 23, projects)
