@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.backtest import rolling_origin
-from calibration.fit import annual_series
-from calibration.models import GreyGM11, default_menu
-from calibration.observations import load
+from expressim.calibration.backtest import rolling_origin
+from expressim.calibration.fit import annual_series
+from expressim.calibration.models import GreyGM11, default_menu
+from expressim.calibration.observations import load
 
 SERIES = {"express_volume": "China express volume (快递业务量)", "express_revenue": "China express revenue (快递业务收入)"}
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from calibration.distributions import LogNormal, Triangular, Uniform
-from model.rollout import (
+from expressim.calibration.distributions import LogNormal, Triangular, Uniform
+from expressim.model.rollout import (
     PhaseSpec,
     ProjectSpec,
     ResourceSpec,
@@ -26,7 +26,7 @@ from model.rollout import (
     phase_uniforms,
     simulate_rollout_simpy,
 )
-from model.rollout_numpy import simulate_rollout_vectorised
+from expressim.model.rollout_numpy import simulate_rollout_vectorised
 
 
 def workload() -> tuple[tuple[ProjectSpec, ...], list[ResourceSpec]]:

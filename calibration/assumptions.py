@@ -14,7 +14,7 @@ import numpy as np
 import yaml
 from pydantic import TypeAdapter
 
-from calibration.distributions import Distribution
+from expressim.calibration.distributions import Distribution
 
 REQUIRED = ("dist", "unit", "description", "source")
 #: validates a register entry into a distribution object

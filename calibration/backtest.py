@@ -23,7 +23,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from calibration.models import FIT_ERRORS, ForecastModel, ModelFitError, PopulationFuture
+from expressim.calibration.models import FIT_ERRORS, ForecastModel, ModelFitError, PopulationFuture
 
 __all__ = ["BacktestResult", "combine", "interval_quantiles", "inverse_mse_weights", "rolling_origin"]
 

@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from calibration import assumptions as reg
-from calibration.backtest import BacktestResult, combine, interval_quantiles, rolling_origin
-from calibration.errors import FitError
-from calibration.models import FIT_ERRORS, default_menu
-from calibration.observations import Observation, ObservationSet
-from calibration.periods import Period, parse_period
-from calibration.seasonality import SeasonalProfile, profile_from_observations
-from calibration.topdown import LogNormalBelief, ShareFit, fit_share, window_mid_year
+from expressim.calibration import assumptions as reg
+from expressim.calibration.backtest import BacktestResult, combine, interval_quantiles, rolling_origin
+from expressim.calibration.errors import FitError
+from expressim.calibration.models import FIT_ERRORS, default_menu
+from expressim.calibration.observations import Observation, ObservationSet
+from expressim.calibration.periods import Period, parse_period
+from expressim.calibration.seasonality import SeasonalProfile, profile_from_observations
+from expressim.calibration.topdown import LogNormalBelief, ShareFit, fit_share, window_mid_year
 
 NATIONAL = ("express_volume", "express_revenue")
 BIJIE_INDICATORS = ("express_volume", "express_volume_inbound", "express_volume_inout", "express_revenue")

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from calibration.periods import Period, PeriodError, parse_period, shown
-from calibration.text import TextDecodeError, decode_text
-from calibration.units import UnitError, convert
+from expressim.calibration.periods import Period, PeriodError, parse_period, shown
+from expressim.calibration.text import TextDecodeError, decode_text
+from expressim.calibration.units import UnitError, convert
 
 COLUMNS = ("geography", "indicator", "period", "value", "unit", "yoy_growth_pct", "source_url", "note")
 MAX_FILE_BYTES = 50 * 2**20

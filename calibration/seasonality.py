@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from calibration.observations import ObservationSet
-from calibration.periods import Period
+from expressim.calibration.observations import ObservationSet
+from expressim.calibration.periods import Period
 
 MID = 6.5
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from calibration.observations import Observation
+from expressim.calibration.observations import Observation
 
 
 def window_mid_year(first: int, last: int) -> float:

@@ -1,5 +1,5 @@
-"""``python -m model`` runs the CLI."""
+"""``python -m expressim.model`` runs the CLI."""
 
-from model.cli import entry
+from expressim.model.cli import entry
 
 entry()

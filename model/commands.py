@@ -14,15 +14,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from calibration.assumptions import AssumptionError
-from calibration.errors import FitError
-from calibration.observations import DataError
-from model.fit_cache import fitted_for  # noqa: F401 - part of this module's interface
-from model.outputs import Interrupted, OutputError, on_signal
-from model.regions import RegionError
-from model.run_outputs import command_line as _argv
-from model.run_outputs import results_digest, summary_text, write_run
-from model.scenario import ScenarioError
+from expressim.calibration.assumptions import AssumptionError
+from expressim.calibration.errors import FitError
+from expressim.calibration.observations import DataError
+from expressim.model.fit_cache import fitted_for  # noqa: F401 - part of this module's interface
+from expressim.model.outputs import Interrupted, OutputError, on_signal
+from expressim.model.regions import RegionError
+from expressim.model.run_outputs import command_line as _argv
+from expressim.model.run_outputs import results_digest, summary_text, write_run
+from expressim.model.scenario import ScenarioError
 
 
 class CheckFailed(Exception):
@@ -44,7 +44,7 @@ def warn(args: argparse.Namespace, message: str) -> None:
 
 
 def _warn_conflicts(args: argparse.Namespace, obs: Any) -> None:
-    from calibration.observations import CONFLICT_TOLERANCE
+    from expressim.calibration.observations import CONFLICT_TOLERANCE
 
     big = [c for c in obs.conflicts if c.rel_spread > CONFLICT_TOLERANCE]
     if big:
@@ -54,7 +54,7 @@ def _warn_conflicts(args: argparse.Namespace, obs: Any) -> None:
 
 def load_observations(args: argparse.Namespace) -> Any:
     """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about)."""
-    from calibration.observations import load
+    from expressim.calibration.observations import load
 
     obs = load(args.data, until=args.until, strict=getattr(args, "strict", False))
     _warn_conflicts(args, obs)
@@ -63,9 +63,9 @@ def load_observations(args: argparse.Namespace) -> Any:
 
 def cmd_calibrate(args: argparse.Namespace) -> str:
     """``expressim calibrate``: fit, backtest, write the artefact and backtest plots."""
-    from calibration.observations import report
-    from model import manifest, plots, plots_calibration
-    from model.outputs import atomic_dir, check_target, write_json
+    from expressim.calibration.observations import report
+    from expressim.model import manifest, plots, plots_calibration
+    from expressim.model.outputs import atomic_dir, check_target, write_json
 
     if args.out:
         check_target(args.out, force=args.force)
@@ -109,7 +109,7 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
 
 def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     """``expressim forecast``: one window's distribution (``--json``: the contracted shape)."""
-    from calibration.fit import forecast
+    from expressim.calibration.fit import forecast
 
     if not 100 <= args.draws <= 10_000_000:
         raise FitError(f"--draws: expected 100 to 10000000, got {args.draws}")
@@ -139,10 +139,10 @@ def check_scenario(path: str | Path) -> Any:
     ScenarioError
         ``path: place: what was expected`` (one line).
     """
-    from model import scenario as sc
-    from model.engine import compile_scenario
-    from model.parameters import resolve
-    from model.regions import load_pack
+    from expressim.model import scenario as sc
+    from expressim.model.engine import compile_scenario
+    from expressim.model.parameters import resolve
+    from expressim.model.regions import load_pack
 
     scn = sc.load(path)
     pack = load_pack(scn.region_pack)
@@ -180,7 +180,7 @@ def _progress(args: argparse.Namespace, total: int, desc: str) -> Any:
 
 
 def _scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str) -> Any:
-    from calibration.observations import load
+    from expressim.calibration.observations import load
 
     data = args.data
     if not data and scn.calibration.data:
@@ -240,7 +240,7 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     The replications, seed and workers are checked before observations are loaded and
     the model is calibrated, so a bad argument fails at once.
     """
-    from model import ensemble
+    from expressim.model import ensemble
 
     scn = check_scenario(path)
     arg_n = getattr(args, "replications", None)
@@ -288,7 +288,7 @@ def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: Any, second
 
 
 def _default_out(kind: str, name: str, *parts: Any) -> Path:
-    from model.outputs import safe_name
+    from expressim.model.outputs import safe_name
 
     key = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:12]
     return Path("outputs") / safe_name(name) / f"{kind}-{key}" if kind else Path("outputs") / safe_name(name) / key
@@ -301,7 +301,7 @@ def cmd_run(args: argparse.Namespace) -> str:
     simulation); the default ``outputs/<scenario>/<hash>/`` names the inputs, so rerunning
     the same inputs replaces it.
     """
-    from model.outputs import atomic_dir, check_target
+    from expressim.model.outputs import atomic_dir, check_target
 
     if args.check_manifest:
         if args.scenario:
@@ -323,7 +323,7 @@ def cmd_run(args: argparse.Namespace) -> str:
 
 
 def _versions_differ(recorded: dict[str, str]) -> list[str]:
-    from model import manifest
+    from expressim.model import manifest
 
     now = manifest.versions()
     return [f"{k} {v} -> {now.get(k)}" for k, v in sorted(recorded.items()) if now.get(k) != v]
@@ -341,7 +341,7 @@ def check_manifest(args: argparse.Namespace) -> str:
     """
     import json
 
-    from model.outputs import file_sha256
+    from expressim.model.outputs import file_sha256
 
     d = Path(args.check_manifest)
     try:
@@ -379,13 +379,13 @@ def check_manifest(args: argparse.Namespace) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> str:
     """``expressim compare`` (implemented in :mod:`model.compare`)."""
-    from model.compare import cmd_compare as run_compare
+    from expressim.model.compare import cmd_compare as run_compare
 
     return run_compare(args)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> str:
     """``expressim sensitivity`` (implemented in :mod:`model.sensitivity`)."""
-    from model.sensitivity_command import cmd_sensitivity as run_sensitivity
+    from expressim.model.sensitivity_command import cmd_sensitivity as run_sensitivity
 
     return run_sensitivity(args)

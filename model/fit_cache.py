@@ -24,7 +24,7 @@ def _cache_dir() -> Path:
 
 
 def _code_hash() -> str:
-    import calibration
+    from expressim import calibration
 
     h = hashlib.sha256()
     root = Path(calibration.__file__).parent
@@ -35,7 +35,7 @@ def _code_hash() -> str:
 
 def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
     """Calibrate, reusing a cached fit of the same data, ``--until`` and code."""
-    from calibration.fit import fit_all
+    from expressim.calibration.fit import fit_all
 
     key = hashlib.sha256(f"{obs.data_hash}|{obs.until}|{_code_hash()}".encode()).hexdigest()[:24]
     path = _cache_dir() / f"{key}.pickle"

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from model.compare import SHIFT_GRID, Z95_ONE_SIDED
-from model.scenario import ScenarioError
+from expressim.model.compare import SHIFT_GRID, Z95_ONE_SIDED
+from expressim.model.scenario import ScenarioError
 
 
 def select_projects(project_ids: Sequence[str], kinds: Sequence[str], selector: str) -> tuple[str, ...]:
@@ -108,10 +108,10 @@ def opening_curve(scenario: Any, fitted: Any, ids: Sequence[str], target_id: str
     can open *later* when moved earlier, because it then queues differently; the plan's projects
     each use the ``approvals`` resource in one phase only, so monotonicity holds there.
     """
-    from model import ensemble
-    from model.engine import compile_scenario
-    from model.regions import load_pack
-    from model.rollout import shift_projects
+    from expressim.model import ensemble
+    from expressim.model.engine import compile_scenario
+    from expressim.model.regions import load_pack
+    from expressim.model.rollout import shift_projects
 
     pack = load_pack(scenario.region_pack)
     specs = compile_scenario(scenario, pack).projects
@@ -149,7 +149,7 @@ def latest_admissible(points: Sequence[OpeningPoint], required: float) -> Openin
 
 def opening_label(start_month: int, t: float) -> str:
     """Calendar month ``YYYY-MM`` of an opening at ``t`` months since the start (end of month ``ceil(t) - 1``)."""
-    from calibration.periods import month_label
+    from expressim.calibration.periods import month_label
 
     return month_label(start_month + max(int(math.ceil(t - 1e-9)) - 1, -start_month))
 
@@ -177,11 +177,11 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     Writes ``latest_opening.json``, ``figures/latest_opening.png`` and ``manifest.json``; returns
     the text summary.  See :func:`opening_curve` for why the curve is monotone (and when not).
     """
-    from model import commands, manifest
-    from model import scenario as sc
-    from model.engine import compile_scenario
-    from model.outputs import atomic_dir, write_json
-    from model.regions import load_pack
+    from expressim.model import commands, manifest
+    from expressim.model import scenario as sc
+    from expressim.model.engine import compile_scenario
+    from expressim.model.outputs import atomic_dir, write_json
+    from expressim.model.regions import load_pack
 
     if len(args.scenarios) != 1:
         raise ScenarioError(f"--latest-opening: expected one scenario, got {len(args.scenarios)}")
@@ -239,7 +239,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "latest_opening.json", result)
         write_json(tmp / "manifest.json", man)
-        from model import plots_compare
+        from expressim.model import plots_compare
 
         plots_compare.save_latest_opening(result, start, tmp / "figures" / "latest_opening.png")
     return "" if args.quiet else _latest_text(result, out)

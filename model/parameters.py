@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from calibration.assumptions import DISTRIBUTION, load_register
-from calibration.distributions import open_uniform
-from model.scenario import Scenario, ScenarioError
+from expressim.calibration.assumptions import DISTRIBUTION, load_register
+from expressim.calibration.distributions import open_uniform
+from expressim.model.scenario import Scenario, ScenarioError
 
 #: register entries the simulation draws (the rest are calibration priors)
 SIMULATION_PARAMETERS: tuple[str, ...] = (

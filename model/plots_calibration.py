@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from model.plots import _axes, _style, unit_scale
+from expressim.model.plots import _axes, _style, unit_scale
 
 
 def backtest_plot(nf: Any, ax: Axes | None = None) -> Axes:
@@ -31,7 +31,7 @@ def backtest_plot(nf: Any, ax: Axes | None = None) -> Axes:
     median forecast beyond the data (bias-corrected by the backtest errors) with its 80% band.
     Levels are shown in 亿 (1e8) of the series' unit.
     """
-    from calibration.fit import UNITS
+    from expressim.calibration.fit import UNITS
 
     with _style() as cjk:
         ax = _axes(ax, (8.0, 4.5))

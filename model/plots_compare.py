@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from model import plots
-from model.plots import _axes, _label, _style, save, unit_scale
-from model.results import METRICS
+from expressim.model import plots
+from expressim.model.plots import _axes, _label, _style, save, unit_scale
+from expressim.model.results import METRICS
 
 __all__ = ["compare_figures", "difference_histogram", "latest_opening_plot", "overlaid_fan", "overlaid_monthly",
            "probabilities_chart", "save_latest_opening"]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.observations import ObservationSet, default_data_dir, load
+from expressim.calibration.observations import ObservationSet, default_data_dir, load
 
 #: (id, Chinese name) of Bijie's eight county-level units, in the plan's order of mention
 BIJIE_COUNTIES: tuple[tuple[str, str], ...] = (

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from calibration.fit import QUANTILES
-from calibration.periods import month_label
-from model.scenario import Scenario, Target
-from model.targets import TargetSummary, attained, first_met_year, summarise
+from expressim.calibration.fit import QUANTILES
+from expressim.calibration.periods import month_label
+from expressim.model.scenario import Scenario, Target
+from expressim.model.targets import TargetSummary, attained, first_met_year, summarise
 
 #: metric -> (unit, description) for tables and figures
 METRICS: dict[str, tuple[str, str]] = {

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from calibration.distributions import Distribution, as_distribution, open_uniform
+from expressim.calibration.distributions import Distribution, as_distribution, open_uniform
 
 if TYPE_CHECKING:
     import simpy

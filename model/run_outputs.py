@@ -37,9 +37,9 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     """Write every output of a run into ``tmp``; returns the summary dictionary."""
     import csv
 
-    from model import manifest, plots, report
-    from model.outputs import write_json
-    from model.parameters import resolve
+    from expressim.model import manifest, plots, report
+    from expressim.model.outputs import write_json
+    from expressim.model.parameters import resolve
 
     summaries = res.summary()
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from calibration.text import TextDecodeError, decode_text
+from expressim.calibration.text import TextDecodeError, decode_text
 
 #: largest YAML file read [bytes]
 MAX_BYTES = 1 * 2**20

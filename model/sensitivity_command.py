@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from model.sensitivity import analyse, engine_model, evaluate, sample_design, scenario_factors
+from expressim.model.sensitivity import analyse, engine_model, evaluate, sample_design, scenario_factors
 
 
 def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
     """The targets named by ``--target`` (default: the headline ones; all if none is headline)."""
-    from model.scenario import ScenarioError
+    from expressim.model.scenario import ScenarioError
 
     by_id = {t.id: t for t in scenario.targets}
     if ids:
@@ -54,15 +54,15 @@ def cmd_sensitivity(args: Any) -> str:
     import time
     from pathlib import Path
 
-    from model import commands as cm
-    from model import discovery, manifest, voi
-    from model import plots_sensitivity as ps
-    from model import scenario as sc
-    from model.engine import compile_scenario
-    from model.outputs import atomic_dir, write_json
-    from model.parameters import resolve
-    from model.regions import load_pack
-    from model.scenario import ScenarioError
+    from expressim.model import commands as cm
+    from expressim.model import discovery, manifest, voi
+    from expressim.model import plots_sensitivity as ps
+    from expressim.model import scenario as sc
+    from expressim.model.engine import compile_scenario
+    from expressim.model.outputs import atomic_dir, write_json
+    from expressim.model.parameters import resolve
+    from expressim.model.regions import load_pack
+    from expressim.model.scenario import ScenarioError
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)

@@ -38,7 +38,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 @pytest.fixture(scope="session")
 def observations() -> Any:
     """The shipped observation set."""
-    from calibration.observations import load
+    from expressim.calibration.observations import load
 
     return load()
 
@@ -46,6 +46,6 @@ def observations() -> Any:
 @pytest.fixture(scope="session")
 def fitted(observations: Any) -> Any:
     """The calibration of the shipped data (from the fit cache when it is warm)."""
-    from model.commands import fitted_for
+    from expressim.model.commands import fitted_for
 
     return fitted_for(observations)

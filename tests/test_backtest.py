@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calibration import backtest as B
-from calibration.models import FittedModel, GreyGM11, ModelFitError, PopulationFuture, default_menu
+from expressim.calibration import backtest as B
+from expressim.calibration.models import FittedModel, GreyGM11, ModelFitError, PopulationFuture, default_menu
 
 YEARS = np.arange(2010, 2022)  # 12 years
 # China express volume 2009-2023 [亿件], statistical-bulletin values from calibration/data/observations.csv

@@ -94,7 +94,7 @@ def _not_blank(png: Path) -> None:
 def run_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("run")
     out = tmp / "run"
-    subprocess.run([sys.executable, "-m", "model", "-q", "run", "scenarios/plan.yaml", "--replications", "200",
+    subprocess.run([sys.executable, "-m", "expressim.model", "-q", "run", "scenarios/plan.yaml", "--replications", "200",
                     "--out", str(out)], check=True, cwd=ROOT, env=_env(tmp), timeout=300)
     return out / "report.html"
 
@@ -103,7 +103,7 @@ def run_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def compare_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("compare")
     out = tmp / "compare"
-    subprocess.run([sys.executable, "-m", "model", "-q", "compare", "scenarios/plan.yaml", "scenarios/delayed.yaml",
+    subprocess.run([sys.executable, "-m", "expressim.model", "-q", "compare", "scenarios/plan.yaml", "scenarios/delayed.yaml",
                     "--replications", "200", "--out", str(out)], check=True, cwd=ROOT, env=_env(tmp), timeout=300)
     return out / "report.html"
 

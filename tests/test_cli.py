@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 
-from model import cli as cli_mod
-from model import commands
-from model.cli import main
+from expressim.model import cli as cli_mod
+from expressim.model import commands
+from expressim.model.cli import main
 
 
 def test_help_exits_0() -> None:
@@ -49,7 +49,7 @@ def test_bad_arguments_fail_fast_with_one_line(monkeypatch: pytest.MonkeyPatch, 
     def no_simulation(*a: Any, **k: Any) -> Any:
         raise AssertionError("a bad argument must be refused before the simulation")
 
-    monkeypatch.setattr("model.ensemble.run", no_simulation)
+    monkeypatch.setattr("expressim.model.ensemble.run", no_simulation)
     monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
     rc, out, err = cli(*argv)
     assert rc == 2 and out == "", err
@@ -106,7 +106,7 @@ def test_sigterm_handler_is_restored_and_env_untouched() -> None:
 
 
 def test_conflicts_are_warned_about_on_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
-    from calibration.observations import COLUMNS, default_data_dir
+    from expressim.calibration.observations import COLUMNS, default_data_dir
 
     f = tmp_path / "mine.csv"
     f.write_text(",".join(COLUMNS) + "\nChina,express_volume,2023,1400,亿件,,,\n", encoding="utf-8")
@@ -124,6 +124,6 @@ def test_one_line_escapes_control_characters() -> None:
 
 
 def test_console_script_and_module_agree() -> None:
-    p = subprocess.run([sys.executable, "-m", "model", "validate", str(ROOT / "nope.yaml")], capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "expressim.model", "validate", str(ROOT / "nope.yaml")], capture_output=True,
                        text=True, cwd=ROOT)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from calibration.distributions import (
+from expressim.calibration.distributions import (
     Distribution,
     Fixed,
     LogNormal,

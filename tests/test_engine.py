@@ -7,22 +7,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model import ensemble, rollout
-from model.demand import DemandInputs, simulate_demand
-from model.engine import Compiled, baseline_annual, flatten_outputs, rollout_for
-from model.parameters import Draws, make_draws, resolve
-from model.reference import simulate_reference
-from model.regions import load_pack
-from model.scenario import Scenario
-from model.scenario import load as load_scenario
+from expressim.model import ensemble, rollout
+from expressim.model.demand import DemandInputs, simulate_demand
+from expressim.model.engine import Compiled, baseline_annual, flatten_outputs, rollout_for
+from expressim.model.parameters import Draws, make_draws, resolve
+from expressim.model.reference import simulate_reference
+from expressim.model.regions import load_pack
+from expressim.model.scenario import Scenario
+from expressim.model.scenario import load as load_scenario
 
 RTOL = 1e-9
 
 
 @pytest.fixture(scope="module")
 def fitted() -> Any:
-    from calibration.observations import load
-    from model.commands import fitted_for
+    from expressim.calibration.observations import load
+    from expressim.model.commands import fitted_for
 
     return fitted_for(load())
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calibration.fit import annual_series, fit_all, forecast
-from calibration.observations import load
-from calibration.periods import parse_period
-from calibration.seasonality import fit_profile
-from calibration.topdown import LogNormalBelief
+from expressim.calibration.fit import annual_series, fit_all, forecast
+from expressim.calibration.observations import load
+from expressim.calibration.periods import parse_period
+from expressim.calibration.seasonality import fit_profile
+from expressim.calibration.topdown import LogNormalBelief
 
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
 
@@ -21,7 +21,7 @@ def obs():
 
 @pytest.fixture(scope="module")
 def fitted(obs):
-    from model.commands import fitted_for
+    from expressim.model.commands import fitted_for
 
     return fitted_for(obs)
 
@@ -102,7 +102,7 @@ def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, obs, fitted) 
 
 
 def test_until_removes_later_data_and_shifts_the_origin() -> None:
-    from model.commands import fitted_for
+    from expressim.model.commands import fitted_for
 
     early = fitted_for(load(until="2022"))
     assert early.last_year == 2022

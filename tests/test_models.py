@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration import models as M
-from calibration.models import FittedModel, ModelFitError
+from expressim.calibration import models as M
+from expressim.calibration.models import FittedModel, ModelFitError
 
 REFERENCE = Path(__file__).parent / "reference" / "gm11_reference.json"
 YEARS = np.arange(2005, 2021)  # 16 years

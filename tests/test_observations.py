@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calibration.observations import COLUMNS, DataError, load, parse_number, read_csv, rel_precision
-from calibration.units import UNITS, UnitError, canonical, convert, to_unit
-from model.cli import main
+from expressim.calibration.observations import COLUMNS, DataError, load, parse_number, read_csv, rel_precision
+from expressim.calibration.units import UNITS, UnitError, canonical, convert, to_unit
+from expressim.model.cli import main
 
 HEADER = ",".join(COLUMNS) + "\n"
 
@@ -254,7 +254,7 @@ def test_missing_data_path_and_empty_folder(tmp_path: Path) -> None:
 
 
 def test_data_folder_plus_file_adds_the_file(tmp_path: Path) -> None:
-    from calibration.observations import default_data_dir
+    from expressim.calibration.observations import default_data_dir
 
     f = write(tmp_path, "mine.csv", HEADER + "Bijie,express_volume,2024,1.1,亿件,,,local\n")
     obs = load([default_data_dir(), f])
@@ -325,7 +325,7 @@ def test_mutated_data_through_the_cli_exit_0_or_2(tmp_path_factory: pytest.TempP
     f = tmp_path_factory.mktemp("fuzzcli") / "data.csv"
     f.write_text(text, encoding="utf-8")
     # the data are loaded and checked for real; the (slow) fit is the shipped one
-    with mock.patch("model.commands.fitted_for", lambda obs, **kw: fitted):
+    with mock.patch("expressim.model.commands.fitted_for", lambda obs, **kw: fitted):
         rc, out, err = cli("forecast", "--geography", "China", "--indicator", "express_volume", "--period", "2025",
                            "--json", "--draws", "200", "--data", str(f))
     assert rc in (0, 2), err

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calibration.periods import MAX_YEAR, MIN_YEAR, PeriodError, month_index, month_label, parse_period
+from expressim.calibration.periods import (
+    MAX_YEAR,
+    MIN_YEAR,
+    PeriodError,
+    month_index,
+    month_label,
+    parse_period,
+)
 
 years = st.integers(MIN_YEAR + 1, MAX_YEAR - 1)
 

@@ -14,23 +14,23 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from model import plots, plots_calibration  # noqa: E402
-from model.results import Results  # noqa: E402
+from expressim.model import plots, plots_calibration  # noqa: E402
+from expressim.model.results import Results  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    from calibration import observations
-    from model.commands import fitted_for
+    from expressim.calibration import observations
+    from expressim.model.commands import fitted_for
 
     return fitted_for(observations.load())
 
 
 @pytest.fixture(scope="module")
 def results(fitted) -> Results:
-    from model import ensemble, scenario
+    from expressim.model import ensemble, scenario
 
     return ensemble.run(scenario.load("scenarios/plan.yaml"), fitted, replications=200)
 

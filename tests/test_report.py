@@ -12,7 +12,7 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from model import plots, report  # noqa: E402
+from expressim.model import plots, report  # noqa: E402
 
 HOSTILE = "<script>alert(1)</script>"
 #: anything that would make a browser fetch a resource or run code
@@ -21,10 +21,10 @@ NETWORK = [r'src="http', r'href="http[^"]*\.css', r"<script", r"<link", r"@impor
 
 @pytest.fixture(scope="module")
 def run():
-    from calibration import observations
-    from model import ensemble, manifest, scenario
-    from model.commands import fitted_for
-    from model.parameters import resolve
+    from expressim.calibration import observations
+    from expressim.model import ensemble, manifest, scenario
+    from expressim.model.commands import fitted_for
+    from expressim.model.parameters import resolve
 
     scn = scenario.load("scenarios/plan.yaml")
     scn = scn.model_copy(update={"name": HOSTILE, "description": "plan & <b>bold</b>"})

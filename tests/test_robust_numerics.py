@@ -15,11 +15,11 @@ from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calibration import fit as fit_mod
-from calibration.errors import FitError
-from calibration.models import FittedModel, ModelFitError, default_menu
-from model import ensemble
-from model import scenario as sc
+from expressim.calibration import fit as fit_mod
+from expressim.calibration.errors import FitError
+from expressim.calibration.models import FittedModel, ModelFitError, default_menu
+from expressim.model import ensemble
+from expressim.model import scenario as sc
 
 # ---- calibration models that fail -------------------------------------------------------------------
 
@@ -95,8 +95,8 @@ def test_a_model_crashing_with_another_error_is_excluded(monkeypatch: pytest.Mon
 
 def test_series_too_short_is_explicit() -> None:
     """Three years leave no backtest errors to set an interval: a FitError, never NaN."""
-    from calibration.observations import Observation, ObservationSet
-    from calibration.periods import parse_period
+    from expressim.calibration.observations import Observation, ObservationSet
+    from expressim.calibration.periods import parse_period
 
     obs = ObservationSet(tuple(Observation("China", "express_volume", parse_period(str(y)), v, "件")
                                for y, v in ((2021, 1.08e11), (2022, 1.11e11), (2023, 1.32e11))))

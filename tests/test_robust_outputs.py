@@ -18,8 +18,8 @@ from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import commands
-from model.outputs import OutputError, atomic_dir, check_target, file_sha256, safe_name
+from expressim.model import commands
+from expressim.model.outputs import OutputError, atomic_dir, check_target, file_sha256, safe_name
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -248,7 +248,7 @@ def test_one_replication_runs_end_to_end(tmp_path: Path) -> None:
 def _spawn(out: Path, replications: int) -> subprocess.Popen[str]:
     env = {**os.environ, "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(out.parent / "mpl"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "model", "run", str(PLAN), "--out", str(out), "--replications", str(replications)],
+        [sys.executable, "-m", "expressim.model", "run", str(PLAN), "--out", str(out), "--replications", str(replications)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         # a test runner in the background may ignore SIGINT; give the child Python's own handler
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509

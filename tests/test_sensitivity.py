@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from calibration.distributions import LogNormal, Uniform
-from model.discovery import prim
-from model.parameters import resolve
-from model.scenario import load
-from model.sensitivity import Batch, Problem, analyse, evaluate, sample_design, scenario_factors
-from model.voi import value_of_information
+from expressim.calibration.distributions import LogNormal, Uniform
+from expressim.model.discovery import prim
+from expressim.model.parameters import resolve
+from expressim.model.scenario import load
+from expressim.model.sensitivity import Batch, Problem, analyse, evaluate, sample_design, scenario_factors
+from expressim.model.voi import value_of_information
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "plan.yaml"
@@ -168,16 +168,16 @@ def test_voi_ranks_a_planted_dominant_group_first() -> None:
 
 @pytest.fixture(scope="module")
 def fitted() -> Any:
-    from calibration.observations import load as load_obs
-    from model.commands import fitted_for
+    from expressim.calibration.observations import load as load_obs
+    from expressim.model.commands import fitted_for
 
     return fitted_for(load_obs())
 
 
 def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
-    from model.engine import compile_scenario
-    from model.regions import load_pack
-    from model.sensitivity import engine_model
+    from expressim.model.engine import compile_scenario
+    from expressim.model.regions import load_pack
+    from expressim.model.sensitivity import engine_model
 
     scn = load(PLAN)
     dists = resolve(scn, fitted.register)
@@ -193,10 +193,10 @@ def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
 
 
 def test_engine_model_outputs_do_not_depend_on_workers(fitted: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from model import ensemble
-    from model.engine import compile_scenario
-    from model.regions import load_pack
-    from model.sensitivity import engine_model
+    from expressim.model import ensemble
+    from expressim.model.engine import compile_scenario
+    from expressim.model.regions import load_pack
+    from expressim.model.sensitivity import engine_model
 
     monkeypatch.setattr(ensemble, "CHUNK", 64)  # several chunks, so two processes really share the design
     scn = load(PLAN)
@@ -212,7 +212,7 @@ def test_engine_model_outputs_do_not_depend_on_workers(fitted: Any, monkeypatch:
 
 
 def test_cli_sensitivity_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
-    from model.cli import main
+    from expressim.model.cli import main
 
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     out = tmp_path / "sens"
