@@ -41,17 +41,17 @@ SCENARIO = ROOT / "scenarios" / "plan.yaml"
 def _load() -> tuple[Any, Any]:
     """The shipped calibration (cached fit) and the plan scenario."""
     from expressim.calibration.observations import load
-    from expressim.model import scenario
-    from expressim.model.commands import fitted_for
+    from expressim.model.cli.commands import fitted_for
+    from expressim.model.spec import scenario
 
     return fitted_for(load()), scenario.load(SCENARIO)
 
 
 def engines_agree(fitted: Any, scn: Any, n: int = 20, seed: int = 7) -> list[str]:
     """Names of the outputs where the two engines differ (``rtol=1e-9``) on ``n`` replications."""
-    from expressim.model import ensemble
-    from expressim.model.engine import flatten_outputs
-    from expressim.model.reference import simulate_reference
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.oracle.reference import simulate_reference
+    from expressim.model.engine.simulate import flatten_outputs
 
     comp, draws = ensemble.prepare(scn, fitted, replications=n, seed=seed)
     a = flatten_outputs(ensemble.execute(comp, fitted, draws))
@@ -76,8 +76,8 @@ def throughput(fitted: Any, scn: Any, n_vec: int, n_ref: int, repeat: int, seed:
     The two engines' timings are interleaved (vectorised, reference, vectorised, ...) so that
     both medians see the same machine load.
     """
-    from expressim.model import ensemble
-    from expressim.model.reference import simulate_reference
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.oracle.reference import simulate_reference
 
     comp, draws = ensemble.prepare(scn, fitted, replications=n_vec, seed=seed)
     comp_r, draws_r = ensemble.prepare(scn, fitted, replications=n_ref, seed=seed)
@@ -106,7 +106,7 @@ def child_peak_rss(n: int, seed: int) -> float:
 
 def _child(n: int, seed: int) -> int:
     """The child's work: one ``ensemble.run``; prints ``{"peak_rss_gib": ...}``."""
-    from expressim.model import ensemble
+    from expressim.model.engine import ensemble
 
     fitted, scn = _load()
     res = ensemble.run(scn, fitted, replications=n, seed=seed, workers=1)

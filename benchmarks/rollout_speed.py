@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from expressim.calibration.distributions import LogNormal, Triangular, Uniform
-from expressim.model.rollout import (
+from expressim.model.engine.rollout import (
     PhaseSpec,
     ProjectSpec,
     ResourceSpec,
@@ -26,7 +26,7 @@ from expressim.model.rollout import (
     phase_uniforms,
     simulate_rollout_simpy,
 )
-from expressim.model.rollout_numpy import simulate_rollout_vectorised
+from expressim.model.engine.rollout_numpy import simulate_rollout_vectorised
 
 
 def workload() -> tuple[tuple[ProjectSpec, ...], list[ResourceSpec]]:

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 
-from expressim.model import cli as cli_mod
-from expressim.model import commands
-from expressim.model.cli import main
+import expressim.model.cli.program as cli_mod
+from expressim.model.cli import commands, main
 
 
 def test_help_exits_0() -> None:
@@ -49,7 +48,7 @@ def test_bad_arguments_fail_fast_with_one_line(monkeypatch: pytest.MonkeyPatch, 
     def no_simulation(*a: Any, **k: Any) -> Any:
         raise AssertionError("a bad argument must be refused before the simulation")
 
-    monkeypatch.setattr("expressim.model.ensemble.run", no_simulation)
+    monkeypatch.setattr("expressim.model.engine.ensemble.run", no_simulation)
     monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
     rc, out, err = cli(*argv)
     assert rc == 2 and out == "", err

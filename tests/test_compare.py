@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 
 from expressim.model import cli
-from expressim.model.compare import cmd_compare, paired_difference
-from expressim.model.latest_opening import (
+from expressim.model.analysis.compare import cmd_compare, paired_difference
+from expressim.model.analysis.latest_opening import (
     OpeningPoint,
     earliest_shift,
     latest_admissible,
     opening_label,
     select_projects,
 )
-from expressim.model.scenario import ScenarioError
+from expressim.model.spec.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "plan.yaml"
@@ -116,11 +116,12 @@ def test_comparison_outputs_shape(plan_vs_delayed: Path) -> None:
 
 def test_delayed_is_the_plan_shifted_a_year() -> None:
     """delayed.yaml equals every plan project shifted +12 months, draw for draw (common random numbers)."""
-    from expressim.model import commands, ensemble
-    from expressim.model import scenario as sc
-    from expressim.model.engine import compile_scenario
-    from expressim.model.regions import load_pack
-    from expressim.model.rollout import shift_projects
+    from expressim.model.cli import commands
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.rollout import shift_projects
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec import scenario as sc
+    from expressim.model.spec.regions import load_pack
 
     fitted = commands.fitted_for(commands.load_observations(argparse.Namespace(data=None, until=None, strict=False)))
     plan, delayed = sc.load(PLAN), sc.load(DELAYED)
@@ -187,7 +188,7 @@ def test_latest_admissible_ignores_isolated_lucky_points() -> None:
 
 def test_selection_and_grid_helpers() -> None:
     from expressim.calibration.distributions import Fixed
-    from expressim.model.rollout import PhaseSpec, ProjectSpec
+    from expressim.model.engine.rollout import PhaseSpec, ProjectSpec
 
     ids, kinds = ["hub", "c1", "c2"], ["hub", "county_centre", "county_centre"]
     assert select_projects(ids, kinds, "county_centre") == ("c1", "c2")

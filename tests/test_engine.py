@@ -7,14 +7,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from expressim.model import ensemble, rollout
-from expressim.model.demand import DemandInputs, simulate_demand
-from expressim.model.engine import Compiled, baseline_annual, flatten_outputs, rollout_for
-from expressim.model.parameters import Draws, make_draws, resolve
-from expressim.model.reference import simulate_reference
-from expressim.model.regions import load_pack
-from expressim.model.scenario import Scenario
-from expressim.model.scenario import load as load_scenario
+from expressim.model.engine import ensemble, rollout
+from expressim.model.engine.demand import DemandInputs, simulate_demand
+from expressim.model.engine.oracle.reference import simulate_reference
+from expressim.model.engine.parameters import Draws, make_draws, resolve
+from expressim.model.engine.simulate import Compiled, baseline_annual, flatten_outputs, rollout_for
+from expressim.model.spec.regions import load_pack
+from expressim.model.spec.scenario import Scenario
+from expressim.model.spec.scenario import load as load_scenario
 
 RTOL = 1e-9
 
@@ -22,7 +22,7 @@ RTOL = 1e-9
 @pytest.fixture(scope="module")
 def fitted() -> Any:
     from expressim.calibration.observations import load
-    from expressim.model.commands import fitted_for
+    from expressim.model.cli.commands import fitted_for
 
     return fitted_for(load())
 

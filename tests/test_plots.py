@@ -14,8 +14,9 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from expressim.model import plots, plots_calibration  # noqa: E402
-from expressim.model.results import Results  # noqa: E402
+from expressim.model.engine.results import Results  # noqa: E402
+from expressim.model.viz import calibration_figures as plots_calibration  # noqa: E402
+from expressim.model.viz import run_figures as plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -23,14 +24,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def fitted():
     from expressim.calibration import observations
-    from expressim.model.commands import fitted_for
+    from expressim.model.cli.commands import fitted_for
 
     return fitted_for(observations.load())
 
 
 @pytest.fixture(scope="module")
 def results(fitted) -> Results:
-    from expressim.model import ensemble, scenario
+    from expressim.model.engine import ensemble
+    from expressim.model.spec import scenario
 
     return ensemble.run(scenario.load("scenarios/plan.yaml"), fitted, replications=200)
 

@@ -12,7 +12,8 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from expressim.model import plots, report  # noqa: E402
+from expressim.model.viz import report  # noqa: E402
+from expressim.model.viz import run_figures as plots
 
 HOSTILE = "<script>alert(1)</script>"
 #: anything that would make a browser fetch a resource or run code
@@ -22,9 +23,11 @@ NETWORK = [r'src="http', r'href="http[^"]*\.css', r"<script", r"<link", r"@impor
 @pytest.fixture(scope="module")
 def run():
     from expressim.calibration import observations
-    from expressim.model import ensemble, manifest, scenario
-    from expressim.model.commands import fitted_for
-    from expressim.model.parameters import resolve
+    from expressim.model.cli.commands import fitted_for
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.parameters import resolve
+    from expressim.model.spec import scenario
+    from expressim.model.store import manifest
 
     scn = scenario.load("scenarios/plan.yaml")
     scn = scn.model_copy(update={"name": HOSTILE, "description": "plan & <b>bold</b>"})

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from expressim.calibration import fit as fit_mod
 from expressim.calibration.errors import FitError
 from expressim.calibration.models import FittedModel, ModelFitError, default_menu
-from expressim.model import ensemble
-from expressim.model import scenario as sc
+from expressim.model.engine import ensemble
+from expressim.model.spec import scenario as sc
 
 # ---- calibration models that fail -------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expressim.model import commands
-from expressim.model.outputs import OutputError, atomic_dir, check_target, file_sha256, safe_name
+from expressim.model.cli import commands
+from expressim.model.store.folders import OutputError, atomic_dir, check_target, file_sha256, safe_name
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -8,8 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from expressim.calibration.distributions import Fixed, LogNormal, Normal, Triangular, Uniform
-from expressim.model import rollout_numpy
-from expressim.model.rollout import (
+from expressim.model.engine import rollout_numpy
+from expressim.model.engine.rollout import (
     PhaseSpec,
     ProjectSpec,
     ResourceSpec,
@@ -19,7 +19,7 @@ from expressim.model.rollout import (
     shift_projects,
     simulate_rollout_simpy,
 )
-from expressim.model.rollout_numpy import simulate_rollout_vectorised
+from expressim.model.engine.rollout_numpy import simulate_rollout_vectorised
 
 CONTINUOUS = [
     Triangular(low=1.0, mode=3.0, high=8.0),

@@ -17,8 +17,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expressim.model import scenario as sc
 from expressim.model.cli import main
+from expressim.model.spec import scenario as sc
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -211,7 +211,7 @@ def test_bare_numbers_are_fixed_distributions() -> None:
 
 
 def test_parameter_ranges_cover_every_simulation_parameter() -> None:
-    from expressim.model.parameters import SIMULATION_PARAMETERS, resolve
+    from expressim.model.engine.parameters import SIMULATION_PARAMETERS, resolve
 
     assert set(sc.PARAMETER_RANGES) == set(SIMULATION_PARAMETERS)
     # every register default lies inside its range
@@ -221,7 +221,7 @@ def test_parameter_ranges_cover_every_simulation_parameter() -> None:
 
 
 def test_did_you_mean_reaches_every_level() -> None:
-    from expressim.model.validation_messages import _fields_at
+    from expressim.model.spec.validation_messages import _fields_at
 
     assert "duration" in _fields_at(("projects", 0, "phases", 0, "x"), sc.Scenario)
     assert "mode" in _fields_at(("parameters", "x", "triangular", "y"), sc.Scenario)
@@ -324,7 +324,8 @@ def test_corrupted_yaml_text_never_crashes(tmp_path_factory: pytest.TempPathFact
 def test_scenarios_that_validate_also_run(tmp_path_factory: pytest.TempPathFactory, fitted: Any,
                                           d: dict[str, Any]) -> None:
     """A scenario ``validate`` accepts runs and gives finite results and probabilities in [0, 1]."""
-    from expressim.model import commands, ensemble
+    from expressim.model.cli import commands
+    from expressim.model.engine import ensemble
 
     f = tmp_path_factory.mktemp("run") / "s.yaml"
     f.write_text(_dump(d), encoding="utf-8")

@@ -18,11 +18,18 @@ import numpy as np
 import pytest
 
 from expressim.calibration.distributions import LogNormal, Uniform
-from expressim.model.discovery import prim
-from expressim.model.parameters import resolve
-from expressim.model.scenario import load
-from expressim.model.sensitivity import Batch, Problem, analyse, evaluate, sample_design, scenario_factors
-from expressim.model.voi import value_of_information
+from expressim.model.analysis.closed_sobol import value_of_information
+from expressim.model.analysis.discovery import prim
+from expressim.model.analysis.sensitivity import (
+    Batch,
+    Problem,
+    analyse,
+    evaluate,
+    sample_design,
+    scenario_factors,
+)
+from expressim.model.engine.parameters import resolve
+from expressim.model.spec.scenario import load
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "scenarios" / "plan.yaml"
@@ -169,15 +176,15 @@ def test_voi_ranks_a_planted_dominant_group_first() -> None:
 @pytest.fixture(scope="module")
 def fitted() -> Any:
     from expressim.calibration.observations import load as load_obs
-    from expressim.model.commands import fitted_for
+    from expressim.model.cli.commands import fitted_for
 
     return fitted_for(load_obs())
 
 
 def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
-    from expressim.model.engine import compile_scenario
-    from expressim.model.regions import load_pack
-    from expressim.model.sensitivity import engine_model
+    from expressim.model.analysis.sensitivity import engine_model
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec.regions import load_pack
 
     scn = load(PLAN)
     dists = resolve(scn, fitted.register)
@@ -193,10 +200,10 @@ def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
 
 
 def test_engine_model_outputs_do_not_depend_on_workers(fitted: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from expressim.model import ensemble
-    from expressim.model.engine import compile_scenario
-    from expressim.model.regions import load_pack
-    from expressim.model.sensitivity import engine_model
+    from expressim.model.analysis.sensitivity import engine_model
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec.regions import load_pack
 
     monkeypatch.setattr(ensemble, "CHUNK", 64)  # several chunks, so two processes really share the design
     scn = load(PLAN)

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.compare import SHIFT_GRID, Z95_ONE_SIDED
-from expressim.model.scenario import ScenarioError
+from expressim.model.analysis.compare import SHIFT_GRID, Z95_ONE_SIDED
+from expressim.model.spec.scenario import ScenarioError
 
 
 def select_projects(project_ids: Sequence[str], kinds: Sequence[str], selector: str) -> tuple[str, ...]:
@@ -108,10 +108,10 @@ def opening_curve(scenario: Any, fitted: Any, ids: Sequence[str], target_id: str
     can open *later* when moved earlier, because it then queues differently; the plan's projects
     each use the ``approvals`` resource in one phase only, so monotonicity holds there.
     """
-    from expressim.model import ensemble
-    from expressim.model.engine import compile_scenario
-    from expressim.model.regions import load_pack
-    from expressim.model.rollout import shift_projects
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.rollout import shift_projects
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec.regions import load_pack
 
     pack = load_pack(scenario.region_pack)
     specs = compile_scenario(scenario, pack).projects
@@ -177,11 +177,12 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     Writes ``latest_opening.json``, ``figures/latest_opening.png`` and ``manifest.json``; returns
     the text summary.  See :func:`opening_curve` for why the curve is monotone (and when not).
     """
-    from expressim.model import commands, manifest
-    from expressim.model import scenario as sc
-    from expressim.model.engine import compile_scenario
-    from expressim.model.outputs import atomic_dir, write_json
-    from expressim.model.regions import load_pack
+    from expressim.model.cli import commands
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec import scenario as sc
+    from expressim.model.spec.regions import load_pack
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, write_json
 
     if len(args.scenarios) != 1:
         raise ScenarioError(f"--latest-opening: expected one scenario, got {len(args.scenarios)}")
@@ -239,7 +240,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "latest_opening.json", result)
         write_json(tmp / "manifest.json", man)
-        from expressim.model import plots_compare
+        from expressim.model.viz import compare_figures as plots_compare
 
         plots_compare.save_latest_opening(result, start, tmp / "figures" / "latest_opening.png")
     return "" if args.quiet else _latest_text(result, out)

@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.engine import FIRM_THRESHOLDS, Compiled
-from expressim.model.parameters import BASELINE_FACTORS, Draws
-from expressim.model.rollout import simulate_rollout_simpy
+from expressim.model.engine.parameters import BASELINE_FACTORS, Draws
+from expressim.model.engine.rollout import simulate_rollout_simpy
+from expressim.model.engine.simulate import FIRM_THRESHOLDS, Compiled
 
 #: the year coefficients refer to (trends are ``(1 - rate)^(year - BASE_YEAR)``)
 BASE_YEAR = 2023

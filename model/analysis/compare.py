@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.scenario import ScenarioError
+from expressim.model.spec.scenario import ScenarioError
 
 Z95 = 1.959963984540054  #: two-sided 95% normal quantile
 Z95_ONE_SIDED = 1.6448536269514722  #: one-sided 95% normal quantile
@@ -224,15 +224,17 @@ def cmd_compare(args: argparse.Namespace) -> str:
     str
         The table printed on stdout (empty with ``--quiet``).
     """
-    from expressim.model import commands, manifest, report
-    from expressim.model.outputs import atomic_dir, write_json
+    from expressim.model.cli import commands
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, write_json
+    from expressim.model.viz import report
 
     _check_args(args)
     if args.latest_opening:
-        from expressim.model.latest_opening import cmd_latest_opening
+        from expressim.model.analysis.latest_opening import cmd_latest_opening
 
         return cmd_latest_opening(args)
-    from expressim.model import scenario as sc
+    from expressim.model.spec import scenario as sc
 
     paths = list(args.scenarios)
     for p in paths:  # every file checked before anything runs
@@ -277,7 +279,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
             w.writeheader()
             w.writerows(rows)
         write_json(tmp / "manifest.json", man)
-        from expressim.model import plots_compare
+        from expressim.model.viz import compare_figures as plots_compare
 
         figs = plots_compare.compare_figures(results, names, comparison, vdiff, tmp / "figures")
         report.write_compare_report(tmp / "report.html", comparison, figs, per_run)

@@ -17,12 +17,12 @@ from typing import Any
 from expressim.calibration.assumptions import AssumptionError
 from expressim.calibration.errors import FitError
 from expressim.calibration.observations import DataError
-from expressim.model.fit_cache import fitted_for  # noqa: F401 - part of this module's interface
-from expressim.model.outputs import Interrupted, OutputError, on_signal
-from expressim.model.regions import RegionError
-from expressim.model.run_outputs import command_line as _argv
-from expressim.model.run_outputs import results_digest, summary_text, write_run
-from expressim.model.scenario import ScenarioError
+from expressim.model.spec.regions import RegionError
+from expressim.model.spec.scenario import ScenarioError
+from expressim.model.store.fit_cache import fitted_for  # noqa: F401 - part of this module's interface
+from expressim.model.store.folders import Interrupted, OutputError, on_signal
+from expressim.model.store.run_files import command_line as _argv
+from expressim.model.store.run_files import results_digest, summary_text, write_run
 
 
 class CheckFailed(Exception):
@@ -64,8 +64,10 @@ def load_observations(args: argparse.Namespace) -> Any:
 def cmd_calibrate(args: argparse.Namespace) -> str:
     """``expressim calibrate``: fit, backtest, write the artefact and backtest plots."""
     from expressim.calibration.observations import report
-    from expressim.model import manifest, plots, plots_calibration
-    from expressim.model.outputs import atomic_dir, check_target, write_json
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, check_target, write_json
+    from expressim.model.viz import calibration_figures as plots_calibration
+    from expressim.model.viz import run_figures as plots
 
     if args.out:
         check_target(args.out, force=args.force)
@@ -139,10 +141,10 @@ def check_scenario(path: str | Path) -> Any:
     ScenarioError
         ``path: place: what was expected`` (one line).
     """
-    from expressim.model import scenario as sc
-    from expressim.model.engine import compile_scenario
-    from expressim.model.parameters import resolve
-    from expressim.model.regions import load_pack
+    from expressim.model.engine.parameters import resolve
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec import scenario as sc
+    from expressim.model.spec.regions import load_pack
 
     scn = sc.load(path)
     pack = load_pack(scn.region_pack)
@@ -240,7 +242,7 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     The replications, seed and workers are checked before observations are loaded and
     the model is calibrated, so a bad argument fails at once.
     """
-    from expressim.model import ensemble
+    from expressim.model.engine import ensemble
 
     scn = check_scenario(path)
     arg_n = getattr(args, "replications", None)
@@ -288,7 +290,7 @@ def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: Any, second
 
 
 def _default_out(kind: str, name: str, *parts: Any) -> Path:
-    from expressim.model.outputs import safe_name
+    from expressim.model.store.folders import safe_name
 
     key = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:12]
     return Path("outputs") / safe_name(name) / f"{kind}-{key}" if kind else Path("outputs") / safe_name(name) / key
@@ -301,7 +303,7 @@ def cmd_run(args: argparse.Namespace) -> str:
     simulation); the default ``outputs/<scenario>/<hash>/`` names the inputs, so rerunning
     the same inputs replaces it.
     """
-    from expressim.model.outputs import atomic_dir, check_target
+    from expressim.model.store.folders import atomic_dir, check_target
 
     if args.check_manifest:
         if args.scenario:
@@ -323,7 +325,7 @@ def cmd_run(args: argparse.Namespace) -> str:
 
 
 def _versions_differ(recorded: dict[str, str]) -> list[str]:
-    from expressim.model import manifest
+    from expressim.model.store import manifest
 
     now = manifest.versions()
     return [f"{k} {v} -> {now.get(k)}" for k, v in sorted(recorded.items()) if now.get(k) != v]
@@ -341,7 +343,7 @@ def check_manifest(args: argparse.Namespace) -> str:
     """
     import json
 
-    from expressim.model.outputs import file_sha256
+    from expressim.model.store.folders import file_sha256
 
     d = Path(args.check_manifest)
     try:
@@ -379,13 +381,13 @@ def check_manifest(args: argparse.Namespace) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> str:
     """``expressim compare`` (implemented in :mod:`model.compare`)."""
-    from expressim.model.compare import cmd_compare as run_compare
+    from expressim.model.analysis.compare import cmd_compare as run_compare
 
     return run_compare(args)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> str:
     """``expressim sensitivity`` (implemented in :mod:`model.sensitivity`)."""
-    from expressim.model.sensitivity_command import cmd_sensitivity as run_sensitivity
+    from expressim.model.cli.sensitivity import cmd_sensitivity as run_sensitivity
 
     return run_sensitivity(args)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expressim.model.rollout import RolloutResult
+from expressim.model.engine.rollout import RolloutResult
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model import spillovers as sp
-from expressim.model.demand import DemandInputs, simulate_demand
-from expressim.model.parameters import Draws
-from expressim.model.regions import RegionPack
-from expressim.model.rollout import PhaseSpec, ProjectSpec, ResourceSpec, RolloutResult
-from expressim.model.rollout_numpy import simulate_rollout_vectorised
-from expressim.model.scenario import Scenario
+from expressim.model.engine import spillovers as sp
+from expressim.model.engine.demand import DemandInputs, simulate_demand
+from expressim.model.engine.parameters import Draws
+from expressim.model.engine.rollout import PhaseSpec, ProjectSpec, ResourceSpec, RolloutResult
+from expressim.model.engine.rollout_numpy import simulate_rollout_vectorised
+from expressim.model.spec.regions import RegionPack
+from expressim.model.spec.scenario import Scenario
 
 FIRM_THRESHOLDS = {"firms_over_1e8": 1e8, "firms_over_1e7": 1e7}
 
@@ -54,7 +54,7 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
     ValueError
         If a project's region is not in the pack (message names the project).
     """
-    from expressim.model.scenario import ScenarioError
+    from expressim.model.spec.scenario import ScenarioError
 
     specs = projects if projects is not None else tuple(
         ProjectSpec(

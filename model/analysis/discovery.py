@@ -242,7 +242,7 @@ def ensemble_inputs(results: Any) -> tuple[dict[str, np.ndarray], dict[str, str]
 
     Returns the inputs and their units.
     """
-    from expressim.model.parameters import resolve
+    from expressim.model.engine.parameters import resolve
 
     dists = resolve(results.scenario)
     inputs = {k: np.asarray(v, dtype=float) for k, v in results.params.items()

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from expressim.model.outputs import file_sha256
+from expressim.model.store.folders import file_sha256
 
 PACKAGES = ("expressim", "numpy", "scipy", "pandas", "statsmodels", "simpy", "matplotlib", "pydantic",
             "PyYAML", "SALib", "tqdm")

@@ -130,7 +130,7 @@ def _install_sigterm() -> Any:
     """Turn SIGTERM into :class:`model.commands.Interrupted` (so partial outputs are removed)."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    from expressim.model.outputs import on_signal  # light: the handler is in place before heavy imports
+    from expressim.model.store.folders import on_signal  # light: the handler is in place before heavy imports
 
     return signal.signal(signal.SIGTERM, on_signal)
 
@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interruption(exc: BaseException) -> BaseException | None:
     """The Ctrl-C or SIGTERM behind ``exc`` (also when an import turned it into another error)."""
-    from expressim.model.outputs import Interrupted
+    from expressim.model.store.folders import Interrupted
 
     seen: BaseException | None = exc
     for _ in range(20):
@@ -186,7 +186,7 @@ def _report(exc: BaseException) -> int:
         print(f"expressim: interrupted by {name}; no output folder was completed (partial files removed)",
               file=sys.stderr)
         return 128 + signum
-    commands = sys.modules.get("expressim.model.commands")
+    commands = sys.modules.get("expressim.model.cli.commands")
     if commands is not None and isinstance(exc, commands.USER_ERRORS):
         print(f"expressim: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -207,7 +207,7 @@ def _report(exc: BaseException) -> int:
 
 def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     try:
-        from expressim.model import commands
+        from expressim.model.cli import commands
 
         result = getattr(commands, f"cmd_{args.command}")(args)
     except (SystemExit, GeneratorExit):

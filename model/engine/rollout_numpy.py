@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from expressim.model.rollout import ProjectSpec, ResourceSpec, RolloutResult, _compile, _Compiled, _result
+from expressim.model.engine.rollout import (
+    ProjectSpec,
+    ResourceSpec,
+    RolloutResult,
+    _compile,
+    _Compiled,
+    _result,
+)
 
 _CHUNK = 4096  # replications per block (fastest on a 10 projects x 4 phases benchmark)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.results import METRICS
+from expressim.model.engine.results import METRICS
 
 __all__ = ["format_value", "status", "write_compare_report", "write_run_report"]
 

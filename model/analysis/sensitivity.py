@@ -272,7 +272,7 @@ def analyse(problem: Problem, design: Design, outputs: dict[str, np.ndarray], *,
 
 def target_outputs(results: Any, targets: Sequence[Any]) -> dict[str, np.ndarray]:
     """Per replication: each target's metric in its year (``<id>.value``) and attainment (``<id>.attained``)."""
-    from expressim.model.targets import attained
+    from expressim.model.engine.targets import attained
 
     out: dict[str, np.ndarray] = {}
     for t in targets:
@@ -285,7 +285,7 @@ def target_outputs(results: Any, targets: Sequence[Any]) -> dict[str, np.ndarray
 def _reduce_to_targets(comp: Any, raw: dict[str, Any], draws: Any, *, seed: int,
                        targets: Sequence[Any]) -> dict[str, np.ndarray]:
     """Engine output of one chunk reduced to the targets' outputs (runs where the chunk ran)."""
-    from expressim.model import ensemble
+    from expressim.model.engine import ensemble
 
     return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
 
@@ -302,8 +302,8 @@ def engine_model(comp: Any, fitted: Any, dists: dict[str, Any], seed: int, targe
     """
     from functools import partial
 
-    from expressim.model import ensemble
-    from expressim.model.parameters import Draws, make_draws
+    from expressim.model.engine import ensemble
+    from expressim.model.engine.parameters import Draws, make_draws
 
     ppfs = fitted.baseline_factor_ppfs()
     noise_draws: dict[int, Draws] = {}

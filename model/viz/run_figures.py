@@ -26,9 +26,9 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from expressim.model.report import status
-from expressim.model.results import METRICS, Results
-from expressim.model.scenario import Target, parse_month
+from expressim.model.engine.results import METRICS, Results
+from expressim.model.spec.scenario import Target, parse_month
+from expressim.model.viz.report import status
 
 __all__ = ["cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
            "rollout_gantt", "run_figures", "save", "target_probabilities", "traffic_light", "unit_scale"]

@@ -31,10 +31,10 @@ from pydantic import (
 )
 
 from expressim.calibration.distributions import Distribution
-from expressim.model import safe_yaml
-from expressim.model.validation_messages import FieldProblem as _Problem
-from expressim.model.validation_messages import did_you_mean as _did_you_mean
-from expressim.model.validation_messages import first_error, show
+from expressim.model.spec import safe_yaml
+from expressim.model.spec.validation_messages import FieldProblem as _Problem
+from expressim.model.spec.validation_messages import did_you_mean as _did_you_mean
+from expressim.model.spec.validation_messages import first_error, show
 
 #: demonstration projects per year the engine draws for (``model.parameters`` draws 8 uniforms a year)
 MAX_DEMONSTRATIONS_PER_YEAR = 8

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from expressim.model.scenario import Target
+from expressim.model.spec.scenario import Target
 
 
 def rollout_metric(target: Target, project_ids: Sequence[str], phase_names: Sequence[Sequence[str]],

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.sensitivity import Factor, Model, Problem, analyse, evaluate, sample_design
+from expressim.model.analysis.sensitivity import Factor, Model, Problem, analyse, evaluate, sample_design
 
 #: group -> (name patterns, the statistic to ask for); "policy timing" is what only policy controls
 VOI_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from expressim.model import plots
-from expressim.model.plots import _axes, _label, _style, save, unit_scale
-from expressim.model.results import METRICS
+from expressim.model.engine.results import METRICS
+from expressim.model.viz import run_figures as plots
+from expressim.model.viz.run_figures import _axes, _label, _style, save, unit_scale
 
 __all__ = ["compare_figures", "difference_histogram", "latest_opening_plot", "overlaid_fan", "overlaid_monthly",
            "probabilities_chart", "save_latest_opening"]

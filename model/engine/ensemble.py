@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.engine import Compiled, compile_scenario, simulate_chunk
-from expressim.model.parameters import Draws, make_draws, resolve
-from expressim.model.regions import RegionPack, load_pack
-from expressim.model.results import Results
-from expressim.model.rollout import ProjectSpec
-from expressim.model.scenario import Scenario, ScenarioError
-from expressim.model.targets import target_values
+from expressim.model.engine.parameters import Draws, make_draws, resolve
+from expressim.model.engine.results import Results
+from expressim.model.engine.rollout import ProjectSpec
+from expressim.model.engine.simulate import Compiled, compile_scenario, simulate_chunk
+from expressim.model.engine.targets import target_values
+from expressim.model.spec.regions import RegionPack, load_pack
+from expressim.model.spec.scenario import Scenario, ScenarioError
 
 #: replications per chunk: large enough to amortise Python overhead, small enough to bound memory
 CHUNK = 4000

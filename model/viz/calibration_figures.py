@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from expressim.model.plots import _axes, _style, unit_scale
+from expressim.model.viz.run_figures import _axes, _style, unit_scale
 
 
 def backtest_plot(nf: Any, ax: Axes | None = None) -> Axes:

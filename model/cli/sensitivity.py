@@ -12,12 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.sensitivity import analyse, engine_model, evaluate, sample_design, scenario_factors
+from expressim.model.analysis.sensitivity import (
+    analyse,
+    engine_model,
+    evaluate,
+    sample_design,
+    scenario_factors,
+)
 
 
 def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
     """The targets named by ``--target`` (default: the headline ones; all if none is headline)."""
-    from expressim.model.scenario import ScenarioError
+    from expressim.model.spec.scenario import ScenarioError
 
     by_id = {t.id: t for t in scenario.targets}
     if ids:
@@ -54,15 +60,17 @@ def cmd_sensitivity(args: Any) -> str:
     import time
     from pathlib import Path
 
-    from expressim.model import commands as cm
-    from expressim.model import discovery, manifest, voi
-    from expressim.model import plots_sensitivity as ps
-    from expressim.model import scenario as sc
-    from expressim.model.engine import compile_scenario
-    from expressim.model.outputs import atomic_dir, write_json
-    from expressim.model.parameters import resolve
-    from expressim.model.regions import load_pack
-    from expressim.model.scenario import ScenarioError
+    from expressim.model.analysis import closed_sobol as voi
+    from expressim.model.analysis import discovery
+    from expressim.model.cli import commands as cm
+    from expressim.model.engine.parameters import resolve
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec import scenario as sc
+    from expressim.model.spec.regions import load_pack
+    from expressim.model.spec.scenario import ScenarioError
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, write_json
+    from expressim.model.viz import sensitivity_figures as ps
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)

@@ -37,9 +37,11 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     """Write every output of a run into ``tmp``; returns the summary dictionary."""
     import csv
 
-    from expressim.model import manifest, plots, report
-    from expressim.model.outputs import write_json
-    from expressim.model.parameters import resolve
+    from expressim.model.engine.parameters import resolve
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import write_json
+    from expressim.model.viz import report
+    from expressim.model.viz import run_figures as plots
 
     summaries = res.summary()
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,

@@ -16,8 +16,8 @@ import numpy as np
 
 from expressim.calibration.fit import QUANTILES
 from expressim.calibration.periods import month_label
-from expressim.model.scenario import Scenario, Target
-from expressim.model.targets import TargetSummary, attained, first_met_year, summarise
+from expressim.model.engine.targets import TargetSummary, attained, first_met_year, summarise
+from expressim.model.spec.scenario import Scenario, Target
 
 #: metric -> (unit, description) for tables and figures
 METRICS: dict[str, tuple[str, str]] = {

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from expressim.calibration.assumptions import DISTRIBUTION, load_register
 from expressim.calibration.distributions import open_uniform
-from expressim.model.scenario import Scenario, ScenarioError
+from expressim.model.spec.scenario import Scenario, ScenarioError
 
 #: register entries the simulation draws (the rest are calibration priors)
 SIMULATION_PARAMETERS: tuple[str, ...] = (

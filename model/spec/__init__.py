@@ -1,0 +1,1 @@
+"""What a user writes: the scenario schema, safe YAML, validation messages, region packs."""

@@ -1,0 +1,1 @@
+"""Output files: atomic output folders, manifests, run files and the calibration fit cache."""

@@ -1,0 +1,1 @@
+"""Figures (the only floor importing matplotlib) and the self-contained HTML reports."""
