@@ -41,7 +41,7 @@ SCENARIO = ROOT / "scenarios" / "plan.yaml"
 def _load() -> tuple[Any, Any]:
     """The shipped calibration (cached fit) and the plan scenario."""
     from expressim.calibration.observations import load
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
     from expressim.model.spec import scenario
 
     return fitted_for(load()), scenario.load(SCENARIO)

@@ -46,6 +46,6 @@ def observations() -> Any:
 @pytest.fixture(scope="session")
 def fitted(observations: Any) -> Any:
     """The calibration of the shipped data (from the fit cache when it is warm)."""
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
 
     return fitted_for(observations)

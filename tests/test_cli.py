@@ -12,7 +12,8 @@ import pytest
 from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 
 import expressim.model.cli.program as cli_mod
-from expressim.model.cli import commands, main
+from expressim.model.cli import context, main, validate
+from expressim.model.store.folders import Interrupted
 
 
 def test_help_exits_0() -> None:
@@ -49,14 +50,14 @@ def test_bad_arguments_fail_fast_with_one_line(monkeypatch: pytest.MonkeyPatch, 
         raise AssertionError("a bad argument must be refused before the simulation")
 
     monkeypatch.setattr("expressim.model.engine.ensemble.run", no_simulation)
-    monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     rc, out, err = cli(*argv)
     assert rc == 2 and out == "", err
     assert err.count("\n") == 1 and err.startswith("expressim: error: ") and words in err, err
 
 
 def test_too_many_replications_for_the_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(commands, "_physical_memory", lambda: 2**30)
+    monkeypatch.setattr(context, "_physical_memory", lambda: 2**30)
     rc, _, err = cli("run", str(PLAN), "--replications", "1000000")
     assert rc == 2 and "GiB of memory" in err and "expected at most about" in err
 
@@ -65,7 +66,7 @@ def test_internal_errors_are_one_line_exit_1_and_debug_shows_them(monkeypatch: p
     def broken(args: Any) -> str:
         raise TypeError("unsupported operand\nsecond line")
 
-    monkeypatch.setattr(commands, "cmd_validate", broken)
+    monkeypatch.setattr(validate, "cmd_validate", broken)
     rc, _, err = cli("validate", str(PLAN))
     assert rc == 1 and err.count("\n") == 1
     assert "internal error: TypeError: unsupported operand\\x0asecond line" in err and "--debug" in err
@@ -74,13 +75,13 @@ def test_internal_errors_are_one_line_exit_1_and_debug_shows_them(monkeypatch: p
 
 
 @pytest.mark.parametrize(("exc", "code", "name"), [
-    (KeyboardInterrupt(), 130, "SIGINT"), (commands.Interrupted(signal.SIGTERM), 143, "SIGTERM"),
+    (KeyboardInterrupt(), 130, "SIGINT"), (Interrupted(signal.SIGTERM), 143, "SIGTERM"),
 ])
 def test_interruptions_say_so(monkeypatch: pytest.MonkeyPatch, exc: BaseException, code: int, name: str) -> None:
     def stop(args: Any) -> str:
         raise exc
 
-    monkeypatch.setattr(commands, "cmd_validate", stop)
+    monkeypatch.setattr(validate, "cmd_validate", stop)
     rc, _, err = cli("validate", str(PLAN))
     assert rc == code and err.count("\n") == 1 and f"interrupted by {name}" in err
 
@@ -89,7 +90,7 @@ def test_environment_errors_are_one_line(monkeypatch: pytest.MonkeyPatch) -> Non
     def full(args: Any) -> str:
         raise OSError(28, "No space left on device", "/outputs/x/summary.json")
 
-    monkeypatch.setattr(commands, "cmd_validate", full)
+    monkeypatch.setattr(validate, "cmd_validate", full)
     rc, _, err = cli("validate", str(PLAN))
     assert rc == 1 and err == "expressim: error: /outputs/x/summary.json: No space left on device\n"
 
@@ -109,7 +110,7 @@ def test_conflicts_are_warned_about_on_success(tmp_path: Path, monkeypatch: pyte
 
     f = tmp_path / "mine.csv"
     f.write_text(",".join(COLUMNS) + "\nChina,express_volume,2023,1400,亿件,,,\n", encoding="utf-8")
-    monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     rc, out, err = cli("forecast", "--geography", "China", "--indicator", "express_volume", "--period", "2025",
                        "--json", "--data", str(default_data_dir()), "--data", str(f))
     assert rc == 0 and out.startswith("{")

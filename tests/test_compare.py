@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from expressim.model import cli
-from expressim.model.analysis.compare import cmd_compare, paired_difference
+from expressim.model.analysis.compare import paired_difference
 from expressim.model.analysis.latest_opening import (
     OpeningPoint,
     earliest_shift,
@@ -22,6 +22,7 @@ from expressim.model.analysis.latest_opening import (
     opening_label,
     select_projects,
 )
+from expressim.model.cli.compare import cmd_compare
 from expressim.model.spec.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,19 +117,20 @@ def test_comparison_outputs_shape(plan_vs_delayed: Path) -> None:
 
 def test_delayed_is_the_plan_shifted_a_year() -> None:
     """delayed.yaml equals every plan project shifted +12 months, draw for draw (common random numbers)."""
-    from expressim.model.cli import commands
+    from expressim.model.cli import context
     from expressim.model.engine import ensemble
     from expressim.model.engine.rollout import shift_projects
     from expressim.model.engine.simulate import compile_scenario
     from expressim.model.spec import scenario as sc
     from expressim.model.spec.regions import load_pack
+    from expressim.model.store.run_files import results_digest
 
-    fitted = commands.fitted_for(commands.load_observations(argparse.Namespace(data=None, until=None, strict=False)))
+    fitted = context.fitted_for(context.load_observations(argparse.Namespace(data=None, until=None, strict=False)))
     plan, delayed = sc.load(PLAN), sc.load(DELAYED)
     specs = compile_scenario(plan, load_pack(plan.region_pack)).projects
     shifted = ensemble.run(plan, fitted, replications=100, projects=shift_projects(specs, [p.id for p in specs], 12))
     late = ensemble.run(delayed, fitted, replications=100)
-    assert commands.results_digest(shifted) == commands.results_digest(late)
+    assert results_digest(shifted) == results_digest(late)
 
 
 # ---- latest opening --------------------------------------------------------------------------------

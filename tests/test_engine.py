@@ -22,7 +22,7 @@ RTOL = 1e-9
 @pytest.fixture(scope="module")
 def fitted() -> Any:
     from expressim.calibration.observations import load
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
 
     return fitted_for(load())
 

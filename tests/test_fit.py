@@ -21,7 +21,7 @@ def obs():
 
 @pytest.fixture(scope="module")
 def fitted(obs):
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
 
     return fitted_for(obs)
 
@@ -102,7 +102,7 @@ def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, obs, fitted) 
 
 
 def test_until_removes_later_data_and_shifts_the_origin() -> None:
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
 
     early = fitted_for(load(until="2022"))
     assert early.last_year == 2022

@@ -325,7 +325,7 @@ def test_mutated_data_through_the_cli_exit_0_or_2(tmp_path_factory: pytest.TempP
     f = tmp_path_factory.mktemp("fuzzcli") / "data.csv"
     f.write_text(text, encoding="utf-8")
     # the data are loaded and checked for real; the (slow) fit is the shipped one
-    with mock.patch("expressim.model.cli.commands.fitted_for", lambda obs, **kw: fitted):
+    with mock.patch("expressim.model.cli.context.fitted_for", lambda obs, **kw: fitted):
         rc, out, err = cli("forecast", "--geography", "China", "--indicator", "express_volume", "--period", "2025",
                            "--json", "--draws", "200", "--data", str(f))
     assert rc in (0, 2), err

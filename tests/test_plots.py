@@ -24,7 +24,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def fitted():
     from expressim.calibration import observations
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
 
     return fitted_for(observations.load())
 

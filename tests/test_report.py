@@ -23,7 +23,7 @@ NETWORK = [r'src="http', r'href="http[^"]*\.css', r"<script", r"<link", r"@impor
 @pytest.fixture(scope="module")
 def run():
     from expressim.calibration import observations
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
     from expressim.model.engine import ensemble
     from expressim.model.engine.parameters import resolve
     from expressim.model.spec import scenario

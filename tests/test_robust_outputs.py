@@ -18,8 +18,10 @@ from helpers import PLAN, ROOT, cli  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expressim.model.cli import commands
-from expressim.model.store.folders import OutputError, atomic_dir, check_target, file_sha256, safe_name
+from expressim.model.cli import context
+from expressim.model.cli import run as run_command
+from expressim.model.spec.names import safe_name
+from expressim.model.store.folders import Interrupted, OutputError, atomic_dir, check_target, file_sha256
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -36,7 +38,7 @@ def test_complete_block_renames_into_place(tmp_path: Path) -> None:
     assert (tmp_path / "run" / "manifest.json").is_file() and leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyboardInterrupt(), commands.Interrupted(signal.SIGTERM)])
+@pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyboardInterrupt(), Interrupted(signal.SIGTERM)])
 def test_interrupted_block_leaves_nothing(tmp_path: Path, exc: BaseException) -> None:
     with pytest.raises(type(exc)), atomic_dir(tmp_path / "run") as tmp:
         (tmp / "summary.json").write_text("{}")
@@ -108,7 +110,7 @@ HOSTILE = ["../../evil", "/etc/passwd", "..", ".", "a/b\\c", "C:\\Windows\\x", "
            "毕节/../../x", "name\x00with nul", "-rf", "." * 50, "x" * 200, "$(rm -rf ~)", "evil\nline"]
 
 
-def _fake_write_run(tmp: Path, args: Any, path: str, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
+def _fake_write_outputs(tmp: Path, args: Any, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
     (tmp / "manifest.json").write_text("{}")
     return {"scenario": scn.name, "seed": res.seed, "replications": res.replications, "targets": []}
 
@@ -119,8 +121,8 @@ def test_hostile_scenario_names_stay_under_outputs(tmp_path: Path, monkeypatch: 
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    monkeypatch.setattr(commands, "write_run", _fake_write_run)
-    monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
+    monkeypatch.setattr(run_command, "write_outputs", _fake_write_outputs)
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     d = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
     d["name"] = name
     f = work / "s.yaml"
@@ -138,8 +140,8 @@ def test_hostile_scenario_names_stay_under_outputs(tmp_path: Path, monkeypatch: 
 
 def test_out_refuses_an_existing_run_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        fitted: Any) -> None:
-    monkeypatch.setattr(commands, "write_run", _fake_write_run)
-    monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
+    monkeypatch.setattr(run_command, "write_outputs", _fake_write_outputs)
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     out = tmp_path / "run"
     assert cli("-q", "run", str(PLAN), "--out", str(out), "--replications", "2")[0] == 0
     stamp = (out / "manifest.json").stat().st_mtime_ns
@@ -147,21 +149,21 @@ def test_out_refuses_an_existing_run_before_simulating(tmp_path: Path, monkeypat
     def must_not_run(*a: Any, **k: Any) -> Any:
         raise AssertionError("simulated before refusing --out")
 
-    monkeypatch.setattr(commands, "simulate", must_not_run)
+    monkeypatch.setattr(context, "simulate", must_not_run)
     rc, _, err = cli("run", str(PLAN), "--out", str(out), "--replications", "2")
     assert rc == 2 and err.count("\n") == 1 and "already holds a run" in err and "--force" in err
     assert (out / "manifest.json").stat().st_mtime_ns == stamp
     monkeypatch.undo()
-    monkeypatch.setattr(commands, "write_run", _fake_write_run)
-    monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
+    monkeypatch.setattr(run_command, "write_outputs", _fake_write_outputs)
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     assert cli("-q", "run", str(PLAN), "--out", str(out), "--replications", "2", "--force")[0] == 0
     assert leftovers(tmp_path) == []
 
 
 def test_default_output_is_replaced_on_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(commands, "write_run", _fake_write_run)
-    monkeypatch.setattr(commands, "fitted_for", lambda obs, **kw: fitted)
+    monkeypatch.setattr(run_command, "write_outputs", _fake_write_outputs)
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     for _ in range(2):
         assert cli("-q", "run", str(PLAN), "--replications", "2")[0] == 0
     assert len(list((tmp_path / "outputs" / "plan").iterdir())) == 1

@@ -324,13 +324,13 @@ def test_corrupted_yaml_text_never_crashes(tmp_path_factory: pytest.TempPathFact
 def test_scenarios_that_validate_also_run(tmp_path_factory: pytest.TempPathFactory, fitted: Any,
                                           d: dict[str, Any]) -> None:
     """A scenario ``validate`` accepts runs and gives finite results and probabilities in [0, 1]."""
-    from expressim.model.cli import commands
+    from expressim.model.cli import context
     from expressim.model.engine import ensemble
 
     f = tmp_path_factory.mktemp("run") / "s.yaml"
     f.write_text(_dump(d), encoding="utf-8")
     try:
-        scn = commands.check_scenario(f)
+        scn = context.check_scenario(f)
     except sc.ScenarioError:
         return
     if scn.n_months > 12 * 8:

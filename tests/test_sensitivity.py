@@ -176,7 +176,7 @@ def test_voi_ranks_a_planted_dominant_group_first() -> None:
 @pytest.fixture(scope="module")
 def fitted() -> Any:
     from expressim.calibration.observations import load as load_obs
-    from expressim.model.cli.commands import fitted_for
+    from expressim.model.cli.context import fitted_for
 
     return fitted_for(load_obs())
 

@@ -16,23 +16,16 @@ pairing removes the shared noise (McNemar's setting: only the discordant pairs c
 information; the exact McNemar p-value is reported too).  Intervals are
 ``diff ± 1.96 se`` (Wald; Agresti & Min 2005, "Simple improved confidence intervals for
 comparing matched proportions", Stat. Med. 24:729).
-
-``--latest-opening`` is handled by :mod:`model.latest_opening`.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from expressim.model.spec.scenario import ScenarioError
 
 Z95 = 1.959963984540054  #: two-sided 95% normal quantile
 Z95_ONE_SIDED = 1.6448536269514722  #: one-sided 95% normal quantile
@@ -111,17 +104,6 @@ def mcnemar_p(first_only: int, this_only: int) -> float:
     return float(binomtest(this_only, m, 0.5).pvalue)
 
 
-def _unique_names(names: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for nm in names:
-        k, cand = 1, nm
-        while cand in out:
-            k += 1
-            cand = f"{nm} #{k}"
-        out.append(cand)
-    return out
-
-
 def compare_results(results: Sequence[Any], names: Sequence[str]) -> dict[str, Any]:
     """The comparison dictionary (``comparison.json``) of runs made on common random numbers.
 
@@ -193,7 +175,8 @@ def volume_differences(results: Sequence[Any], names: Sequence[str], year: int =
             if year in r.years and metric in r.metrics}
 
 
-def _fmt_table(comparison: dict[str, Any]) -> list[str]:
+def comparison_table(comparison: dict[str, Any]) -> list[str]:
+    """Lines of the text table printed by ``expressim compare``: P per scenario, paired differences."""
     names = comparison["scenarios"]
     w = max(24, *(len(n) for n in names))
     lines = ["  " + f"{'target':<26}" + "".join(f"{n:>{w + 2}}" for n in names)]
@@ -207,90 +190,5 @@ def _fmt_table(comparison: dict[str, Any]) -> list[str]:
     return lines
 
 
-# ---- the compare command --------------------------------------------------------------------------
-
-def _check_args(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 2:
-        raise ScenarioError(f"--replications: a comparison needs at least 2, got {args.replications}")
-
-
-def cmd_compare(args: argparse.Namespace) -> str:
-    """``expressim compare``: run scenarios on common random numbers and write the comparison.
-
-    With ``--latest-opening`` it runs :func:`cmd_latest_opening` instead.
-
-    Returns
-    -------
-    str
-        The table printed on stdout (empty with ``--quiet``).
-    """
-    from expressim.model.cli import commands
-    from expressim.model.store import manifest
-    from expressim.model.store.folders import atomic_dir, write_json
-    from expressim.model.viz import report
-
-    _check_args(args)
-    if args.latest_opening:
-        from expressim.model.analysis.latest_opening import cmd_latest_opening
-
-        return cmd_latest_opening(args)
-    from expressim.model.spec import scenario as sc
-
-    paths = list(args.scenarios)
-    for p in paths:  # every file checked before anything runs
-        sc.load(p)
-    runs = []
-    for i, p in enumerate(paths):
-        if i == 0:
-            runs.append(commands.simulate(args, p))
-        else:  # same replications and seed as the first: common random numbers
-            runs.append(commands.simulate(args, p, replications=runs[0][3].replications, seed=runs[0][3].seed))
-    results = [r[3] for r in runs]
-    if results[0].replications < 2:
-        raise ScenarioError(f"{paths[0]}: replications: a comparison needs at least 2")
-    names = _unique_names([r[0].name for r in runs])
-    comparison = compare_results(results, names)
-    if not comparison["targets"]:
-        raise ScenarioError(f"{', '.join(paths)}: the scenarios have no target id in common")
-    comparison["scenario_runs"] = [
-        {"name": nm, "file": str(p), "replications": r[3].replications, "seed": r[3].seed,
-         "data_hash": r[1].data_hash, "results_sha256": commands.results_digest(r[3])}
-        for nm, p, r in zip(names, paths, runs, strict=True)]
-    vdiff = volume_differences(results, names)
-    comparison["parcels_inout_2025_difference"] = {
-        nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
-             "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in vdiff.items()}
-    out = Path(args.out) if args.out else commands._default_out(
-        "", "compare-" + "-".join(names), *(Path(p).read_bytes() for p in paths),
-        *(r[1].data_hash for r in runs), results[0].replications, results[0].seed)
-    per_run = [manifest.build(command=commands._argv(args), seed=r[3].seed, data_files=r[1].files, inputs=[p], extra={
-        "scenario": nm, "scenario_file": str(p), "replications": r[3].replications, "data_hash": r[1].data_hash,
-        "results_sha256": commands.results_digest(r[3])}) for nm, p, r in zip(names, paths, runs, strict=True)]
-    data_files = sorted({f for r in runs for f in r[1].files})
-    man = manifest.build(command=commands._argv(args), seed=results[0].seed, data_files=data_files, inputs=paths, extra={
-        "kind": "compare", "scenarios": names, "scenario_files": [str(p) for p in paths],
-        "replications": results[0].replications, "workers": args.workers, "data_args": args.data,
-        "until_arg": args.until, "results_sha256": {nm: m["results_sha256"] for nm, m in zip(names, per_run, strict=True)}})
-    with atomic_dir(out, force=args.force or not args.out) as tmp:
-        write_json(tmp / "comparison.json", comparison)
-        rows = comparison_rows(comparison)
-        with (tmp / "comparison.csv").open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
-        write_json(tmp / "manifest.json", man)
-        from expressim.model.viz import compare_figures as plots_compare
-
-        figs = plots_compare.compare_figures(results, names, comparison, vdiff, tmp / "figures")
-        report.write_compare_report(tmp / "report.html", comparison, figs, per_run)
-    if args.quiet:
-        return ""
-    head = (f"compare: {len(names)} scenarios, {results[0].replications} replications each, seed {results[0].seed} "
-            f"(common random numbers) -> {out}\n"
-            f"P = probability of attaining the target; Δ = paired difference vs {names[0]} with 95% CI "
-            f"(s.e. from per-replication pairs; unpaired CIs in comparison.json)")
-    return "\n".join([head, *_fmt_table(comparison)])
-
-
-__all__ = ["PairedDifference", "cmd_compare", "compare_results", "comparison_rows", "mcnemar_p",
+__all__ = ["PairedDifference", "compare_results", "comparison_rows", "mcnemar_p",
            "paired_difference", "volume_differences"]

@@ -8,11 +8,9 @@ whose one-sided lower 95% bound ``p - 1.645 se`` still reaches the required prob
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -171,121 +169,77 @@ NOISE_NOTE = ("Guard against Monte-Carlo noise: every shift reuses the same seed
               "shifts from the earliest one, so an isolated lucky point is never reported.")
 
 
-def cmd_latest_opening(args: argparse.Namespace) -> str:
-    """``expressim compare --latest-opening PROJECT --target ID --probability P SCENARIO``.
+def search_grid(scenario: Any, selection: str) -> tuple[tuple[str, ...], list[int]]:
+    """The selected project ids and the grid of whole-month shifts to search.
 
-    Writes ``latest_opening.json``, ``figures/latest_opening.png`` and ``manifest.json``; returns
-    the text summary.  See :func:`opening_curve` for why the curve is monotone (and when not).
+    The grid is :data:`SHIFT_GRID`, cut at the shift that would start a selected project
+    before the scenario start (:func:`earliest_shift`).
+
+    Raises
+    ------
+    ScenarioError
+        ``selection`` matches no project (:func:`select_projects`).
     """
-    from expressim.model.cli import commands
     from expressim.model.engine.simulate import compile_scenario
-    from expressim.model.spec import scenario as sc
     from expressim.model.spec.regions import load_pack
-    from expressim.model.store import manifest
-    from expressim.model.store.folders import atomic_dir, write_json
 
-    if len(args.scenarios) != 1:
-        raise ScenarioError(f"--latest-opening: expected one scenario, got {len(args.scenarios)}")
-    if not args.target:
-        raise ScenarioError("--latest-opening: --target ID is required")
-    req = float(args.probability)
-    if not 0.0 < req < 1.0:
-        raise ScenarioError(f"--probability: expected a number between 0 and 1, got {args.probability}")
-    path = args.scenarios[0]
-    scn = sc.load(path)
-    tids = [t.id for t in scn.targets]
-    if args.target not in tids:
-        raise ScenarioError(f"{path}: --target {args.target}: no such target (have {', '.join(tids)})")
-    specs = compile_scenario(scn, load_pack(scn.region_pack)).projects
-    ids = select_projects([p.id for p in specs], [p.kind for p in specs], args.latest_opening)
+    specs = compile_scenario(scenario, load_pack(scenario.region_pack)).projects
+    ids = select_projects([p.id for p in specs], [p.kind for p in specs], selection)
     lo = max(SHIFT_GRID[0], earliest_shift(specs, ids))
-    shifts = list(range(lo, SHIFT_GRID[1] + 1))
-    obs = commands._scenario_observations(args, scn, path)
-    fitted = commands.fitted_for(obs)
-    n = args.replications or scn.replications
-    seed = args.seed if args.seed is not None else scn.seed
-    if n < 2:
-        raise ScenarioError(f"--replications: expected at least 2, got {n}")
-    if args.workers < 1:
-        raise ScenarioError(f"--workers: expected at least 1, got {args.workers}")
-    never = scn.n_months + 12  # every selected date after the horizon: the projects never open in the run
-    with commands._progress(args, n * (len(shifts) + 1), f"{scn.name} latest opening") as bar:
-        points = opening_curve(scn, fitted, ids, args.target, [*shifts, never], replications=n, seed=seed,
-                               workers=args.workers, progress=bar.update)
+    return ids, list(range(lo, SHIFT_GRID[1] + 1))
+
+
+def latest_opening(scenario: Any, fitted: Any, selection: str, ids: Sequence[str], shifts: Sequence[int],
+                   target_id: str, required: float, *, replications: int, seed: int, workers: int = 1,
+                   progress: Callable[[int], None] | None = None, scenario_file: str = "") -> dict[str, Any]:
+    """The latest opening of the selected projects that keeps ``P(target) >= required``.
+
+    Runs :func:`opening_curve` over ``shifts`` and once with the projects never opening within
+    the horizon, then applies :func:`latest_admissible`.
+
+    Parameters
+    ----------
+    scenario, fitted
+        The scenario and its calibration.
+    selection : str
+        What the user selected (a project id, a kind or ``all``), recorded in the result.
+    ids, shifts
+        From :func:`search_grid`.
+    target_id : str
+        A target of ``scenario``.
+    required : float
+        Required probability, in (0, 1).
+    replications, seed, workers : int
+        Ensemble size per shift, root seed (the same for every shift) and processes.
+    progress : callable, optional
+        Called with the number of replications done (``replications * (len(shifts) + 1)`` in all).
+    scenario_file : str
+        Recorded in the result.
+
+    Returns
+    -------
+    dict
+        The content of ``latest_opening.json`` (see docs/outputs.md).
+    """
+    never = scenario.n_months + 12  # every selected date after the horizon: the projects never open in the run
+    points = opening_curve(scenario, fitted, ids, target_id, [*shifts, never], replications=replications, seed=seed,
+                           workers=workers, progress=progress)
     without = points.pop()
-    best = latest_admissible(points, req)
-    point_est = max((p.shift for p in points if p.probability >= req), default=None)
-    start = scn.start_month
-    target = next(t for t in scn.targets if t.id == args.target)
-    result = {
-        "scenario": scn.name, "scenario_file": str(path), "selection": args.latest_opening, "projects": list(ids),
+    best = latest_admissible(points, required)
+    point_est = max((p.shift for p in points if p.probability >= required), default=None)
+    start = scenario.start_month
+    target = next(t for t in scenario.targets if t.id == target_id)
+    return {
+        "scenario": scenario.name, "scenario_file": str(scenario_file), "selection": selection, "projects": list(ids),
         "target": {"id": target.id, "label": target.label, "year": target.year, "threshold": target.threshold,
                    "unit": target.unit, "metric": target.metric},
-        "required_probability": req, "replications": n, "seed": seed, "z_one_sided": Z95_ONE_SIDED,
-        "grid_months": [shifts[0], shifts[-1]], "grid_limited_by_scenario_start": lo > SHIFT_GRID[0],
+        "required_probability": required, "replications": replications, "seed": seed, "z_one_sided": Z95_ONE_SIDED,
+        "grid_months": [shifts[0], shifts[-1]], "grid_limited_by_scenario_start": shifts[0] > SHIFT_GRID[0],
         "latest_shift_months": best.shift if best else None,
-        "latest": _point_dict(best, start, req) if best else None,
+        "latest": _point_dict(best, start, required) if best else None,
         "latest_shift_point_estimate": point_est,
         "at_grid_end": bool(best and best.shift == shifts[-1]),
         "without_projects": {"shift_months": never, "probability": without.probability,
                              "probability_stderr": without.stderr, "lower_bound_95": without.lower,
                              "open_by_target_year": without.open_by_target_year},
-        "method": NOISE_NOTE, "curve": [_point_dict(p, start, req) for p in points]}
-    out = Path(args.out) if args.out else commands._default_out(
-        "latest", scn.name, Path(path).read_bytes(), obs.data_hash, n, seed, args.latest_opening, args.target, req)
-    man = manifest.build(command=commands._argv(args), seed=seed, data_files=obs.files, inputs=[path], extra={
-        "kind": "latest_opening", "scenario": scn.name, "scenario_file": str(path), "replications": n,
-        "data_hash": obs.data_hash, "selection": args.latest_opening, "target": args.target,
-        "required_probability": req, "data_args": args.data, "until_arg": args.until})
-    with atomic_dir(out, force=args.force or not args.out) as tmp:
-        write_json(tmp / "latest_opening.json", result)
-        write_json(tmp / "manifest.json", man)
-        from expressim.model.viz import compare_figures as plots_compare
-
-        plots_compare.save_latest_opening(result, start, tmp / "figures" / "latest_opening.png")
-    return "" if args.quiet else _latest_text(result, out)
-
-
-def _latest_text(r: dict[str, Any], out: Path) -> str:
-    sel = f"{r['selection']} ({len(r['projects'])} project{'s' if len(r['projects']) > 1 else ''})"
-    lines = [f"latest opening of {sel} keeping P({r['target']['id']}) >= {r['required_probability']:.2f} in "
-             f"{r['scenario']} ({r['replications']} replications per shift, seed {r['seed']}) -> {out}"]
-    best = r["latest"]
-    if best is None:
-        lines.append(f"  none: even the earliest shift ({r['grid_months'][0]:+d} months) does not keep the lower "
-                     "95% bound above the required level")
-    else:
-        more = " (the end of the grid: at least this late)" if r["at_grid_end"] else ""
-        lines.append(f"  latest shift {best['shift_months']:+d} months{more}: P = {best['probability']:.3f} "
-                     f"± {best['probability_stderr']:.4f} (lower 95% bound {best['lower_bound_95']:.4f})")
-        lines.append(f"  median opening of the group {best['group_median_opening']}, last of the group "
-                     f"{best['last_opening_median']}; per project: "
-                     + ", ".join(f"{k} {v}" for k, v in best["median_opening"].items()))
-        if best["open_by_target_year"] < 0.05:
-            lines.append(f"  at this shift only {best['open_by_target_year']:.1%} of the selected openings fall by the end "
-                         f"of {r['target']['year']}: the target holds at this level without them")
-        nxt = next((c for c in r["curve"] if c["shift_months"] == best["shift_months"] + 1), None)
-        if nxt is not None:
-            lines.append(f"  one month later ({nxt['shift_months']:+d}): P = {nxt['probability']:.4f}, lower bound "
-                         f"{nxt['lower_bound_95']:.4f} < {r['required_probability']:.2f}")
-    w = r["without_projects"]
-    if w["lower_bound_95"] >= r["required_probability"]:
-        verdict = "so the target does not need them at this level"
-    elif w["probability"] >= r["required_probability"]:
-        verdict = ("so without them the level is reached only in the point estimate, not with 95% confidence: "
-                   "their effect is small next to the Monte-Carlo error (raise --replications to sharpen it)")
-    else:
-        verdict = "so the target needs them at this level"
-    lines.append(f"  with the selected projects not open within the horizon: P = {w['probability']:.3f} "
-                 f"(lower bound {w['lower_bound_95']:.4f}), {verdict}")
-    if r["latest_shift_point_estimate"] is not None:
-        lines.append(f"  (point estimate alone would allow {r['latest_shift_point_estimate']:+d} months)")
-    if r["grid_limited_by_scenario_start"]:
-        lines.append(f"  grid {r['grid_months'][0]:+d}..{r['grid_months'][1]:+d} months: earlier shifts would start "
-                     "the projects before the scenario start")
-    lines.append("  " + r["method"])
-    lines.append("  shift: P (lower bound) = " + ", ".join(
-        f"{c['shift_months']:+d}: {c['probability']:.3f} ({c['lower_bound_95']:.3f})" for c in r["curve"][::3]))
-    return "\n".join(lines)
-
-
+        "method": NOISE_NOTE, "curve": [_point_dict(p, start, required) for p in points]}

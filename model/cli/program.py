@@ -34,6 +34,16 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
+#: command -> module holding its ``cmd_<command>`` handler (imported only when the command runs)
+COMMANDS = {
+    "validate": "expressim.model.cli.validate",
+    "calibrate": "expressim.model.cli.calibrate",
+    "forecast": "expressim.model.cli.forecast",
+    "run": "expressim.model.cli.run",
+    "compare": "expressim.model.cli.compare",
+    "sensitivity": "expressim.model.cli.sensitivity",
+}
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line (exit code 2)."""
@@ -186,11 +196,11 @@ def _report(exc: BaseException) -> int:
         print(f"expressim: interrupted by {name}; no output folder was completed (partial files removed)",
               file=sys.stderr)
         return 128 + signum
-    commands = sys.modules.get("expressim.model.cli.commands")
-    if commands is not None and isinstance(exc, commands.USER_ERRORS):
+    context = sys.modules.get("expressim.model.cli.context")
+    if context is not None and isinstance(exc, context.user_errors()):
         print(f"expressim: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if commands is not None and isinstance(exc, commands.CheckFailed):
+    if context is not None and isinstance(exc, context.CheckFailed):
         print(f"expressim: check failed: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
     if isinstance(exc, MemoryError):
@@ -207,9 +217,12 @@ def _report(exc: BaseException) -> int:
 
 def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     try:
-        from expressim.model.cli import commands
+        import importlib
 
-        result = getattr(commands, f"cmd_{args.command}")(args)
+        from expressim.model.cli import context
+
+        context.check_arguments(args)
+        result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)

@@ -62,7 +62,7 @@ def cmd_sensitivity(args: Any) -> str:
 
     from expressim.model.analysis import closed_sobol as voi
     from expressim.model.analysis import discovery
-    from expressim.model.cli import commands as cm
+    from expressim.model.cli import context as cm
     from expressim.model.engine.parameters import resolve
     from expressim.model.engine.simulate import compile_scenario
     from expressim.model.spec import scenario as sc
@@ -74,12 +74,8 @@ def cmd_sensitivity(args: Any) -> str:
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)
-    if args.samples < (8 if args.method == "sobol" else 2):
-        raise ScenarioError(f"--samples: expected at least {8 if args.method == 'sobol' else 2}, got {args.samples}")
-    if args.workers < 1:
-        raise ScenarioError(f"--workers: expected at least 1, got {args.workers}")
     grouping = getattr(args, "rollout_groups", None) or "kind"
-    obs = cm._scenario_observations(args, scn, args.scenario)
+    obs = cm.scenario_observations(args, scn, args.scenario)
     fitted = cm.fitted_for(obs)
     seed = args.seed if args.seed is not None else scn.seed
     try:
@@ -92,7 +88,7 @@ def cmd_sensitivity(args: Any) -> str:
     t0 = time.perf_counter()
     design = sample_design(problem, args.method, args.samples, seed)
     timing["sample"] = time.perf_counter() - t0
-    with cm._progress(args, design.n, f"{args.method} design") as bar:
+    with cm.progress_bar(args, design.n, f"{args.method} design") as bar:
         ys = evaluate(problem, design.u, design.noise, design.n_noise,
                       engine_model(comp, fitted, dists, seed, targets, workers=args.workers, progress=bar.update))
     timing["evaluate"] = time.perf_counter() - t0 - timing["sample"]
@@ -100,7 +96,7 @@ def cmd_sensitivity(args: Any) -> str:
     timing["sensitivity_total"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     n_groups, n_outer = len(set(map(voi.voi_group, problem.factors))), min(250, max(20, args.samples))
-    with cm._progress(args, args.samples * (n_groups + 2) + n_groups * n_outer * 40, "value of information") as bar:
+    with cm.progress_bar(args, args.samples * (n_groups + 2) + n_groups * n_outer * 40, "value of information") as bar:
         vinfo = voi.value_of_information(problem, engine_model(comp, fitted, dists, seed, targets, workers=args.workers,
                                                                progress=bar.update), list(ys), n=args.samples,
                                          seed=seed, n_outer=n_outer, n_inner=40)
@@ -117,7 +113,7 @@ def cmd_sensitivity(args: Any) -> str:
             meta[f"{t.id}.{kind}"] = {"output": f"{t.id}.{kind}", "target": t.id, "output_kind": (
                 "indicator" if kind == "value" else "attainment"), "metric": t.metric, "year": t.year,
                 "unit": t.unit if kind == "value" else "0/1"}
-    out = Path(args.out) if args.out else cm._default_out(
+    out = Path(args.out) if args.out else cm.default_out(
         "sensitivity", scn.name, Path(args.scenario).read_bytes(), obs.data_hash, args.method, args.samples, seed,
         res.replications, ",".join(t.id for t in targets), grouping)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
@@ -142,7 +138,7 @@ def cmd_sensitivity(args: Any) -> str:
             "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (model.discovery)",
             "targets": boxes})
         write_json(tmp / "manifest.json", manifest.build(
-            command=cm._argv(args), seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
+            command=cm.command_line(args), seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
                 "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
                 "samples": args.samples, "evaluations": design.n, "replications": res.replications,
                 "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,

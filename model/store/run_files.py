@@ -1,23 +1,17 @@
-"""The files a run writes: summary.json, annual.csv, targets.csv, arrays, manifest, figures, report.
+"""The files a run writes: summary.json, annual.csv, targets.csv, results.json, arrays, calibration, manifest.
 
-The contracted shapes are in DESIGN §6; :func:`results_digest` fingerprints the result arrays so
-``expressim run --check-manifest`` can confirm a rerun is bit-identical.
+The contracted shapes are in docs/outputs.md; :func:`results_digest` fingerprints the result arrays
+so ``expressim run --check-manifest`` can confirm a rerun is bit-identical.  Figures and the report
+are drawn by :mod:`expressim.model.viz` (the CLI calls both).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-
-def command_line(args: argparse.Namespace) -> list[str]:
-    """The command line as given (``cli.main`` records it in ``args.argv``; ``sys.argv`` otherwise)."""
-    import sys
-
-    return list(getattr(args, "argv", None) or sys.argv)
 
 
 def results_digest(results: Any) -> str:
@@ -33,15 +27,39 @@ def results_digest(results: Any) -> str:
     return h.hexdigest()
 
 
-def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
-    """Write every output of a run into ``tmp``; returns the summary dictionary."""
+@dataclass(frozen=True)
+class RunFiles:
+    """What :func:`write_run` wrote that the report needs: the summary dictionary, the
+    per-target summaries and the manifest."""
+
+    summary: dict[str, Any]
+    summaries: list[Any]
+    manifest: dict[str, Any]
+
+
+def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, fitted: Any, res: Any, workers: int,
+              data_args: list[str] | None, until_arg: str | None) -> RunFiles:
+    """Write the data files of a run into ``tmp`` (the figures and report are drawn by viz).
+
+    Parameters
+    ----------
+    tmp : Path
+        The (temporary) output folder.
+    command : list of str
+        The command line, recorded in the manifest.
+    path : str
+        The scenario file.
+    scn, obs, fitted, res
+        Scenario, observation set, calibration and results.
+    workers : int
+        Worker processes used (recorded; results do not depend on it).
+    data_args, until_arg
+        ``--data`` and ``--until`` as given (recorded so ``--check-manifest`` can rerun the run).
+    """
     import csv
 
-    from expressim.model.engine.parameters import resolve
     from expressim.model.store import manifest
     from expressim.model.store.folders import write_json
-    from expressim.model.viz import report
-    from expressim.model.viz import run_figures as plots
 
     summaries = res.summary()
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
@@ -70,22 +88,11 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     write_json(tmp / "results.json", res.meta())
     res.save_arrays(tmp / "arrays.npz")
     write_json(tmp / "calibration.json", fitted.to_dict())
-    man = manifest.build(command=command_line(args), seed=res.seed, data_files=[Path(f).resolve() for f in obs.files],
+    man = manifest.build(command=command, seed=res.seed, data_files=[Path(f).resolve() for f in obs.files],
                          inputs=[Path(path).resolve()], extra={
         "kind": "run", "scenario": scn.name, "scenario_file": str(Path(path).resolve()), "scenario_arg": str(path),
-        "replications": res.replications, "workers": args.workers, "cwd": os.getcwd(),
+        "replications": res.replications, "workers": workers, "cwd": os.getcwd(),
         "data_hash": obs.data_hash, "until": obs.until, "results_sha256": results_digest(res),
-        "data_args": [str(Path(d).resolve()) for d in args.data] if args.data else None, "until_arg": args.until})
+        "data_args": [str(Path(d).resolve()) for d in data_args] if data_args else None, "until_arg": until_arg})
     write_json(tmp / "manifest.json", man)
-    figs = plots.run_figures(res, tmp / "figures")
-    report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
-                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
-    return summary
-
-
-def summary_text(summary: dict[str, Any], out: Path) -> str:
-    """The per-target probability lines printed after a run."""
-    lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
-    for t in summary["targets"]:
-        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}")
-    return "\n".join(lines)
+    return RunFiles(summary, summaries, man)

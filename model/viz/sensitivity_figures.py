@@ -116,7 +116,7 @@ def voi_bars(voi: dict[str, Any], output: str, title: str, *, ax: Any = None) ->
 def write_figures(directory: Path, scenario: str, method: str, rows: list[dict[str, Any]], boxes: dict[str, Any],
                   voi: dict[str, Any], target_ids: list[str]) -> list[Path]:
     """Every figure of a sensitivity run: index bars per output, PRIM trade-off and VOI per target."""
-    from expressim.model.store.folders import safe_name
+    from expressim.model.spec.names import safe_name
 
     out = []
     for o in dict.fromkeys(r["output"] for r in rows):

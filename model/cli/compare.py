@@ -1,0 +1,198 @@
+"""``expressim compare``: scenarios on common random numbers, and ``--latest-opening``.
+
+The statistics are in :mod:`expressim.model.analysis.compare` and
+:mod:`expressim.model.analysis.latest_opening`; this module checks the arguments, runs them,
+and has the results written (store) and drawn (viz).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from expressim.model.cli import context
+from expressim.model.spec.scenario import ScenarioError
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Display names made unique by numbering repeats (``plan``, ``plan #2``)."""
+    out: list[str] = []
+    for nm in names:
+        k, cand = 1, nm
+        while cand in out:
+            k += 1
+            cand = f"{nm} #{k}"
+        out.append(cand)
+    return out
+
+
+def cmd_compare(args: argparse.Namespace) -> str:
+    """``expressim compare``: run scenarios on common random numbers and write the comparison.
+
+    With ``--latest-opening`` it runs :func:`cmd_latest_opening` instead.
+
+    Returns
+    -------
+    str
+        The table printed on stdout (empty with ``--quiet``).
+    """
+    from expressim.model.analysis.compare import (
+        compare_results,
+        comparison_rows,
+        comparison_table,
+        volume_differences,
+    )
+    from expressim.model.spec import scenario as sc
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, write_json
+    from expressim.model.store.run_files import results_digest
+    from expressim.model.viz import report
+    from expressim.model.viz.compare_figures import compare_figures
+
+    if args.latest_opening:
+        return cmd_latest_opening(args)
+
+    paths = list(args.scenarios)
+    for p in paths:  # every file checked before anything runs
+        sc.load(p)
+    runs = []
+    for i, p in enumerate(paths):
+        if i == 0:
+            runs.append(context.simulate(args, p))
+        else:  # same replications and seed as the first: common random numbers
+            runs.append(context.simulate(args, p, replications=runs[0][3].replications, seed=runs[0][3].seed))
+    results = [r[3] for r in runs]
+    if results[0].replications < 2:
+        raise ScenarioError(f"{paths[0]}: replications: a comparison needs at least 2")
+    names = unique_names([r[0].name for r in runs])
+    comparison = compare_results(results, names)
+    if not comparison["targets"]:
+        raise ScenarioError(f"{', '.join(paths)}: the scenarios have no target id in common")
+    comparison["scenario_runs"] = [
+        {"name": nm, "file": str(p), "replications": r[3].replications, "seed": r[3].seed,
+         "data_hash": r[1].data_hash, "results_sha256": results_digest(r[3])}
+        for nm, p, r in zip(names, paths, runs, strict=True)]
+    vdiff = volume_differences(results, names)
+    comparison["parcels_inout_2025_difference"] = {
+        nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
+             "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in vdiff.items()}
+    out = Path(args.out) if args.out else context.default_out(
+        "", "compare-" + "-".join(names), *(Path(p).read_bytes() for p in paths),
+        *(r[1].data_hash for r in runs), results[0].replications, results[0].seed)
+    per_run = [manifest.build(command=context.command_line(args), seed=r[3].seed, data_files=r[1].files, inputs=[p], extra={
+        "scenario": nm, "scenario_file": str(p), "replications": r[3].replications, "data_hash": r[1].data_hash,
+        "results_sha256": results_digest(r[3])}) for nm, p, r in zip(names, paths, runs, strict=True)]
+    data_files = sorted({f for r in runs for f in r[1].files})
+    man = manifest.build(command=context.command_line(args), seed=results[0].seed, data_files=data_files, inputs=paths, extra={
+        "kind": "compare", "scenarios": names, "scenario_files": [str(p) for p in paths],
+        "replications": results[0].replications, "workers": args.workers, "data_args": args.data,
+        "until_arg": args.until, "results_sha256": {nm: m["results_sha256"] for nm, m in zip(names, per_run, strict=True)}})
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
+        write_json(tmp / "comparison.json", comparison)
+        rows = comparison_rows(comparison)
+        with (tmp / "comparison.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        write_json(tmp / "manifest.json", man)
+        figs = compare_figures(results, names, comparison, vdiff, tmp / "figures")
+        report.write_compare_report(tmp / "report.html", comparison, figs, per_run)
+    if args.quiet:
+        return ""
+    head = (f"compare: {len(names)} scenarios, {results[0].replications} replications each, seed {results[0].seed} "
+            f"(common random numbers) -> {out}\n"
+            f"P = probability of attaining the target; Δ = paired difference vs {names[0]} with 95% CI "
+            f"(s.e. from per-replication pairs; unpaired CIs in comparison.json)")
+    return "\n".join([head, *comparison_table(comparison)])
+
+
+def cmd_latest_opening(args: argparse.Namespace) -> str:
+    """``expressim compare --latest-opening PROJECT --target ID --probability P SCENARIO``.
+
+    Writes ``latest_opening.json``, ``figures/latest_opening.png`` and ``manifest.json``; returns
+    the text summary (:func:`expressim.model.analysis.latest_opening.latest_opening` computes it).
+    """
+    from expressim.model.analysis.latest_opening import latest_opening, search_grid
+    from expressim.model.spec import scenario as sc
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, write_json
+    from expressim.model.viz.compare_figures import save_latest_opening
+
+    if len(args.scenarios) != 1:
+        raise ScenarioError(f"--latest-opening: expected one scenario, got {len(args.scenarios)}")
+    if not args.target:
+        raise ScenarioError("--latest-opening: --target ID is required")
+    req = float(args.probability)
+    path = args.scenarios[0]
+    scn = sc.load(path)
+    tids = [t.id for t in scn.targets]
+    if args.target not in tids:
+        raise ScenarioError(f"{path}: --target {args.target}: no such target (have {', '.join(tids)})")
+    ids, shifts = search_grid(scn, args.latest_opening)
+    obs = context.scenario_observations(args, scn, path)
+    fitted = context.fitted_for(obs)
+    n = args.replications or scn.replications
+    seed = args.seed if args.seed is not None else scn.seed
+    if n < 2:
+        raise ScenarioError(f"--replications: expected at least 2, got {n}")
+    with context.progress_bar(args, n * (len(shifts) + 1), f"{scn.name} latest opening") as bar:
+        result = latest_opening(scn, fitted, args.latest_opening, ids, shifts, args.target, req, replications=n,
+                                seed=seed, workers=args.workers, progress=bar.update, scenario_file=str(path))
+    out = Path(args.out) if args.out else context.default_out(
+        "latest", scn.name, Path(path).read_bytes(), obs.data_hash, n, seed, args.latest_opening, args.target, req)
+    man = manifest.build(command=context.command_line(args), seed=seed, data_files=obs.files, inputs=[path], extra={
+        "kind": "latest_opening", "scenario": scn.name, "scenario_file": str(path), "replications": n,
+        "data_hash": obs.data_hash, "selection": args.latest_opening, "target": args.target,
+        "required_probability": req, "data_args": args.data, "until_arg": args.until})
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
+        write_json(tmp / "latest_opening.json", result)
+        write_json(tmp / "manifest.json", man)
+        save_latest_opening(result, scn.start_month, tmp / "figures" / "latest_opening.png")
+    return "" if args.quiet else _latest_text(result, out)
+
+
+def _latest_text(r: dict[str, Any], out: Path) -> str:
+    sel = f"{r['selection']} ({len(r['projects'])} project{'s' if len(r['projects']) > 1 else ''})"
+    lines = [f"latest opening of {sel} keeping P({r['target']['id']}) >= {r['required_probability']:.2f} in "
+             f"{r['scenario']} ({r['replications']} replications per shift, seed {r['seed']}) -> {out}"]
+    best = r["latest"]
+    if best is None:
+        lines.append(f"  none: even the earliest shift ({r['grid_months'][0]:+d} months) does not keep the lower "
+                     "95% bound above the required level")
+    else:
+        more = " (the end of the grid: at least this late)" if r["at_grid_end"] else ""
+        lines.append(f"  latest shift {best['shift_months']:+d} months{more}: P = {best['probability']:.3f} "
+                     f"± {best['probability_stderr']:.4f} (lower 95% bound {best['lower_bound_95']:.4f})")
+        lines.append(f"  median opening of the group {best['group_median_opening']}, last of the group "
+                     f"{best['last_opening_median']}; per project: "
+                     + ", ".join(f"{k} {v}" for k, v in best["median_opening"].items()))
+        if best["open_by_target_year"] < 0.05:
+            lines.append(f"  at this shift only {best['open_by_target_year']:.1%} of the selected openings fall by the end "
+                         f"of {r['target']['year']}: the target holds at this level without them")
+        nxt = next((c for c in r["curve"] if c["shift_months"] == best["shift_months"] + 1), None)
+        if nxt is not None:
+            lines.append(f"  one month later ({nxt['shift_months']:+d}): P = {nxt['probability']:.4f}, lower bound "
+                         f"{nxt['lower_bound_95']:.4f} < {r['required_probability']:.2f}")
+    w = r["without_projects"]
+    if w["lower_bound_95"] >= r["required_probability"]:
+        verdict = "so the target does not need them at this level"
+    elif w["probability"] >= r["required_probability"]:
+        verdict = ("so without them the level is reached only in the point estimate, not with 95% confidence: "
+                   "their effect is small next to the Monte-Carlo error (raise --replications to sharpen it)")
+    else:
+        verdict = "so the target needs them at this level"
+    lines.append(f"  with the selected projects not open within the horizon: P = {w['probability']:.3f} "
+                 f"(lower bound {w['lower_bound_95']:.4f}), {verdict}")
+    if r["latest_shift_point_estimate"] is not None:
+        lines.append(f"  (point estimate alone would allow {r['latest_shift_point_estimate']:+d} months)")
+    if r["grid_limited_by_scenario_start"]:
+        lines.append(f"  grid {r['grid_months'][0]:+d}..{r['grid_months'][1]:+d} months: earlier shifts would start "
+                     "the projects before the scenario start")
+    lines.append("  " + r["method"])
+    lines.append("  shift: P (lower bound) = " + ", ".join(
+        f"{c['shift_months']:+d}: {c['probability']:.3f} ({c['lower_bound_95']:.3f})" for c in r["curve"][::3]))
+    return "\n".join(lines)

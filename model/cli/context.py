@@ -1,0 +1,264 @@
+"""What every command shares: exit codes, user errors, argument checks, progress, warnings,
+the scenario's observations and calibration, the default output folders.
+
+Kept import-light at module level; heavy modules are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from expressim.model.spec.scenario import ScenarioError
+from expressim.model.store.fit_cache import fitted_for
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class CheckFailed(Exception):
+    """A check that ran and failed (``run --check-manifest``: not reproduced); exit code 1."""
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Errors caused by what the user gave: one line on stderr, exit code 2."""
+    from expressim.calibration.assumptions import AssumptionError
+    from expressim.calibration.errors import FitError
+    from expressim.calibration.observations import DataError
+    from expressim.model.spec.regions import RegionError
+    from expressim.model.store.folders import OutputError
+
+    return (DataError, FitError, AssumptionError, ScenarioError, OutputError, RegionError)
+
+
+#: the fewest replications each command can work with (a comparison needs a variance)
+MIN_REPLICATIONS = {"compare": 2}
+#: the fewest base samples of each sensitivity method
+MIN_SAMPLES = {"sobol": 8, "morris": 2}
+#: forecast draws accepted
+DRAWS_RANGE = (100, 10_000_000)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse numeric options that cannot work, for every command, before any work is done.
+
+    Raises
+    ------
+    ScenarioError
+        ``--replications`` below the command's minimum, a negative ``--seed``, ``--workers``
+        below 1, ``--samples`` below the method's minimum, ``--draws`` out of range or
+        ``--probability`` outside (0, 1); the message names the option and what was expected.
+    """
+    n = getattr(args, "replications", None)
+    least = MIN_REPLICATIONS.get(args.command, 1)
+    if n is not None and n < least:
+        raise ScenarioError(f"--replications: expected at least {least}, got {n}")
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"--seed: expected a non-negative whole number, got {seed}")
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers: expected at least 1, got {workers}")
+    samples = getattr(args, "samples", None)
+    if samples is not None and samples < MIN_SAMPLES[args.method]:
+        raise ScenarioError(f"--samples: expected at least {MIN_SAMPLES[args.method]} for {args.method}, got {samples}")
+    draws = getattr(args, "draws", None)
+    if draws is not None and not DRAWS_RANGE[0] <= draws <= DRAWS_RANGE[1]:
+        raise ScenarioError(f"--draws: expected {DRAWS_RANGE[0]} to {DRAWS_RANGE[1]}, got {draws}")
+    probability = getattr(args, "probability", None)
+    if probability is not None and not 0.0 < probability < 1.0:
+        raise ScenarioError(f"--probability: expected a number between 0 and 1, got {probability}")
+
+
+# ---- calibration -------------------------------------------------------------------------------
+
+def warn(args: argparse.Namespace, message: str) -> None:
+    """Queue a warning; the CLI prints the queue on stderr once the command has succeeded."""
+    args.warnings = [*getattr(args, "warnings", []), message]
+
+
+def _warn_conflicts(args: argparse.Namespace, obs: Any) -> None:
+    from expressim.calibration.observations import CONFLICT_TOLERANCE
+
+    big = [c for c in obs.conflicts if c.rel_spread > CONFLICT_TOLERANCE]
+    if big:
+        warn(args, f"{len(big)} duplicate observation(s) differ by more than {100 * CONFLICT_TOLERANCE:g}% "
+                   f"(kept the most precise; --strict refuses them), first: {big[0].describe()}")
+
+
+def load_observations(args: argparse.Namespace) -> Any:
+    """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about)."""
+    from expressim.calibration.observations import load
+
+    obs = load(args.data, until=args.until, strict=getattr(args, "strict", False))
+    _warn_conflicts(args, obs)
+    return obs
+
+
+# ---- scenarios -----------------------------------------------------------------------------------
+
+def check_scenario(path: str | Path) -> Any:
+    """Load a scenario and check it against its region pack and the assumption register.
+
+    Everything ``validate`` checks: the schema (:func:`model.scenario.load`), that every
+    project's region is in the pack, that the scenario compiles, and that every parameter
+    override names a simulation parameter.
+
+    Raises
+    ------
+    ScenarioError
+        ``path: place: what was expected`` (one line).
+    """
+    from expressim.model.engine.parameters import resolve
+    from expressim.model.engine.simulate import compile_scenario
+    from expressim.model.spec import scenario as sc
+    from expressim.model.spec.regions import load_pack
+
+    scn = sc.load(path)
+    pack = load_pack(scn.region_pack)
+    allowed = [*pack.ids, "all", "Bijie"]
+    for i, p in enumerate(scn.projects):
+        if p.region not in allowed:
+            close = difflib.get_close_matches(p.region, allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ScenarioError(f"{path}: projects.{i}.region: '{p.region}' is not a region of the {pack.name} pack; "
+                                f"expected one of {', '.join(allowed)}{hint}")
+    try:
+        compile_scenario(scn, pack)
+        resolve(scn)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    return scn
+
+
+def progress_bar(args: argparse.Namespace, total: int, desc: str) -> Any:
+    """A tqdm bar on a terminal (after 2 s), nothing otherwise or with --quiet."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rep", disable=args.quiet or not sys.stderr.isatty(), delay=2.0,
+                leave=False, file=sys.stderr)
+
+
+def scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str) -> Any:
+    from expressim.calibration.observations import load
+
+    data = args.data
+    if not data and scn.calibration.data:
+        base = Path(scenario_path).resolve().parent
+        data = [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
+    obs = load(data, until=args.until or scn.calibration.until, strict=getattr(args, "strict", False))
+    _warn_conflicts(args, obs)
+    return obs
+
+
+#: share of physical memory a run's result arrays may take before it is refused
+MEMORY_SHARE = 0.6
+
+
+def _bytes_per_replication(scn: Any) -> int:
+    """Rough peak bytes a replication's arrays take (results, chunk copies, concatenation)."""
+    t, y = scn.n_months, len(scn.years)
+    p = max(len(scn.projects), 1)
+    k = max((len(pr.phases) for pr in scn.projects), default=1)
+    floats = 4 * t + 2 * 8 * y + p * (1 + 2 * k) + 2 * (20 + len(scn.targets)) * y + 40
+    return 8 * floats * 3
+
+
+def _physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_run_args(scn: Any, path: str | Path, n: int, seed: int, workers: int) -> None:
+    """Refuse a replication count that cannot work or would not fit in memory, before any expensive step.
+
+    ``seed`` and ``workers`` were checked with the options (:func:`check_arguments`).
+
+    Raises
+    ------
+    ScenarioError
+        Replications below 1 or too many for this machine's memory.
+    """
+    if n < 1:  # the scenario's own count (the options were checked by check_arguments)
+        raise ScenarioError(f"{path}: replications: expected at least 1, got {n}")
+    mem = _physical_memory()
+    need = n * _bytes_per_replication(scn)
+    if mem is not None and need > MEMORY_SHARE * mem:
+        most = int(MEMORY_SHARE * mem // _bytes_per_replication(scn))
+        raise ScenarioError(f"{path}: replications: {n} would need about {need / 2**30:.1f} GiB of memory "
+                            f"(this machine has {mem / 2**30:.1f} GiB); expected at most about {most}")
+
+
+def simulate(args: argparse.Namespace, path: str, *, replications: int | None = None, seed: int | None = None) -> Any:
+    """Load a scenario and its calibration, run it; returns (scenario, observations, fitted, results).
+
+    The replications, seed and workers are checked before observations are loaded and
+    the model is calibrated, so a bad argument fails at once.
+    """
+    from expressim.model.engine import ensemble
+
+    scn = check_scenario(path)
+    arg_n = getattr(args, "replications", None)
+    arg_s = getattr(args, "seed", None)
+    n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
+    s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
+    workers = getattr(args, "workers", 1)
+    check_run_args(scn, path, n, s, workers)
+    obs = scenario_observations(args, scn, path)
+    t0 = time.perf_counter()
+    fitted = fitted_for(obs)
+    _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    with progress_bar(args, n, scn.name) as bar:
+        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update)
+    dt = time.perf_counter() - t0
+    verbose(args, f"{scn.name}: {n} replications on {workers} worker(s) in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} reps/s)")
+    return scn, obs, fitted, res
+
+
+def verbose(args: argparse.Namespace, message: str) -> None:
+    """Print a detail line on stderr with ``--verbose``."""
+    if getattr(args, "verbose", False):
+        print(f"expressim: {message}", file=sys.stderr)
+
+
+def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: Any, seconds: float) -> None:
+    """With ``--verbose``: what the calibration used and found."""
+    if not getattr(args, "verbose", False):
+        return
+    verbose(args, f"data: {', '.join(obs.files)} (sha256 {obs.data_hash[:12]}, until {obs.until or '-'}); "
+                   f"calibrated in {seconds:.2f} s")
+    for b in obs.scope_breaks:
+        if b.indicator.startswith("express"):
+            verbose(args, f"scope break {b.geography}/{b.indicator}/{b.period}: ratio {b.ratio:.3f}")
+    for ind, nf in fitted.national.items():
+        w = ", ".join(f"{k} {v:.2f}" for k, v in sorted(nf.weights.items(), key=lambda kv: -kv[1]) if v > 0)
+        verbose(args, f"China {ind}: model weights {w}")
+    for name, belief in (("collected intensity", fitted.bijie_collected), ("delivered ratio", fitted.bijie_delivered)):
+        lo, hi = belief.interval()
+        verbose(args, f"Bijie {name}: median {belief.ppf(0.5):.3f}, 90% {lo:.3f}-{hi:.3f} "
+                       f"({belief.n_updates} local observation(s))")
+    for note in fitted.notes:
+        verbose(args, f"note: {note}")
+
+
+def default_out(kind: str, name: str, *parts: Any) -> Path:
+    """The default output folder ``outputs/<name>/[<kind>-]<hash of parts>/`` (same inputs, same folder)."""
+    from expressim.model.spec.names import safe_name
+
+    key = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:12]
+    return Path("outputs") / safe_name(name) / f"{kind}-{key}" if kind else Path("outputs") / safe_name(name) / key
+
+
+def command_line(args: argparse.Namespace) -> list[str]:
+    """The command line as given (``main`` records it in ``args.argv``; ``sys.argv`` otherwise)."""
+    return list(getattr(args, "argv", None) or sys.argv)

@@ -1,0 +1,24 @@
+"""``expressim forecast``: the distribution of one window of one series."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from expressim.model.cli import context
+
+
+def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
+    """``expressim forecast``: one window's distribution (``--json``: the contracted shape)."""
+    from expressim.calibration.fit import forecast
+
+    obs = context.load_observations(args)
+    result = forecast(context.fitted_for(obs), args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
+    if args.json:
+        return result
+    q = result["quantiles"]
+    unit = result["unit"]
+    scale, label = (1e8, "亿" + unit) if unit in ("件", "元") else (1.0, unit)
+    return (f"{result['geography']} {result['indicator']} {result['period']}: median {q['0.5'] / scale:,.2f} {label}, "
+            f"80% interval {q['0.1'] / scale:,.2f} - {q['0.9'] / scale:,.2f}, "
+            f"90% interval {q['0.05'] / scale:,.2f} - {q['0.95'] / scale:,.2f}")

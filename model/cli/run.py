@@ -1,0 +1,121 @@
+"""``expressim run``: simulate a scenario and write the contracted outputs; ``--check-manifest``
+reruns a recorded run and confirms it is reproduced bit for bit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from expressim.model.cli import context
+from expressim.model.spec.scenario import ScenarioError
+from expressim.model.store.folders import OutputError
+from expressim.model.store.run_files import results_digest
+
+
+def cmd_run(args: argparse.Namespace) -> str:
+    """``expressim run``: simulate a scenario and write the contracted outputs atomically.
+
+    An explicit ``--out`` holding a run is refused unless ``--force`` (checked before the
+    simulation); the default ``outputs/<scenario>/<hash>/`` names the inputs, so rerunning
+    the same inputs replaces it.
+    """
+    from expressim.model.store.folders import atomic_dir, check_target
+
+    if args.check_manifest:
+        if args.scenario:
+            raise ScenarioError(f"run: --check-manifest reruns the scenario recorded in {args.check_manifest}; "
+                                f"expected no SCENARIO.yaml as well (got {args.scenario})")
+        return check_manifest(args)
+    if not args.scenario:
+        raise ScenarioError("run: expected SCENARIO.yaml (or --check-manifest DIR)")
+    if args.out:
+        check_target(args.out, force=args.force)
+    scn, obs, fitted, res = context.simulate(args, args.scenario)
+    out = Path(args.out) if args.out else context.default_out("", scn.name, Path(args.scenario).read_bytes(), obs.data_hash,
+                                                        obs.until, res.replications, res.seed)
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
+        summary = write_outputs(tmp, args, scn, obs, fitted, res)
+    if not args.quiet:
+        print(summary_text(summary, out), file=sys.stderr)
+    return ""
+
+
+def _versions_differ(recorded: dict[str, str]) -> list[str]:
+    from expressim.model.store import manifest
+
+    now = manifest.versions()
+    return [f"{k} {v} -> {now.get(k)}" for k, v in sorted(recorded.items()) if now.get(k) != v]
+
+
+def check_manifest(args: argparse.Namespace) -> str:
+    """Rerun the run recorded in ``DIR/manifest.json`` and confirm bit-identical results.
+
+    Raises
+    ------
+    OutputError
+        No readable run manifest in ``DIR`` (exit code 2).
+    CheckFailed
+        An input changed or is missing, or the rerun's results differ (exit code 1).
+    """
+    import json
+
+    from expressim.model.store.folders import file_sha256
+
+    d = Path(args.check_manifest)
+    try:
+        man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        path, n, seed = str(man["scenario_file"]), int(man["replications"]), int(man["seed"])
+        recorded = str(man["results_sha256"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(f"--check-manifest {d}: expected a run folder with a manifest.json recording "
+                          f"scenario_file, replications, seed and results_sha256 ({type(exc).__name__})") from None
+    if man.get("kind", "run") != "run":
+        raise OutputError(f"--check-manifest {d}: a '{man.get('kind')}' manifest; expected one written by expressim run")
+    base = Path(str(man.get("cwd") or "."))
+
+    def absolute(f: str) -> Path:
+        p = Path(f)
+        return p if p.is_absolute() else base / p
+
+    for f, h in {**man.get("inputs", {}), **man.get("data_files", {})}.items():
+        if not absolute(f).is_file():
+            raise context.CheckFailed(f"{d}: NOT reproducible: input {f} is missing")
+        if file_sha256(absolute(f)) != h:
+            raise context.CheckFailed(f"{d}: NOT reproducible: input {f} changed since the run "
+                              f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {str(h)[:12]})")
+    args.data = [str(absolute(x)) for x in man["data_args"]] if man.get("data_args") else None
+    args.until = man.get("until_arg")
+    args.replications, args.seed = None, None
+    _, _, _, res = context.simulate(args, str(absolute(path)), replications=n, seed=seed)
+    digest = results_digest(res)
+    if digest != recorded:
+        diff = _versions_differ(man.get("versions", {}))
+        why = f"; package versions differ: {', '.join(diff)}" if diff else "; same package versions"
+        raise context.CheckFailed(f"{d}: NOT reproduced: results sha256 {digest[:12]}, recorded {recorded[:12]}{why}")
+    return f"reproduced: {d} ({n} replications, seed {seed}, results sha256 {digest[:12]})"
+
+
+def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
+    """Write a run's data files (store), then its figures and report (viz); returns the summary."""
+    from expressim.model.engine.parameters import resolve
+    from expressim.model.store.run_files import write_run
+    from expressim.model.viz import report
+    from expressim.model.viz.run_figures import run_figures
+
+    files = write_run(tmp, command=context.command_line(args), path=args.scenario, scn=scn, obs=obs, fitted=fitted, res=res,
+                      workers=args.workers, data_args=args.data, until_arg=args.until)
+    man = files.manifest
+    figs = run_figures(res, tmp / "figures")
+    report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),
+                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
+    return files.summary
+
+
+def summary_text(summary: dict[str, Any], out: Path) -> str:
+    """The per-target probability lines printed after a run."""
+    lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
+    for t in summary["targets"]:
+        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}")
+    return "\n".join(lines)
