@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.seam import Calibration
 from expressim.model.analysis.compare import SHIFT_GRID, Z95_ONE_SIDED
 from expressim.model.spec.scenario import ScenarioError
 
@@ -76,7 +77,7 @@ class OpeningPoint:
     open_by_target_year: float
 
 
-def opening_curve(scenario: Any, fitted: Any, ids: Sequence[str], target_id: str, shifts: Sequence[int], *,
+def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target_id: str, shifts: Sequence[int], *,
                   replications: int, seed: int, workers: int = 1,
                   progress: Callable[[int], None] | None = None) -> list[OpeningPoint]:
     """P(target) for each shift of the selected projects, all on the same seed (common random numbers).
@@ -85,7 +86,7 @@ def opening_curve(scenario: Any, fitted: Any, ids: Sequence[str], target_id: str
     ----------
     scenario : Scenario
         The scenario whose projects are shifted.
-    fitted : calibration.fit.Fitted
+    fitted : Calibration
         Calibration.
     ids : sequence of str
         Selected project ids (:func:`select_projects`).
@@ -189,7 +190,7 @@ def search_grid(scenario: Any, selection: str) -> tuple[tuple[str, ...], list[in
     return ids, list(range(lo, SHIFT_GRID[1] + 1))
 
 
-def latest_opening(scenario: Any, fitted: Any, selection: str, ids: Sequence[str], shifts: Sequence[int],
+def latest_opening(scenario: Any, fitted: Calibration, selection: str, ids: Sequence[str], shifts: Sequence[int],
                    target_id: str, required: float, *, replications: int, seed: int, workers: int = 1,
                    progress: Callable[[int], None] | None = None, scenario_file: str = "") -> dict[str, Any]:
     """The latest opening of the selected projects that keeps ``P(target) >= required``.

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.seam import Calibration
+
 #: probability cut from an unbounded tail (matches ``Distribution.bounds``)
 TAIL = 0.001
 #: rollout grouping choices: one group per project kind (default), per project, or none
@@ -290,7 +292,7 @@ def _reduce_to_targets(comp: Any, raw: dict[str, Any], draws: Any, *, seed: int,
     return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
 
 
-def engine_model(comp: Any, fitted: Any, dists: dict[str, Any], seed: int, targets: Sequence[Any], *,
+def engine_model(comp: Any, fitted: Calibration, dists: dict[str, Any], seed: int, targets: Sequence[Any], *,
                  workers: int = 1, progress: Callable[[int], None] | None = None) -> Model:
     """A model running the vectorised engine on a batch of design rows.
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from expressim.calibration.seam import DescribedCalibration
 from expressim.model.spec.scenario import ScenarioError
 from expressim.model.store.fit_cache import fitted_for
 
@@ -231,7 +232,7 @@ def verbose(args: argparse.Namespace, message: str) -> None:
         print(f"expressim: {message}", file=sys.stderr)
 
 
-def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: Any, seconds: float) -> None:
+def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: DescribedCalibration, seconds: float) -> None:
     """With ``--verbose``: what the calibration used and found."""
     if not getattr(args, "verbose", False):
         return

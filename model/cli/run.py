@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from expressim.calibration.seam import DescribedCalibration
 from expressim.model.cli import context
 from expressim.model.spec.scenario import ScenarioError
 from expressim.model.store.folders import OutputError
@@ -97,7 +98,7 @@ def check_manifest(args: argparse.Namespace) -> str:
     return f"reproduced: {d} ({n} replications, seed {seed}, results sha256 {digest[:12]})"
 
 
-def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
+def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: DescribedCalibration, res: Any) -> dict[str, Any]:
     """Write a run's data files (store), then its figures and report (viz); returns the summary."""
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run

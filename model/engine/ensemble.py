@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.seam import Calibration
 from expressim.model.engine.parameters import Draws, make_draws, resolve
 from expressim.model.engine.results import Results
 from expressim.model.engine.rollout import ProjectSpec
@@ -55,7 +56,7 @@ def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def execute(comp: Compiled, fitted: Any, draws: Draws, *, workers: int = 1,
+def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int = 1,
             progress: Callable[[int], None] | None = None, reduce: Reducer | None = None) -> dict[str, Any]:
     """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes).
 
@@ -76,7 +77,7 @@ def execute(comp: Compiled, fitted: Any, draws: Draws, *, workers: int = 1,
     return _concat(parts)
 
 
-def prepare(scenario: Scenario, fitted: Any, *, replications: int | None = None, seed: int | None = None,
+def prepare(scenario: Scenario, fitted: Calibration, *, replications: int | None = None, seed: int | None = None,
             pack: RegionPack | None = None, projects: tuple[ProjectSpec, ...] | None = None,
             register: dict[str, Any] | None = None) -> tuple[Compiled, Draws]:
     """Compile a scenario and draw all its random inputs."""
@@ -104,7 +105,7 @@ def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> 
                    tv, dict(draws.params))
 
 
-def run(scenario: Scenario, fitted: Any, *, replications: int | None = None, seed: int | None = None,
+def run(scenario: Scenario, fitted: Calibration, *, replications: int | None = None, seed: int | None = None,
         workers: int = 1, progress: Callable[[int], None] | None = None,
         projects: tuple[ProjectSpec, ...] | None = None) -> Results:
     """Run a scenario: draws on named streams, engine over chunks, :class:`Results`.
@@ -113,7 +114,7 @@ def run(scenario: Scenario, fitted: Any, *, replications: int | None = None, see
     ----------
     scenario : Scenario
         Validated scenario.
-    fitted : calibration.fit.Fitted
+    fitted : Calibration
         Calibration (baseline paths and their uncertainty).
     replications, seed : int, optional
         Override the scenario's values.

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.seam import Calibration
 from expressim.model.engine import spillovers as sp
 from expressim.model.engine.demand import DemandInputs, simulate_demand
 from expressim.model.engine.parameters import Draws
@@ -81,7 +82,7 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
     )
 
 
-def baseline_annual(fitted: Any, comp: Compiled, params: dict[str, np.ndarray]) -> np.ndarray:
+def baseline_annual(fitted: Calibration, comp: Compiled, params: dict[str, np.ndarray]) -> np.ndarray:
     """City baseline [件/year], shape (n, Y + 1, 2) for the year before the start and each year."""
     years = [comp.years[0] - 1, *comp.years]
     col, dlv = fitted.bijie_paths(years, params)
@@ -133,7 +134,7 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     return m
 
 
-def simulate_chunk(comp: Compiled, fitted: Any, draws: Draws) -> dict[str, Any]:
+def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[str, Any]:
     """Simulate one chunk of replications.
 
     Returns

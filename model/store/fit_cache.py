@@ -14,7 +14,10 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from expressim.calibration.fit import Fitted
 
 
 def _cache_dir() -> Path:
@@ -33,7 +36,7 @@ def _code_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
+def fitted_for(obs: Any, *, use_cache: bool = True) -> Fitted:
     """Calibrate, reusing a cached fit of the same data, ``--until`` and code."""
     from expressim.calibration.fit import fit_all
 
@@ -42,7 +45,8 @@ def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
     if use_cache and path.is_file():
         try:
             with path.open("rb") as fh:
-                return pickle.load(fh)
+                cached: Fitted = pickle.load(fh)
+                return cached
         except Exception:  # noqa: BLE001 - a stale or truncated cache is just refitted
             pass
     fitted = fit_all(obs)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from expressim.calibration.seam import Calibration
+
 
 def results_digest(results: Any) -> str:
     """SHA-256 over every result array: equal digests mean bit-identical results."""
@@ -37,7 +39,7 @@ class RunFiles:
     manifest: dict[str, Any]
 
 
-def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, fitted: Any, res: Any, workers: int,
+def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, fitted: Calibration, res: Any, workers: int,
               data_args: list[str] | None, until_arg: str | None) -> RunFiles:
     """Write the data files of a run into ``tmp`` (the figures and report are drawn by viz).
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.seam import Calibration
 from expressim.model.engine.parameters import BASELINE_FACTORS, Draws
 from expressim.model.engine.rollout import simulate_rollout_simpy
 from expressim.model.engine.simulate import FIRM_THRESHOLDS, Compiled
@@ -115,7 +116,7 @@ def rollout_rep(comp: Compiled, u: np.ndarray) -> tuple[list[float], list[list[f
 
 
 def baseline_annual_rep(
-    fitted: Any, years: Sequence[int], params: Mapping[str, np.ndarray], r: int
+    fitted: Calibration, years: Sequence[int], params: Mapping[str, np.ndarray], r: int
 ) -> list[list[float]]:
     """City baseline of replication ``r`` [件/year], ``[Y + 1][2]`` (the year before the start first).
 
@@ -377,14 +378,14 @@ def metrics_rep(
 # ---- one replication, then many --------------------------------------------------------------------
 
 
-def simulate_replication(comp: Compiled, fitted: Any, draws: Draws, r: int) -> Replication:
+def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: int) -> Replication:
     """Simulate replication ``r`` of ``draws`` from rollout to annual metrics.
 
     Parameters
     ----------
     comp : Compiled
         Compiled scenario.
-    fitted : calibration.fit.Fitted
+    fitted : Calibration
         Calibration (baseline paths and the seasonal profile).
     draws : Draws
         Random inputs of all replications; only row ``r`` is used.
@@ -442,7 +443,7 @@ def simulate_replication(comp: Compiled, fitted: Any, draws: Draws, r: int) -> R
     return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
 
 
-def simulate_reference(comp: Compiled, fitted: Any, draws: Draws) -> dict[str, Any]:
+def simulate_reference(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[str, Any]:
     """Simulate every replication of ``draws`` one at a time (same output as ``engine.simulate_chunk``).
 
     Returns
