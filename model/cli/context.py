@@ -120,11 +120,14 @@ def check_scenario(path: str | Path) -> Any:
     from expressim.model.engine.parameters import resolve
     from expressim.model.engine.simulate import compile_scenario
     from expressim.model.spec import scenario as sc
-    from expressim.model.spec.regions import load_pack
+    from expressim.model.spec.regions import RegionError, load_pack
 
     scn = sc.load(path)
-    pack = load_pack(scn.region_pack)
-    allowed = [*pack.ids, "all", "Bijie"]
+    try:
+        pack = load_pack(scn.region_pack)
+    except RegionError as exc:
+        raise ScenarioError(f"{path}: region_pack: {exc}") from None
+    allowed = [*pack.ids, "all", pack.prefecture]
     for i, p in enumerate(scn.projects):
         if p.region not in allowed:
             close = difflib.get_close_matches(p.region, allowed, n=1)
@@ -163,12 +166,12 @@ def scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str
 MEMORY_SHARE = 0.6
 
 
-def _bytes_per_replication(scn: Any) -> int:
+def _bytes_per_replication(scn: Any, n_counties: int) -> int:
     """Rough peak bytes a replication's arrays take (results, chunk copies, concatenation)."""
     t, y = scn.n_months, len(scn.years)
     p = max(len(scn.projects), 1)
     k = max((len(pr.phases) for pr in scn.projects), default=1)
-    floats = 4 * t + 2 * 8 * y + p * (1 + 2 * k) + 2 * (20 + len(scn.targets)) * y + 40
+    floats = 4 * t + 2 * n_counties * y + p * (1 + 2 * k) + 2 * (20 + len(scn.targets)) * y + 40
     return 8 * floats * 3
 
 
@@ -179,10 +182,11 @@ def _physical_memory() -> int | None:
         return None
 
 
-def check_run_args(scn: Any, path: str | Path, n: int, seed: int, workers: int) -> None:
+def check_run_args(scn: Any, path: str | Path, n: int, n_counties: int) -> None:
     """Refuse a replication count that cannot work or would not fit in memory, before any expensive step.
 
-    ``seed`` and ``workers`` were checked with the options (:func:`check_arguments`).
+    ``n_counties`` is the region pack's; seeds and workers were checked with the options
+    (:func:`check_arguments`).
 
     Raises
     ------
@@ -192,9 +196,9 @@ def check_run_args(scn: Any, path: str | Path, n: int, seed: int, workers: int) 
     if n < 1:  # the scenario's own count (the options were checked by check_arguments)
         raise ScenarioError(f"{path}: replications: expected at least 1, got {n}")
     mem = _physical_memory()
-    need = n * _bytes_per_replication(scn)
+    need = n * _bytes_per_replication(scn, n_counties)
     if mem is not None and need > MEMORY_SHARE * mem:
-        most = int(MEMORY_SHARE * mem // _bytes_per_replication(scn))
+        most = int(MEMORY_SHARE * mem // _bytes_per_replication(scn, n_counties))
         raise ScenarioError(f"{path}: replications: {n} would need about {need / 2**30:.1f} GiB of memory "
                             f"(this machine has {mem / 2**30:.1f} GiB); expected at most about {most}")
 
@@ -213,7 +217,9 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
     workers = getattr(args, "workers", 1)
-    check_run_args(scn, path, n, s, workers)
+    from expressim.model.spec.regions import load_pack
+
+    check_run_args(scn, path, n, len(load_pack(scn.region_pack).counties))
     obs = scenario_observations(args, scn, path)
     t0 = time.perf_counter()
     fitted = fitted_for(obs)

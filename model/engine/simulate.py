@@ -66,7 +66,7 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
         ) for p in scn.projects)
     county = []
     for p in specs:
-        if p.region in ("all", "Bijie"):
+        if p.region in ("all", pack.prefecture):
             county.append(-1)
             continue
         try:
@@ -78,7 +78,7 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
         resources=tuple(ResourceSpec(r.name, r.capacity) for r in scn.resources),
         project_county=np.array(county, dtype=int), kinds=tuple(p.kind for p in specs),
         years=tuple(scn.years), n_months=scn.n_months, pop_shares=pack.population_shares,
-        urban_index=pack.index("Qixingguan"), jinsha_index=pack.index("Jinsha"), county_ids=tuple(pack.ids),
+        urban_index=pack.index(pack.urban_county), jinsha_index=pack.index(pack.specialty_lines["liquor"]), county_ids=tuple(pack.ids),
     )
 
 

@@ -1,6 +1,12 @@
 """Region packs: the county-level units of a prefecture with their populations and township counts.
 
-The Bijie pack has the eight county-level units of the plan.  Populations are the
+A pack is a data file, ``model/spec/region_packs/<name>.yaml`` (or any ``.yaml`` path given as a
+scenario's ``region_pack``): the prefecture's geography, its counties (id, name), the urban
+county, the counties of the specialty lines, and either explicit populations (``population``
+and ``townships`` per county, each with a ``source``) or ``populations: from_data``.
+
+With ``from_data`` (the Bijie pack), populations come from the observations.  The Bijie pack has
+the eight county-level units of the plan.  Populations are the
 2020 census figures from ``calibration/data/drivers.csv`` where the data have them
 (大方, 织金, 威宁, 赫章).  For the four counties without a census figure in the
 data (七星关, 黔西, 金沙, 纳雍) the rule is explicit:
@@ -19,18 +25,16 @@ used is a row of drivers.csv or observations.csv, and the rule is reported.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from expressim.calibration.observations import ObservationSet, default_data_dir, load
 
-#: (id, Chinese name) of Bijie's eight county-level units, in the plan's order of mention
-BIJIE_COUNTIES: tuple[tuple[str, str], ...] = (
-    ("Qixingguan", "七星关区"), ("Dafang", "大方县"), ("Qianxi", "黔西市"), ("Jinsha", "金沙县"),
-    ("Zhijin", "织金县"), ("Nayong", "纳雍县"), ("Weining", "威宁县"), ("Hezhang", "赫章县"),
-)
+#: folder of the shipped region packs
+PACK_DIR = Path(__file__).resolve().parent / "region_packs"
 
 #: indicators tried, in order, for a county whose census figure is missing
 FALLBACK_INDICATORS: tuple[str, ...] = (
@@ -68,11 +72,30 @@ class County:
 
 @dataclass(frozen=True)
 class RegionPack:
-    """The counties of a prefecture."""
+    """The counties of a prefecture.
+
+    Attributes
+    ----------
+    name : str
+        Pack name.
+    counties : tuple of County
+        The county-level units, in the pack's order.
+    total_population : float
+        The prefecture's population [人].
+    prefecture : str
+        Geography of the whole region (a project's ``region`` may name it, like ``all``).
+    urban_county : str
+        Id of the county whose intensities differ (the urban district).
+    specialty_lines : dict
+        Specialty line -> id of its county (``liquor`` -> ``Jinsha`` in Bijie).
+    """
 
     name: str
     counties: tuple[County, ...]
     total_population: float
+    prefecture: str = ""
+    urban_county: str = ""
+    specialty_lines: dict[str, str] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[str]:
@@ -101,8 +124,9 @@ def _latest(obs: ObservationSet, geo: str, indicators: Sequence[str]) -> tuple[s
     return None
 
 
-def bijie(data_dir: str | Path | None = None) -> RegionPack:
-    """Build the Bijie pack from ``drivers.csv`` and ``observations.csv``.
+def populations_from_data(prefecture: str, county_names: Sequence[tuple[str, str]],
+                          data_dir: str | Path | None = None) -> tuple[tuple[County, ...], float]:
+    """Counties with populations and township counts from ``drivers.csv`` and ``observations.csv``.
 
     Raises
     ------
@@ -111,12 +135,12 @@ def bijie(data_dir: str | Path | None = None) -> RegionPack:
     """
     d = Path(data_dir) if data_dir is not None else default_data_dir()
     obs = load([d / "drivers.csv", d / "observations.csv"])
-    total = _latest(obs, "Bijie", ("resident_population_census",))
+    total = _latest(obs, prefecture, ("resident_population_census",))
     if total is None:
-        raise RegionError("Bijie census population (resident_population_census) not found in the data")
+        raise RegionError(f"{prefecture} census population (resident_population_census) not found in the data")
     known: dict[str, float] = {}
     fallback: dict[str, tuple[str, float]] = {}
-    for cid, _ in BIJIE_COUNTIES:
+    for cid, _ in county_names:
         census = _latest(obs, cid, ("resident_population_census",))
         if census is not None:
             known[cid] = census[1]
@@ -127,9 +151,9 @@ def bijie(data_dir: str | Path | None = None) -> RegionPack:
         fallback[cid] = fb
     residual = total[1] - sum(known.values())
     fb_sum = sum(v for _, v in fallback.values())
-    townships = {cid: _latest(obs, cid, ("township_level_units", "township_units")) for cid, _ in BIJIE_COUNTIES}
+    townships = {cid: _latest(obs, cid, ("township_level_units", "township_units")) for cid, _ in county_names}
     counties = []
-    for cid, name in BIJIE_COUNTIES:
+    for cid, name in county_names:
         ts = townships[cid]
         n_town = int(ts[1]) if ts else 0
         if cid in known:
@@ -138,11 +162,62 @@ def bijie(data_dir: str | Path | None = None) -> RegionPack:
             ind, v = fallback[cid]
             counties.append(County(cid, name, residual * v / fb_sum,
                                    f"census residual x {ind} share ({v:,.0f} of {fb_sum:,.0f})", n_town))
-    return RegionPack("bijie", tuple(counties), total[1])
+    return tuple(counties), total[1]
+
+
+def shipped_packs() -> list[str]:
+    """Names of the region packs shipped in ``model/spec/region_packs/``."""
+    return sorted(p.stem for p in PACK_DIR.glob("*.yaml"))
+
+
+def _pack_file(name: str) -> Path:
+    if name.endswith((".yaml", ".yml")):
+        return Path(name)
+    if name in shipped_packs():
+        return PACK_DIR / f"{name}.yaml"
+    raise RegionError(f"unknown region pack '{name}' (available: {', '.join(shipped_packs())}, or a .yaml file)")
+
+
+def _field(d: dict[str, Any], key: str, f: Path) -> Any:
+    if key not in d:
+        raise RegionError(f"{f}: {key}: missing; expected it in a region pack")
+    return d[key]
 
 
 def load_pack(name: str) -> RegionPack:
-    """A region pack by name (only ``bijie`` ships)."""
-    if name == "bijie":
-        return bijie()
-    raise RegionError(f"unknown region pack '{name}' (available: bijie)")
+    """A region pack by name (a shipped one) or by the path of its ``.yaml`` file.
+
+    Raises
+    ------
+    RegionError
+        Unknown pack, unreadable file, or a field missing or wrong (``file: field: what was expected``).
+    """
+    from expressim.model.spec.safe_yaml import YamlInputError, read_file
+
+    f = _pack_file(name)
+    try:
+        d = read_file(f, "region pack")
+    except YamlInputError as exc:
+        raise RegionError(str(exc)) from None
+    if not isinstance(d, dict):
+        raise RegionError(f"{f}: expected a mapping of pack fields")
+    raw = _field(d, "counties", f)
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, dict) and "id" in c for c in raw):
+        raise RegionError(f"{f}: counties: expected a non-empty list of {{id, name, ...}}")
+    ids = [str(c["id"]) for c in raw]
+    prefecture = str(_field(d, "prefecture", f))
+    if d.get("populations") == "from_data":
+        counties, total = populations_from_data(prefecture, [(str(c["id"]), str(c.get("name", c["id"]))) for c in raw])
+    else:
+        try:
+            counties = tuple(County(str(c["id"]), str(c.get("name", c["id"])), float(c["population"]),
+                                    str(c["source"]), int(c.get("townships", 0))) for c in raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RegionError(f"{f}: counties: expected population and source for each county ({exc})") from None
+        total = sum(c.population for c in counties)
+    urban = str(_field(d, "urban_county", f))
+    lines = {str(k): str(v) for k, v in (d.get("specialty_lines") or {}).items()}
+    for key, cid in [("urban_county", urban), *((f"specialty_lines.{k}", v) for k, v in lines.items())]:
+        if cid not in ids:
+            raise RegionError(f"{f}: {key}: '{cid}' is not a county of the pack; expected one of {', '.join(ids)}")
+    return RegionPack(str(d.get("name", f.stem)), counties, total, prefecture, urban, lines)

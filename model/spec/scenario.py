@@ -270,7 +270,7 @@ class Scenario(_Model):
     horizon: Month
     replications: Int = Field(default=2000, ge=1, le=10_000_000)
     seed: Int = Field(default=20230423, ge=0, le=2**63 - 1)
-    region_pack: Literal["bijie"] = "bijie"
+    region_pack: str = "bijie"
     calibration: Calibration = Calibration()
     resources: tuple[Resource, ...] = ()
     projects: tuple[Project, ...] = ()
@@ -283,6 +283,16 @@ class Scenario(_Model):
     @classmethod
     def _month(cls, v: str) -> str:
         parse_month(v)
+        return v
+
+    @field_validator("region_pack")
+    @classmethod
+    def _region_pack(cls, v: str) -> str:
+        from expressim.model.spec.regions import shipped_packs
+
+        if v not in shipped_packs() and not v.endswith((".yaml", ".yml")):
+            names = ", ".join(f"'{n}'" for n in shipped_packs())
+            raise ValueError(f"expected a shipped region pack ({names}) or a region pack .yaml file, got '{v}'")
         return v
 
     @model_validator(mode="after")
