@@ -127,3 +127,39 @@ def test_console_script_and_module_agree() -> None:
     p = subprocess.run([sys.executable, "-m", "expressim.model", "validate", str(ROOT / "nope.yaml")], capture_output=True,
                        text=True, cwd=ROOT)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*a: Any, **k: Any) -> Any:
+        raise AssertionError("a bad argument must be refused before any work")
+
+    for name in ("fitted_for", "load_observations", "scenario_observations", "simulate", "check_scenario"):
+        monkeypatch.setattr(context, name, refuse)
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", str(PLAN)], ["compare", str(PLAN), str(PLAN)], ["sensitivity", str(PLAN)],
+    ["forecast", "--geography", "China", "--indicator", "express_volume", "--period", "2025"],
+])
+def test_a_negative_seed_is_refused_by_every_command_before_any_work(monkeypatch: pytest.MonkeyPatch,
+                                                                     argv: list[str]) -> None:
+    _no_work(monkeypatch)
+    rc, out, err = cli(*argv, "--seed", "-1")
+    assert (rc, out) == (2, "") and err == "expressim: error: --seed: expected a non-negative whole number, got -1\n"
+
+
+@pytest.mark.parametrize(("argv", "least"), [
+    (["sensitivity", str(PLAN)], 1), (["run", str(PLAN)], 1), (["compare", str(PLAN), str(PLAN)], 2),
+])
+def test_too_few_replications_are_refused_before_any_work(monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                                          least: int) -> None:
+    _no_work(monkeypatch)
+    rc, _, err = cli(*argv, "--replications", str(least - 1))
+    assert rc == 2 and err == f"expressim: error: --replications: expected at least {least}, got {least - 1}\n"
+
+
+def test_global_options_work_after_the_command() -> None:
+    assert cli("validate", str(PLAN), "-q") == (0, "", "")
+    assert cli("validate", str(PLAN))[1].startswith(f"{PLAN}: ok")
+    rc, _, err = cli("-q", "validate", str(PLAN), "-v")
+    assert rc == 2 and err.count("\n") == 1 and "not allowed with" in err

@@ -53,8 +53,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _debug_arg(p: argparse.ArgumentParser) -> None:
-    # also accepted after the command (``expressim run x.yaml --debug``)
+    # the global options are also accepted after the command (``expressim run x.yaml -q --debug``)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                           help="print nothing but errors")
+    verbosity.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="print more detail")
 
 
 def _data_args(p: argparse.ArgumentParser) -> None:
@@ -152,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, one line already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    if args.quiet and args.verbose:  # one before the command, the other after it
+        print("expressim: error: argument -v/--verbose: not allowed with argument -q/--quiet (see expressim --help)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     args.argv = ["expressim", *argv]
     debug = bool(getattr(args, "debug", False))
     previous_env = os.environ.get("EXPRESSIM_DEBUG")
