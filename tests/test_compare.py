@@ -181,6 +181,19 @@ def _pt(shift: int, p: float, se: float = 0.01) -> OpeningPoint:
     return OpeningPoint(shift, p, se, p - 1.6448536269514722 * se, {}, 0.0, 0.0, 0.0)
 
 
+def test_the_lower_bound_is_wilsons_and_below_one_when_every_replication_attains() -> None:
+    from expressim.model.analysis.latest_opening import lower_bound
+
+    z = 1.6448536269514722  # one-sided 95%
+    for n in (10, 100, 2000):  # at p = 1 the Wilson lower end is n / (n + z^2) (closed form); Wald gives 1
+        assert lower_bound(n, n) == pytest.approx(n / (n + z * z), rel=1e-12) and lower_bound(n, n) < 1.0
+    # p = 0.8, n = 400: centre (p + z^2/2n) / (1 + z^2/n) minus z / (1 + z^2/n) * sqrt(p q / n + z^2 / 4n^2)
+    n, p = 400, 0.8
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    assert lower_bound(320, 400) == pytest.approx(centre - half, rel=1e-12)
+
+
 def test_latest_admissible_ignores_isolated_lucky_points() -> None:
     pts = [_pt(0, 0.9), _pt(1, 0.85), _pt(2, 0.81), _pt(3, 0.79), _pt(4, 0.83)]
     best = latest_admissible(pts, 0.8)

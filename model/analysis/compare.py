@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 Z95 = 1.959963984540054  #: two-sided 95% normal quantile
-Z95_ONE_SIDED = 1.6448536269514722  #: one-sided 95% normal quantile
 SHIFT_GRID = (-12, 24)  #: default range of the latest-opening search [months]
 
 

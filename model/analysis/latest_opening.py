@@ -3,7 +3,8 @@
 :func:`opening_curve` shifts the selected projects' dates by whole months on a grid, all on the
 same seed (common random numbers, so the probability-vs-shift curve is smooth and moves only
 because of the shift), and :func:`latest_admissible` reports the end of the unbroken run of shifts
-whose one-sided lower 95% bound ``p - 1.645 se`` still reaches the required probability.
+whose one-sided lower 95% bound (Wilson score, :func:`lower_bound`) still reaches the required
+probability.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any
 import numpy as np
 
 from expressim.calibration.seam import Calibration
-from expressim.model.analysis.compare import SHIFT_GRID, Z95_ONE_SIDED
+from expressim.model.analysis.compare import SHIFT_GRID
 from expressim.model.spec.scenario import ScenarioError
+
+#: confidence of the one-sided lower bound
+ONE_SIDED_LEVEL = 0.95
 
 
 def select_projects(project_ids: Sequence[str], kinds: Sequence[str], selector: str) -> tuple[str, ...]:
@@ -58,7 +62,8 @@ class OpeningPoint:
     shift : int
         Months added to the selected projects' ``start`` and ``not_before`` dates.
     probability, stderr, lower : float
-        Share of replications attaining, its binomial s.e. and ``probability - 1.645 se``.
+        Share of replications attaining, its binomial s.e. and the one-sided lower 95% Wilson
+        score bound (:func:`lower_bound`).
     median_opening : dict
         Project id -> median opening [months since the scenario start].
     group_median, group_last_median : float
@@ -125,11 +130,26 @@ def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target
         p = float(ok.mean())
         se = float(math.sqrt(p * (1 - p) / n))
         op = res.opening[:, index]
-        out.append(OpeningPoint(int(s), p, se, p - Z95_ONE_SIDED * se,
+        out.append(OpeningPoint(int(s), p, se, lower_bound(int(ok.sum()), n),
                                 {specs[i].id: float(np.median(op[:, j])) for j, i in enumerate(index)},
                                 float(np.median(op)), float(np.median(op.max(axis=1))),
                                 float(np.mean(op <= year_end))))
     return out
+
+
+def lower_bound(successes: int, n: int) -> float:
+    """One-sided lower 95% bound of a binomial probability: the Wilson score interval's lower end.
+
+    ``statsmodels.stats.proportion.proportion_confint(successes, n, alpha=0.10, method="wilson")``:
+    the two-sided 90% interval's lower end is the one-sided 95% bound (Wilson 1927, JASA 22:209).
+    Unlike the Wald bound ``p - 1.645 sqrt(p (1 - p) / n)`` it stays below 1 when every
+    replication attains (``p = 1``) and keeps its coverage near 0 and 1 (Brown, Cai & DasGupta
+    2001, Stat. Sci. 16:101).
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, _ = proportion_confint(successes, n, alpha=2 * (1 - ONE_SIDED_LEVEL), method="wilson")
+    return float(low)
 
 
 def latest_admissible(points: Sequence[OpeningPoint], required: float) -> OpeningPoint | None:
@@ -166,7 +186,7 @@ def _point_dict(pt: OpeningPoint, start: int, required: float) -> dict[str, Any]
 
 NOISE_NOTE = ("Guard against Monte-Carlo noise: every shift reuses the same seed (common random numbers), so the "
               "curve moves only with the shift (smooth, monotone in expectation); a shift is admissible only if the one-sided lower 95% "
-              "bound p - 1.645 s.e. reaches the required level, and the answer is the end of the run of admissible "
+              "Wilson score bound reaches the required level, and the answer is the end of the run of admissible "
               "shifts from the earliest one, so an isolated lucky point is never reported.")
 
 
@@ -234,7 +254,7 @@ def latest_opening(scenario: Any, fitted: Calibration, selection: str, ids: Sequ
         "scenario": scenario.name, "scenario_file": str(scenario_file), "selection": selection, "projects": list(ids),
         "target": {"id": target.id, "label": target.label, "year": target.year, "threshold": target.threshold,
                    "unit": target.unit, "metric": target.metric},
-        "required_probability": required, "replications": replications, "seed": seed, "z_one_sided": Z95_ONE_SIDED,
+        "required_probability": required, "replications": replications, "seed": seed, "lower_bound_method": "Wilson score, one-sided 95%",
         "grid_months": [shifts[0], shifts[-1]], "grid_limited_by_scenario_start": shifts[0] > SHIFT_GRID[0],
         "latest_shift_months": best.shift if best else None,
         "latest": _point_dict(best, start, required) if best else None,
