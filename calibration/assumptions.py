@@ -40,7 +40,7 @@ def load_register(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
     """
     p = Path(path) if path is not None else default_path()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
         raise AssumptionError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):

@@ -26,7 +26,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
-from scipy.special import ndtr, ndtri
 
 __all__ = [
     "Distribution",
@@ -236,12 +235,16 @@ class Normal(_Base):
         return float(a), float(b)
 
     def _mass(self) -> float:
+        from scipy.special import ndtr  # lazy: scipy.special costs ~0.5 s of CLI start-up
+
         a, b = self._ab()
         if a > 0.0:
             return float(ndtr(-a) - ndtr(-b))
         return float(ndtr(b) - ndtr(a))
 
     def ppf(self, u: ArrayLike) -> np.ndarray:
+        from scipy.special import ndtr, ndtri
+
         uu = _as_u(u)
         a, b = self._ab()
         if a > 0.0:  # whole interval in the upper tail: work with survival probabilities
@@ -297,6 +300,8 @@ class LogNormal(_Base):
         return self
 
     def ppf(self, u: ArrayLike) -> np.ndarray:
+        from scipy.special import ndtri
+
         return np.asarray(self.median * np.exp(self.sigma * ndtri(_as_u(u))), dtype=np.float64)
 
     def mean(self) -> float:

@@ -166,7 +166,7 @@ BAD_FILES: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("alias_bomb", ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
         + "name: *i\n").encode(), ("values once aliases are expanded",)),
-    ("deep_nesting", b"name: " + b"[" * 5000 + b"]" * 5000 + b"\n", ("nested",)),
+    ("deep_nesting", b"name: " + b"[" * 5000 + b"]" * 5000 + b"\n", ("nest",)),
     ("multiple_documents", b"name: a\n---\nname: b\n", ("expected a single document", )),
 ]
 
