@@ -409,7 +409,7 @@ QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int = 20000,
              seed: int = 0) -> dict[str, Any]:
-    """Forecast one window: the ``forecast --json`` dictionary (DESIGN §6), canonical units."""
+    """Forecast one window: the ``forecast --json`` dictionary (docs/outputs.md), canonical units."""
     try:
         p = parse_period(period, allow_approx=False)
     except ValueError as exc:

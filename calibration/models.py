@@ -1,10 +1,10 @@
-"""Short-series model menu for annual indicator levels (DESIGN §4).
+"""Short-series model menu for annual indicator levels (docs/backtest.md).
 
 Every family is a small frozen class holding its options; ``fit`` turns a series into a
 :class:`FittedModel` whose ``predict`` returns positive levels in the units of ``y``
 (e.g. [亿件] or [亿元]) for the years after the last training year.  Growth models work on
 ``log y`` and forecast its conditional median; saturation curves work on per-capita values
-when a population is given.  statsmodels and scipy are imported lazily (DESIGN §9).
+when a population is given.  statsmodels and scipy are imported lazily (docs/architecture.md).
 
 References: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed.), ch. 5,
 8, 9; Deng Julong (1982), GM(1,1) grey model, as used throughout the Chinese express-volume
@@ -111,7 +111,7 @@ def _prepare(name: str, min_points: int, years: np.ndarray, y: np.ndarray) -> tu
 
 
 def _annual_series(years: np.ndarray, values: np.ndarray) -> Any:
-    """pandas Series with an annual PeriodIndex (statsmodels 0.15 needs a date index, DESIGN §9)."""
+    """pandas Series with an annual PeriodIndex (statsmodels 0.15 needs a date index, docs/architecture.md)."""
     import pandas as pd
 
     return pd.Series(values, index=pd.period_range(start=str(int(years[0])), periods=len(values), freq="Y"))
@@ -407,5 +407,5 @@ class GreyGM11:
 
 
 def default_menu() -> list[ForecastModel]:
-    """A fresh list of one instance per family, in DESIGN §4 order."""
+    """A fresh list of one instance per family, in the menu's order."""
     return [RandomWalkDrift(), LogLinear(), DampedTrend(), ArimaLog(), Logistic(), Gompertz(), GreyGM11()]

@@ -1,6 +1,6 @@
 """The tidy observation store: published numbers with their periods, units and provenance.
 
-``load(paths)`` reads observation CSVs (DESIGN §3 columns), converts every value to
+``load(paths)`` reads observation CSVs (columns in docs/outputs.md), converts every value to
 its canonical unit, represents each period as a window of months, derives the
 year-earlier window from a published year-on-year rate (flagged ``derived``),
 merges duplicates (keeping the most precise value and reporting conflicts) and

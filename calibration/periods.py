@@ -5,7 +5,7 @@ range of calendar months; a *stock* observation (a census population) is dated.
 Months are counted as integer indices ``year * 12 + (month - 1)`` so that window
 arithmetic is integer arithmetic.
 
-Period forms (DESIGN §3): ``2024`` (year), ``2024-06`` (month), ``2024-01..10``
+Period forms (docs/outputs.md): ``2024`` (year), ``2024-06`` (month), ``2024-01..10``
 (months 1..10 of 2024, e.g. a Jan–Oct cumulative release), ``2024-Q1``,
 ``2024-H1``, ``2020-11-01`` (a date).  The shipped driver file also holds a few
 loosely dated rows (``2014-era``, ``2020s``, ``2010-2020``, ``unspecified ...``);

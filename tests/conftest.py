@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from typing import Any
 
-# before anything imports matplotlib: never write a font cache into $HOME (DESIGN §9)
+# before anything imports matplotlib: never write a font cache into $HOME (docs/architecture.md)
 if "MPLCONFIGDIR" not in os.environ:
     os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="expressim-mpl-")
     atexit.register(shutil.rmtree, os.environ["MPLCONFIGDIR"], ignore_errors=True)

@@ -16,7 +16,7 @@ from expressim.calibration.models import FittedModel, GreyGM11, ModelFitError, P
 
 YEARS = np.arange(2010, 2022)  # 12 years
 # China express volume 2009-2023 [亿件], statistical-bulletin values from calibration/data/observations.csv
-# (2019: the preliminary 630). 2024 is left out: its scope break makes levels incomparable (DESIGN §3).
+# (2019: the preliminary 630). 2024 is left out: its scope break makes levels incomparable (docs/outputs.md).
 NATIONAL_YEARS = np.arange(2009, 2024)
 NATIONAL_VOLUME = np.array([18.6, 23.4, 36.7, 56.9, 92.0, 139.6, 206.7, 312.8, 400.6, 507.1, 630.0, 833.6,
                             1083.0, 1105.8, 1320.7])

@@ -32,7 +32,7 @@ DELAYED = ROOT / "scenarios" / "delayed.yaml"
 
 @pytest.fixture(scope="module", autouse=True)
 def _mpl_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep matplotlib's font cache out of $HOME (DESIGN §9)."""
+    """Keep matplotlib's font cache out of $HOME (docs/architecture.md)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("MPLCONFIGDIR", str(tmp_path_factory.mktemp("mpl")))
     yield

@@ -1,4 +1,4 @@
-"""Period algebra (DESIGN §3): every published window as a range of months."""
+"""Period algebra (docs/outputs.md): every published window as a range of months."""
 
 from __future__ import annotations
 

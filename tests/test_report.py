@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="expressim-mpl-"))  # DESIGN §9: no cache in $HOME
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="expressim-mpl-"))  # no cache in $HOME (docs/architecture.md)
 
 import html  # noqa: E402
 import re  # noqa: E402

@@ -1,6 +1,6 @@
 """Command line: parse, call the library, turn known errors into one line and an exit code.
 
-``expressim --help`` lists the commands (DESIGN §6).  Heavy libraries are imported
+``expressim --help`` lists the commands (docs/outputs.md).  Heavy libraries are imported
 inside the handlers so that ``--help`` and ``validate`` start fast.
 
 Exit codes
