@@ -18,3 +18,21 @@ def cli(*argv: str) -> tuple[int, str, str]:
     with redirect_stdout(out), redirect_stderr(err):
         rc = main(list(argv))
     return rc, out.getvalue(), err.getvalue()
+
+
+def in_ci() -> bool:
+    """True under continuous integration (``CI=true``, set by ``.ci/run`` and CI services)."""
+    import os
+
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_tool(available: bool, what: str) -> None:
+    """Skip a test whose tool is missing on a developer's machine; in CI a missing tool fails it."""
+    import pytest
+
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"CI: {what} is not installed; CI must install it (.ci/run)")
+    pytest.skip(f"{what} not installed")

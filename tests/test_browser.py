@@ -1,7 +1,8 @@
 """The reports checked as a person would: opened in headless Chromium, screenshotted, not blank,
 and without a single network request from the page.
 
-Skipped when no Chromium is installed (``.ci/run`` installs the Debian package ``chromium``).
+Skipped when no Chromium is installed (``.ci/run`` installs the Debian package ``chromium``), except
+under CI (``CI=true``), where a missing Chromium fails every test here.
 Requests are read from Chromium's net log: requests the page makes carry the page's origin
 (``"null"`` for a ``file://`` page) as ``initiator``, while the browser's own background traffic
 (component updates, sign-in probes, which the flags below reduce but do not always stop) is
@@ -21,12 +22,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="needs a headless Chromium (Debian package 'chromium')")]
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    require_tool(CHROMIUM is not None, "a headless Chromium (Debian package 'chromium')")
 
 #: resource loads in HTML/CSS that would hit the network (links the reader may click are not loads)
 REMOTE_LOAD = re.compile(
