@@ -11,6 +11,7 @@ import dataclasses  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
@@ -124,3 +125,36 @@ def test_label_and_units():
     assert plots.unit_scale("fraction", cjk=False) == (0.01, "%")
     assert [plots.traffic_light(p)[1] for p in (0.8, 0.79, 0.5, 0.49)] == [plots.GREEN, plots.AMBER, plots.AMBER,
                                                                           plots.RED]
+
+
+def test_fan_chart_draws_the_target_line_the_bands_and_the_median(results):
+    from matplotlib.collections import PolyCollection
+
+    t = next(t for t in results.scenario.targets if t.id == "revenue_2025")
+    with plots._style() as cjk:
+        div, _ = plots.unit_scale("元", cjk)
+    ax = plots.fan_chart(results, "revenue", target="revenue_2025")
+    flat = [ln for ln in ax.get_lines() if len(set(np.asarray(ln.get_ydata(), dtype=float))) == 1]
+    assert any(np.isclose(float(ln.get_ydata()[0]), t.threshold / div) for ln in flat)
+    draws = results.metrics["revenue"] / div
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == len(plots.BAND_PROBS)
+    for band, (lo, hi) in zip(bands, plots.BAND_PROBS, strict=True):
+        y = band.get_paths()[0].vertices[:, 1]
+        assert y.max() == pytest.approx(np.quantile(draws, hi, axis=0).max(), rel=1e-9)
+        assert y.min() == pytest.approx(np.quantile(draws, lo, axis=0).min(), rel=1e-9)
+    median = next(ln for ln in ax.get_lines() if ln.get_label() == "median")
+    np.testing.assert_allclose(median.get_ydata(), np.median(draws, axis=0), rtol=1e-12)
+
+
+def test_gantt_draws_one_opening_bar_per_project_at_its_10_90_interval(results):
+    ax = plots.rollout_gantt(results)
+    bars = [p for p in ax.patches if p.get_label() == "opening 10-90%" or p.get_facecolor()[3] == 0.0]
+    assert len(bars) == len(results.project_ids)
+    t0 = results.scenario.start_month / 12.0
+    lefts = sorted(round(b.get_x(), 9) for b in bars)
+    expected = []
+    for i in range(len(results.project_ids)):
+        fin = results.opening[:, i][np.isfinite(results.opening[:, i])]
+        expected.append(round(t0 + np.quantile(fin, 0.1) / 12, 9))
+    assert lefts == sorted(expected)
