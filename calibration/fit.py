@@ -25,6 +25,7 @@ from scipy import stats
 
 from expressim.calibration import assumptions as reg
 from expressim.calibration.backtest import BacktestResult, combine, interval_quantiles, rolling_origin
+from expressim.calibration.conventions import LOG_ERROR_CAP, QUANTILES
 from expressim.calibration.errors import FitError
 from expressim.calibration.models import FIT_ERRORS, default_menu
 from expressim.calibration.observations import Observation, ObservationSet
@@ -35,7 +36,6 @@ from expressim.calibration.topdown import LogNormalBelief, ShareFit, fit_share, 
 NATIONAL = ("express_volume", "express_revenue")
 BIJIE_INDICATORS = ("express_volume", "express_volume_inbound", "express_volume_inout", "express_revenue")
 MAX_HORIZON = 12
-LOG_ERROR_CAP = 8.0
 #: the unit of each supported indicator (canonical)
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
          "express_volume_inout": "件"}
@@ -402,9 +402,6 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
     bd = LogNormalBelief.from_median(prior_d["median"], prior_d["sigma"]).update(
         *_local_updates(obs, parts, "express_volume_inbound"))
     return Fitted(obs.data_hash, obs.until, profile, national, guizhou, bc, bd, register, pops, tuple(notes))
-
-
-QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 
 def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int = 20000,

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from expressim.model.analysis.sensitivity import Factor, Model, Problem, analyse, evaluate, sample_design
+from expressim.model.spec.conventions import QUANTILES
 
 #: group -> (name patterns, the statistic to ask for); "policy timing" is what only policy controls
 VOI_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -51,8 +52,6 @@ VOI_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "policy timing": (("rollout:*",), "not a statistic: project schedules are decided by policy"),
 }
 OTHER = "other inputs"
-#: quantiles of E[Y | group] reported
-QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 DATA_GROUPS = tuple(g for g in VOI_GROUPS if g != "policy timing")
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from expressim.calibration.assumptions import DISTRIBUTION, load_register
 from expressim.calibration.distributions import open_uniform
+from expressim.model.spec.conventions import MAX_DEMONSTRATIONS_PER_YEAR, MAX_SCENIC
 from expressim.model.spec.scenario import Scenario, ScenarioError
 
 #: register entries the simulation draws (the rest are calibration priors)
@@ -101,8 +102,6 @@ class Draws:
                      {k: v[a:b] for k, v in self.u_events.items()})
 
 
-MAX_SCENIC = 20
-
 
 def make_draws(scenario: Scenario, dists: dict[str, Any], baseline_ppfs: dict[str, Any], n: int, seed: int,
                n_counties: int) -> Draws:
@@ -133,8 +132,8 @@ def make_draws(scenario: Scenario, dists: dict[str, Any], baseline_ppfs: dict[st
     z = stream(seed, "county_noise").standard_normal((n, n_counties, 2))
     years = len(scenario.years)
     events = {
-        "demo_agriculture": stream(seed, "demo_agriculture").random((n, years, 8)),
-        "demo_manufacturing": stream(seed, "demo_manufacturing").random((n, years, 8)),
+        "demo_agriculture": stream(seed, "demo_agriculture").random((n, years, MAX_DEMONSTRATIONS_PER_YEAR)),
+        "demo_manufacturing": stream(seed, "demo_manufacturing").random((n, years, MAX_DEMONSTRATIONS_PER_YEAR)),
         "scenic": stream(seed, "scenic").random((n, MAX_SCENIC, years + 1)),
     }
     return Draws(n, params, u_roll, z, events)

@@ -14,31 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from expressim.calibration.fit import QUANTILES
 from expressim.calibration.periods import month_label
 from expressim.model.engine.targets import TargetSummary, attained, first_met_year, summarise
+from expressim.model.spec.conventions import METRICS, QUANTILES
 from expressim.model.spec.scenario import Scenario, Target
 
 #: metric -> (unit, description) for tables and figures
-METRICS: dict[str, tuple[str, str]] = {
-    "parcels_inout": ("件", "parcels in + out (快递进出口业务量)"),
-    "parcels_out": ("件", "parcels collected (快递业务量, out)"),
-    "parcels_in": ("件", "parcels delivered (in)"),
-    "revenue": ("元", "express revenue (快递业务收入)"),
-    "jobs": ("人", "jobs (就业岗位)"),
-    "online_shopping": ("元", "online shopping supported (支撑网购消费)"),
-    "specialty_sales": ("元", "specialty products sold out (特色产品外销)"),
-    "firms_over_1e8": ("个", "firms with revenue >= 1亿元"),
-    "firms_over_1e7": ("个", "firms with revenue >= 1000万元"),
-    "village_coverage": ("fraction", "administrative villages with express service"),
-    "green_slim_tape": ("fraction", "slim-tape sealing rate"),
-    "green_no_reboxing": ("fraction", "e-commerce parcels without a second box"),
-    "green_reusable_bags": ("fraction", "reusable transit-bag rate"),
-    "demo_agriculture": ("个", "agriculture demonstration projects (cumulative)"),
-    "demo_manufacturing": ("个", "manufacturing demonstration projects (cumulative)"),
-    "liquor_tonnes": ("t", "金沙 liquor shipped by express"),
-    "scenic_coverage": ("fraction", "4A+ scenic spots with express service"),
-}
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-BASE_YEAR = 2023
+from expressim.model.spec.conventions import BASE_YEAR, MAX_FIRMS
 
 
 def _trend(level: np.ndarray, rate: np.ndarray, years: Sequence[int]) -> np.ndarray:
@@ -41,7 +41,7 @@ def specialty_sales(out_annual: np.ndarray, p: Mapping[str, np.ndarray]) -> np.n
 
 
 def firms_over(revenue_annual: np.ndarray, p: Mapping[str, np.ndarray], threshold: float,
-               max_firms: int = 200) -> np.ndarray:
+               max_firms: int = MAX_FIRMS) -> np.ndarray:
     """Firms with revenue ≥ ``threshold`` [元], shape (n, Y).
 
     Revenue is split over ``firm_count`` firms with Zipf shares

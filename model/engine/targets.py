@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from expressim.model.spec.conventions import SUMMARY_QUANTILES
 from expressim.model.spec.scenario import Target
 
 
@@ -89,7 +90,7 @@ def summarise(target: Target, value_in_year: np.ndarray, ok_in_year: np.ndarray,
     n = ok_in_year.size
     p = float(ok_in_year.mean())
     se = float(np.sqrt(p * (1 - p) / n)) if n > 1 else float("nan")
-    q10, q50, q90 = (float(x) for x in np.quantile(value_in_year, [0.1, 0.5, 0.9]))
+    q10, q50, q90 = (float(x) for x in np.quantile(value_in_year, SUMMARY_QUANTILES))
     fm = {str(y): float(np.mean(first_met == y)) for y in years}
     fm["never"] = float(np.mean(np.isnan(first_met)))
     return TargetSummary(target.id, target.label, target.year, target.threshold, target.unit, p, se,

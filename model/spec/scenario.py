@@ -32,12 +32,18 @@ from pydantic import (
 
 from expressim.calibration.distributions import Distribution
 from expressim.model.spec import safe_yaml
+from expressim.model.spec.conventions import (
+    FRACTION_METRICS,
+    MAX_DEMONSTRATIONS_PER_YEAR,
+    MAX_FIRMS,
+    MAX_SCENIC,
+    ROLLOUT_METRICS,
+    TARGET_METRICS,
+)
 from expressim.model.spec.validation_messages import FieldProblem as _Problem
 from expressim.model.spec.validation_messages import did_you_mean as _did_you_mean
 from expressim.model.spec.validation_messages import first_error, show
 
-#: demonstration projects per year the engine draws for (``model.parameters`` draws 8 uniforms a year)
-MAX_DEMONSTRATIONS_PER_YEAR = 8
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 #: allowed range of every simulation parameter an override may set: (low, high, low is exclusive)
@@ -60,14 +66,10 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
         "online_value_per_parcel", "specialty_value_per_parcel", "firm_size_exponent", "jinsha_liquor_tonnes_2023",
     )},
     "jinsha_liquor_growth": (-1.0, math.inf, False),
-    "firm_count": (1.0, 200.0, False),  # model.spillovers.firms_over clips to 1..200 firms
-    "scenic_spots_4a": (1.0, 20.0, False),  # model.parameters.MAX_SCENIC
+    "firm_count": (1.0, float(MAX_FIRMS), False),  # engine.spillovers.firms_over clips to 1..MAX_FIRMS firms
+    "scenic_spots_4a": (1.0, float(MAX_SCENIC), False),
 }
 
-#: metrics measured as a fraction of a whole: thresholds must lie in [0, 1]
-FRACTION_METRICS = ("village_coverage", "green_slim_tape", "green_no_reboxing", "green_reusable_bags",
-                    "scenic_coverage")
-ROLLOUT_METRICS = ("projects_open", "phase_started")
 
 
 class ScenarioError(ValueError):
@@ -174,12 +176,7 @@ class Target(_Model):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     label: str
-    metric: Literal[
-        "parcels_inout", "parcels_in", "parcels_out", "revenue", "jobs", "specialty_sales", "online_shopping",
-        "firms_over_1e8", "firms_over_1e7", "village_coverage", "green_slim_tape", "green_no_reboxing",
-        "green_reusable_bags", "projects_open", "phase_started", "demo_agriculture", "demo_manufacturing",
-        "liquor_tonnes", "scenic_coverage",
-    ]
+    metric: Literal[TARGET_METRICS]  # type: ignore[valid-type]
     year: Int = Field(ge=2000, le=2100)
     threshold: float
     unit: str = ""

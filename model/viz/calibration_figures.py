@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
+from expressim.model.spec.conventions import SUMMARY_QUANTILES
 from expressim.model.viz.run_figures import _axes, _style, unit_scale
 
 
@@ -55,7 +56,7 @@ def backtest_plot(nf: Any, ax: Axes | None = None) -> Axes:
             ax.vlines(h1["target_year"], h1["lower"] / div, h1["upper"] / div, color="0.5", linewidth=3, alpha=0.5,
                       label="nested 80% interval (h = 1)")
         fut = list(range(nf.last_year + 1, nf.last_year + 4))
-        lo, mid, hi = nf.levels(fut, np.array([0.1, 0.5, 0.9]))
+        lo, mid, hi = nf.levels(fut, np.array(SUMMARY_QUANTILES))
         ax.fill_between([nf.last_year, *fut], np.r_[values[-1], lo] / div, np.r_[values[-1], hi] / div,
                         color="#1f5fa8", alpha=0.15, label="forecast beyond the data: 80% interval")
         ax.plot([nf.last_year, *fut], np.r_[values[-1], mid] / div, "--", color="#1f5fa8",

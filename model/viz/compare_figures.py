@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from expressim.model.engine.results import METRICS
+from expressim.model.spec.conventions import METRICS, SUMMARY_QUANTILES
 from expressim.model.viz import run_figures as plots
 from expressim.model.viz.run_figures import _axes, _label, _style, save, unit_scale
 
@@ -67,7 +67,7 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
                 continue
             x = np.asarray(r.years, dtype=float) + (i - (len(names) - 1) / 2) * 0.04
             v = r.metrics[metric] / div
-            q = np.quantile(v, [0.1, 0.5, 0.9], axis=0)
+            q = np.quantile(v, SUMMARY_QUANTILES, axis=0)
             ax.fill_between(x, q[0], q[2], color=_color(i), alpha=0.13, linewidth=0)
             ax.plot(x, q[1], marker="o", color=_color(i), linewidth=2,
                     label=f"{_plain(_label(nm, f'scenario {i + 1}', cjk))} (median, 10-90%)")
@@ -94,7 +94,7 @@ def overlaid_monthly(results: Sequence[Any], names: Sequence[str], ax: Axes | No
         for i, (nm, r) in enumerate(zip(names, results, strict=True)):
             v = r.monthly.sum(axis=2) / 1e4
             x = (r.scenario.start_month + np.arange(v.shape[1])) / 12.0 + 1 / 24.0
-            q = np.quantile(v, [0.1, 0.5, 0.9], axis=0)
+            q = np.quantile(v, SUMMARY_QUANTILES, axis=0)
             ax.fill_between(x, q[0], q[2], color=_color(i), alpha=0.12, linewidth=0)
             ax.plot(x, q[1], color=_color(i), linewidth=1.6, label=_plain(_label(nm, f"scenario {i + 1}", cjk)))
         years = sorted({y for r in results for y in r.years})

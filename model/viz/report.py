@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.engine.results import METRICS
+from expressim.model.spec.conventions import AT_RISK, METRICS, ON_TRACK
 
 __all__ = ["format_value", "status", "write_compare_report", "write_run_report"]
 
@@ -68,7 +68,7 @@ def _linkify(text: Any) -> str:
 
 def status(p: float) -> tuple[str, str]:
     """Traffic-light class and words for a probability: ``("green", "On track · 有望达成")`` etc."""
-    cls = "green" if p >= 0.8 else "amber" if p >= 0.5 else "red"
+    cls = "green" if p >= ON_TRACK else "amber" if p >= AT_RISK else "red"
     en, zh = _STATUS[cls]
     return cls, f"{en} · {zh}"
 
@@ -258,8 +258,9 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         "P10 / median / P90: the target's indicator in its year (one in ten futures falls below P10).</p>",
         _table(["Target", "Year", "Threshold", "Probability", "Status", "P10 / median / P90"],
                _target_rows(results, summaries)),
-        '<p class="muted">Status: <span class="green">On track</span> P ≥ 0.8; '
-        '<span class="amber">At risk</span> 0.5 ≤ P &lt; 0.8; <span class="red">Unlikely</span> P &lt; 0.5.</p>',
+        f'<p class="muted">Status: <span class="green">On track</span> P ≥ {ON_TRACK:g}; '
+        f'<span class="amber">At risk</span> {AT_RISK:g} ≤ P &lt; {ON_TRACK:g}; <span class="red">Unlikely</span> '
+        f'P &lt; {AT_RISK:g}.</p>',
         "<h2>Figures</h2>", _figures(figures),
         "<h2>Assumptions that drive the result</h2>",
         "<p>Every uncertain input of the simulation, with its distribution. “Link” is the rank correlation "

@@ -26,7 +26,8 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from expressim.model.engine.results import METRICS, Results
+from expressim.model.engine.results import Results
+from expressim.model.spec.conventions import AT_RISK, HEADLINE_METRICS, METRICS, ON_TRACK, SUMMARY_QUANTILES
 from expressim.model.spec.scenario import Target, parse_month
 from expressim.model.viz.report import status
 
@@ -44,7 +45,6 @@ PHASE_COLORS = ("#6baed6", "#fdae6b", "#74c476", "#9e9ac8", "#bcbd22", "#8c6d31"
 BAND_PROBS = ((0.025, 0.975), (0.10, 0.90), (0.25, 0.75))  # 95%, 80%, 50% bands
 BAND_ALPHA = (0.18, 0.30, 0.45)
 #: headline metrics given their own fan chart by :func:`run_figures` (also any headline target's metric)
-HEADLINE_METRICS = ("parcels_inout", "revenue", "jobs", "specialty_sales", "online_shopping")
 
 
 # ---- fonts, labels, units ---------------------------------------------------------------------
@@ -256,7 +256,7 @@ def probability_over_time(results: Results, ax: Axes | None = None) -> Axes:
             fm = results.first_met(t.id)
             p = [(np.nan_to_num(fm, nan=np.inf) <= y).mean() for y in years]
             ax.plot(years, p, marker="o", label=_label(t.label, t.id, cjk))
-        for lo, hi, c in ((0.8, 1.02, GREEN), (0.5, 0.8, AMBER), (-0.02, 0.5, RED)):
+        for lo, hi, c in ((ON_TRACK, 1.02, GREEN), (AT_RISK, ON_TRACK, AMBER), (-0.02, AT_RISK, RED)):
             ax.axhspan(lo, hi, color=c, alpha=0.06)
         ax.set_ylim(-0.02, 1.02)
         _years_axis(ax, results.years)
@@ -295,7 +295,7 @@ def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
             op = results.opening[:, i]
             fin = op[np.isfinite(op)]
             if fin.size:
-                lo, med, hi = np.quantile(fin, [0.1, 0.5, 0.9])
+                lo, med, hi = np.quantile(fin, SUMMARY_QUANTILES)
                 ax.barh(y - 0.18, (hi - lo) / 12, left=t0 + lo / 12, height=0.3, facecolor="none",
                         edgecolor="black", linewidth=1.0, label="opening 10-90%")
                 ax.plot([t0 + med / 12] * 2, [y - 0.33, y - 0.03], color="black", linewidth=2, label="opening median")

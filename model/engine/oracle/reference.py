@@ -41,11 +41,8 @@ from expressim.calibration.seam import Calibration
 from expressim.model.engine.parameters import BASELINE_FACTORS, Draws
 from expressim.model.engine.rollout import simulate_rollout_simpy
 from expressim.model.engine.simulate import FIRM_THRESHOLDS, Compiled
+from expressim.model.spec.conventions import BASE_YEAR, MAX_FIRMS
 
-#: the year coefficients refer to (trends are ``(1 - rate)^(year - BASE_YEAR)``)
-BASE_YEAR = 2023
-#: most firms the Zipf revenue split considers
-MAX_FIRMS = 200
 #: floor of the station programme's duration and of the coverage missing at the start
 _TINY = 1e-9
 
