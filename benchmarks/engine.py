@@ -5,12 +5,12 @@ Run from the project root::
     python benchmarks/engine.py [--json] [--vectorised-reps 20000] [--reference-reps 300] [--repeat 5]
 
 Both engines run on ``scenarios/plan.yaml`` in this process, on draws from the same
-machinery (:func:`model.ensemble.prepare`); calibration and drawing are outside the
+machinery (:func:`model.engine.ensemble.prepare`); calibration and drawing are outside the
 timings.  Throughput is the median over ``--repeat`` timings [replications/s], the two
 engines' timings interleaved so that both see the same machine load:
 
-* vectorised: :func:`model.ensemble.execute` (serial, chunks of ``ensemble.CHUNK``);
-* reference: :func:`model.reference.simulate_reference` (one replication at a time).
+* vectorised: :func:`model.engine.ensemble.execute` (serial, chunks of ``ensemble.CHUNK``);
+* reference: :func:`model.engine.oracle.reference.simulate_reference` (one replication at a time).
 
 Peak memory is the maximum resident set size (``getrusage(RUSAGE_SELF).ru_maxrss``)
 [GiB] of a child process running ``ensemble.run`` with ``--rss-reps`` replications

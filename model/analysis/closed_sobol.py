@@ -116,7 +116,7 @@ def value_of_information(problem: Problem, model: Model, outputs: list[str], *, 
     problem : Problem
         Factors (their own groups are replaced by ``group_of``).
     model : callable
-        Evaluates a :class:`model.sensitivity.Batch`.
+        Evaluates a :class:`model.analysis.sensitivity.Batch`.
     outputs : list of str
         Outputs to analyse; names ending in ``.attained`` are ranked.
     n : int

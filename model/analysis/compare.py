@@ -1,7 +1,7 @@
 """Comparing scenarios on common random numbers, and the latest opening that still meets a target.
 
 ``expressim compare A.yaml B.yaml ...`` runs every scenario with the same seed and replications.
-Every random input is drawn on its own named stream (:mod:`model.parameters`), so replication
+Every random input is drawn on its own named stream (:mod:`model.engine.parameters`), so replication
 ``i`` of ``A`` and replication ``i`` of ``B`` see the same demand, parameters and phase
 durations and differ only by the policy.  For a target with per-replication outcomes
 ``a_i, b_i`` in {0, 1} the difference of probabilities is

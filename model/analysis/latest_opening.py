@@ -98,7 +98,7 @@ def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target
     target_id : str
         A target of ``scenario``.
     shifts : sequence of int
-        Shifts [months] of the selected projects' dates (:func:`model.rollout.shift_projects`).
+        Shifts [months] of the selected projects' dates (:func:`model.engine.rollout.shift_projects`).
     replications, seed, workers : int
         Ensemble size, root seed (the same for every shift) and processes.
 

@@ -1,7 +1,7 @@
 """The ``expressim sensitivity`` command: Sobol'/Morris indices, PRIM boxes and value of information.
 
-The library parts live in :mod:`model.sensitivity` (factors, designs, SALib analyses, the engine as a
-model), :mod:`model.discovery` (PRIM) and :mod:`model.voi`; this module selects targets, runs them
+The library parts live in :mod:`model.analysis.sensitivity` (factors, designs, SALib analyses, the engine as a
+model), :mod:`model.analysis.discovery` (PRIM) and :mod:`model.analysis.closed_sobol`; this module selects targets, runs them
 and writes ``sensitivity.csv``/``.json``, ``discovery.json``, ``voi.json``, figures and a manifest.
 """
 

@@ -1,7 +1,7 @@
 """Ensembles: draws on named streams, chunks of replications, serial or process-pool execution.
 
 Every random input is drawn once, in the parent, on its own named stream
-(:mod:`model.parameters`), before any work is split.  Chunks are fixed-size
+(:mod:`model.engine.parameters`), before any work is split.  Chunks are fixed-size
 slices of replications and the engine is a pure function of its chunk, so the
 result is identical whatever ``workers`` is, and two scenarios run with the same
 seed share every draw of every input they have in common (common random numbers).

@@ -2,7 +2,7 @@
 
 ``read_file`` turns a YAML file into plain data (mappings, lists, text, numbers) or raises
 :class:`YamlInputError` with one line naming the file, the line and column, and what was
-expected.  The scenario loader (:mod:`model.scenario`) validates the data afterwards.
+expected.  The scenario loader (:mod:`model.spec.scenario`) validates the data afterwards.
 """
 
 from __future__ import annotations

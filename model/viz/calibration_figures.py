@@ -1,7 +1,7 @@
 """Calibration figures: the rolling-origin backtest of a national series.
 
-A plotting module (with :mod:`model.plots`, :mod:`model.plots_compare` and
-:mod:`model.plots_sensitivity`, the only modules that import matplotlib).
+A plotting module (with :mod:`model.viz.run_figures`, :mod:`model.viz.compare_figures` and
+:mod:`model.viz.sensitivity_figures`, the only modules that import matplotlib).
 """
 
 from __future__ import annotations

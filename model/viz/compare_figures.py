@@ -1,7 +1,7 @@
 """Figures of ``expressim compare``: probabilities side by side, overlaid fans, paired differences,
 and the probability-versus-opening curve of a latest-opening search.
 
-Same conventions as :mod:`model.plots` (whose font handling, labels and units it reuses): each
+Same conventions as :mod:`model.viz.run_figures` (whose font handling, labels and units it reuses): each
 function takes data and an optional ``ax`` and returns the Axes; figures are built on
 :class:`matplotlib.figure.Figure` and rendered by Agg (pyplot is never imported); Chinese labels
 are drawn with a CJK font when one is installed and fall back to English otherwise.
@@ -38,7 +38,7 @@ def _plain(text: str) -> str:
 
 
 def probabilities_chart(comparison: Mapping[str, Any], ax: Axes | None = None) -> Axes:
-    """Grouped bars: each common target's probability per scenario, ±2 s.e. (:func:`model.plots.comparison_chart`)."""
+    """Grouped bars: each common target's probability per scenario, ±2 s.e. (:func:`model.viz.run_figures.comparison_chart`)."""
     safe = {"scenarios": [_plain(n) for n in comparison["scenarios"]],
             "targets": [{**t, "label": _plain(t.get("label", t["id"])),
                          "by_scenario": {_plain(k): v for k, v in t["by_scenario"].items()}}
@@ -56,7 +56,7 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
     names : sequence of str
         Display names.
     metric : str
-        A key of ``Results.metrics`` [its unit in :data:`model.results.METRICS`].
+        A key of ``Results.metrics`` [its unit in :data:`model.spec.conventions.METRICS`].
     """
     with _style() as cjk:
         ax = _axes(ax, (8.0, 4.4))

@@ -180,7 +180,7 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
     results : Results
         A finished run; uses ``results.metrics[metric]`` (n, Y).
     metric : str
-        A key of ``results.metrics`` (see :data:`model.results.METRICS`).
+        A key of ``results.metrics`` (see :data:`model.spec.conventions.METRICS`).
     target : Target or str, optional
         Draw only this target's threshold; default every target on ``metric``.
     baseline : bool
