@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from expressim.calibration.periods import Period, PeriodError, parse_period, shown
-from expressim.calibration.text import TextDecodeError, decode_text
+from expressim.calibration.text import FileReadError, TextDecodeError, decode_text, read_regular
 from expressim.calibration.units import UnitError, convert
 
 COLUMNS = ("geography", "indicator", "period", "value", "unit", "yoy_growth_pct", "source_url", "note")
@@ -185,16 +185,13 @@ def _read_text(path: Path) -> str:
     Raises
     ------
     DataError
-        Unreadable, too large, binary, or in no supported encoding.
+        Not a regular file (a FIFO or a device is refused before any read), unreadable,
+        too large, binary, or in no supported encoding.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataError(f"{path}: file is {size / 2**20:.0f} MiB; expected a CSV under "
-                            f"{MAX_FILE_BYTES // 2**20} MiB")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except FileReadError as exc:
+        raise DataError(f"{path}: {exc}; expected an observation CSV under {MAX_FILE_BYTES // 2**20} MiB") from None
     try:
         return decode_text(raw, ("utf-8-sig", "gb18030"))
     except TextDecodeError as exc:
@@ -399,7 +396,10 @@ def _hash_files(files: Sequence[Path]) -> str:
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        try:
+            h.update(hashlib.sha256(read_regular(f, MAX_FILE_BYTES)).digest())
+        except FileReadError as exc:
+            raise DataError(f"{f}: {exc}") from None
     return h.hexdigest()
 
 

@@ -67,9 +67,25 @@ def safe_name(name: str) -> str:
     return s
 
 
+#: largest input file hashed into a manifest [bytes]
+MAX_INPUT_BYTES = 256 * 2**20
+
+
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a regular file's bytes (hex).
+
+    Raises
+    ------
+    OutputError
+        Not a regular file (a FIFO or device is refused before any read) or larger than
+        :data:`MAX_INPUT_BYTES`.
+    """
+    from expressim.calibration.text import FileReadError, read_regular
+
+    try:
+        return hashlib.sha256(read_regular(path, MAX_INPUT_BYTES)).hexdigest()
+    except FileReadError as exc:
+        raise OutputError(f"{path}: {exc}") from None
 
 
 def _default(o: Any) -> Any:

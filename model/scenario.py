@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -104,8 +106,25 @@ def _number_as_fixed(v: Any) -> Any:
     return v
 
 
+def _number(v: Any) -> Any:
+    """Refuse YAML booleans where a number belongs (``true`` would otherwise become 1.0)."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected a number, got the boolean {v}")
+    return v
+
+
+def _printable(v: str) -> str:
+    """Refuse control characters (NUL, ESC, ...) in text that reaches terminals, reports and figures."""
+    bad = next((c for c in v if unicodedata.category(c) == "Cc" and c not in "\t\n"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; expected printable text")
+    return v
+
+
 Month = str
 Int = Annotated[int, BeforeValidator(_no_bool)]
+Real = Annotated[float, BeforeValidator(_number)]
+Text = Annotated[str, AfterValidator(_printable)]
 Dist = Annotated[Distribution, BeforeValidator(_number_as_fixed)]
 
 
@@ -119,7 +138,7 @@ class Phase(_Model):
     ``duration`` is a distribution in months (a bare number is a fixed duration).
     """
 
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     duration: Dist
     not_before: Month | None = None
     resource: str | None = None
@@ -146,7 +165,7 @@ class Project(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     kind: Literal["hub", "county_centre", "stations"]
     region: str
-    label: str = ""
+    label: Text = ""
     planned_open: Month | None = None
     phases: tuple[Phase, ...] = Field(min_length=1)
 
@@ -173,7 +192,7 @@ class Target(_Model):
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
-    label: str
+    label: Text
     metric: Literal[
         "parcels_inout", "parcels_in", "parcels_out", "revenue", "jobs", "specialty_sales", "online_shopping",
         "firms_over_1e8", "firms_over_1e7", "village_coverage", "green_slim_tape", "green_no_reboxing",
@@ -181,8 +200,8 @@ class Target(_Model):
         "liquor_tonnes", "scenic_coverage",
     ]
     year: Int = Field(ge=2000, le=2100)
-    threshold: float
-    unit: str = ""
+    threshold: Real
+    unit: Text = ""
     comparison: Literal[">=", "<="] = ">="
     projects: tuple[str, ...] = ()
     phase: str | None = None
@@ -215,7 +234,7 @@ class Tracked(_Model):
     """A plan task tracked from the analyst's progress file rather than simulated."""
 
     id: str
-    label: str
+    label: Text
     year: Int | None = None
 
 
@@ -264,8 +283,8 @@ def _check_parameter(name: str, dist: Any) -> None:
 class Scenario(_Model):
     """A validated scenario (frozen)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text = ""
     start: Month
     horizon: Month
     replications: Int = Field(default=2000, ge=1, le=10_000_000)

@@ -1,0 +1,131 @@
+"""Hostile inputs found by an adversarial pass: each class is refused with one line, exit 2.
+
+Classes here: special files (FIFOs, devices, links to them) in data folders and as scenarios;
+YAML 1.1 surprises (sexagesimal numbers, impossible dates, binary/set tags, keys equal as text);
+values that would pass validation and break later (booleans as numbers, control characters).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from helpers import PLAN, ROOT, cli
+
+from expressim.calibration.text import FileReadError, read_regular
+from expressim.model.safe_yaml import YamlInputError, parse_yaml
+
+DATA = ROOT / "calibration" / "data"
+
+
+def _in_thread(fn, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    """Run ``fn`` in a thread; fail (rather than hang the suite) if it does not return in time."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["v"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            box["e"] = exc
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    assert not t.is_alive(), "hung on a special file"
+    if "e" in box:
+        raise box["e"]  # type: ignore[misc]
+    return box["v"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device_link", "dir_link"])
+def test_read_regular_refuses_special_files(tmp_path: Path, kind: str) -> None:
+    p = tmp_path / "x.csv"
+    if kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "device_link":
+        p.symlink_to("/dev/zero")
+    else:
+        p.symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(FileReadError):
+        _in_thread(lambda: read_regular(p, 1000))
+
+
+def test_read_regular_cap_holds_while_reading(tmp_path: Path) -> None:
+    p = tmp_path / "big.csv"
+    p.write_bytes(b"x" * 5000)
+    assert read_regular(p, 5000) == b"x" * 5000
+    with pytest.raises(FileReadError, match="larger than 4999 bytes"):
+        read_regular(p, 4999)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device_link"])
+def test_data_folder_with_a_special_file_is_refused(tmp_path: Path, kind: str) -> None:
+    d = tmp_path / "data"
+    shutil.copytree(DATA, d)
+    special = d / "zz_special.csv"
+    if kind == "fifo":
+        os.mkfifo(special)
+    else:
+        special.symlink_to("/dev/zero")
+    rc, _, err = _in_thread(lambda: cli("forecast", "--data", str(d), "--geography", "China",
+                                        "--indicator", "express_volume", "--period", "2025"))
+    assert rc == 2 and "zz_special.csv" in err and "regular file" in err and "Traceback" not in err
+
+
+def test_scenario_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "plan.yaml"
+    os.mkfifo(p)
+    rc, _, err = _in_thread(lambda: cli("validate", str(p)))
+    assert rc == 2 and "plan.yaml" in err and "named pipe" in err
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("seed: 1:30", {"seed": "1:30"}),                  # YAML 1.1 would read 90 (base 60)
+    ("start: 2023-02-30", {"start": "2023-02-30"}),     # YAML 1.1: a date that fails to construct
+    ("d: 2023-02-01", {"d": "2023-02-01"}),
+    ("x: 1.0e8", {"x": 1.0e8}), ("x: 1e8", {"x": 1.0e8}), ("x: .5", {"x": 0.5}),
+    ("t: yes", {"t": "yes"}), ("t: true", {"t": True}), ("a: 0x1F", {"a": 31}), ("a: 0o17", {"a": 15}),
+])
+def test_yaml_reads_plain_scalars_by_the_core_schema(text: str, expected: dict[str, object]) -> None:
+    assert parse_yaml(text, "f.yaml") == expected
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("a: !!binary aGVsbG8=", "'!!binary' is not allowed"),
+    ("a: !!set {x, y}", "'!!set' is not allowed"),
+    ("a: !!timestamp 2023-01-01", "'!!timestamp' is not allowed"),
+    ("{2024: 2, '2024': 3}", "duplicate key '2024'"),
+])
+def test_yaml_refuses_tags_and_keys_equal_as_text(text: str, fragment: str) -> None:
+    with pytest.raises(YamlInputError, match=fragment):
+        parse_yaml(text, "f.yaml")
+
+
+def _plan_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = PLAN.read_text(encoding="utf-8")
+    assert old in text
+    p = tmp_path / "bad.yaml"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ("seed: 20230423", "seed: 1:30", "seed"),
+    ("threshold: 4.0e8", "threshold: true", "expected a number, got the boolean"),
+    ("name: plan", 'name: "plan\\x1b[31m"', "control character U+001B"),
+])
+def test_values_that_would_break_later_are_refused_by_validate(tmp_path: Path, old: str, new: str,
+                                                                fragment: str) -> None:
+    rc, _, err = cli("validate", str(_plan_with(tmp_path, old, new)))
+    assert rc == 2 and "bad.yaml" in err and fragment in err and "Traceback" not in err
+
+
+def test_impossible_unquoted_date_names_the_field(tmp_path: Path) -> None:
+    text = PLAN.read_text(encoding="utf-8")
+    p = tmp_path / "bad.yaml"
+    p.write_text(text.replace("start: ", "start: 2023-02-30 #", 1), encoding="utf-8")
+    rc, _, err = cli("validate", str(p))
+    assert rc == 2 and "bad.yaml" in err and "start" in err and "Traceback" not in err
