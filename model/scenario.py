@@ -113,9 +113,9 @@ def _number(v: Any) -> Any:
     return v
 
 
-def _printable(v: str) -> str:
-    """Refuse control characters (NUL, ESC, ...) in text that reaches terminals, reports and figures."""
-    bad = next((c for c in v if unicodedata.category(c) == "Cc" and c not in "\t\n"), None)
+def _printable(v: str, allowed: str = "") -> str:
+    """Refuse control characters (NUL, ESC, newline ...) in text that reaches terminals, reports and figures."""
+    bad = next((c for c in v if unicodedata.category(c) == "Cc" and c not in allowed), None)
     if bad is not None:
         raise ValueError(f"contains the control character U+{ord(bad):04X}; expected printable text")
     return v
@@ -125,6 +125,8 @@ Month = str
 Int = Annotated[int, BeforeValidator(_no_bool)]
 Real = Annotated[float, BeforeValidator(_number)]
 Text = Annotated[str, AfterValidator(_printable)]
+#: text that may span lines (descriptions)
+Prose = Annotated[str, AfterValidator(lambda v: _printable(v, "\t\n"))]
 Dist = Annotated[Distribution, BeforeValidator(_number_as_fixed)]
 
 
@@ -284,7 +286,7 @@ class Scenario(_Model):
     """A validated scenario (frozen)."""
 
     name: Text = Field(min_length=1, max_length=200)
-    description: Text = ""
+    description: Prose = ""
     start: Month
     horizon: Month
     replications: Int = Field(default=2000, ge=1, le=10_000_000)

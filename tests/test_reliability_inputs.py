@@ -116,6 +116,8 @@ def _plan_with(tmp_path: Path, old: str, new: str) -> Path:
     ("seed: 20230423", "seed: 1:30", "seed"),
     ("threshold: 4.0e8", "threshold: true", "expected a number, got the boolean"),
     ("name: plan", 'name: "plan\\x1b[31m"', "control character U+001B"),
+    ("name: plan", 'name: "plan\\x00nul"', "control character U+0000"),
+    ("name: plan", 'name: "evil\\nline"', "control character U+000A"),
 ])
 def test_values_that_would_break_later_are_refused_by_validate(tmp_path: Path, old: str, new: str,
                                                                 fragment: str) -> None:
