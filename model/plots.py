@@ -66,7 +66,9 @@ def _style() -> Iterator[bool]:
     Yields whether a CJK font is in use.
     """
     font = cjk_font()
-    rc: Any = {"axes.unicode_minus": False, "axes.spines.top": False, "axes.spines.right": False}
+    # text.parse_math off: user text (labels, names) is drawn literally, so a '$' never starts mathtext
+    rc: Any = {"axes.unicode_minus": False, "axes.spines.top": False, "axes.spines.right": False,
+               "text.parse_math": False}
     if font is not None:
         rc["font.family"] = [font, "DejaVu Sans"]
     with matplotlib.rc_context(rc), warnings.catch_warnings():

@@ -131,3 +131,12 @@ def test_impossible_unquoted_date_names_the_field(tmp_path: Path) -> None:
     p.write_text(text.replace("start: ", "start: 2023-02-30 #", 1), encoding="utf-8")
     rc, _, err = cli("validate", str(p))
     assert rc == 2 and "bad.yaml" in err and "start" in err and "Traceback" not in err
+
+
+def test_dollar_signs_in_labels_are_drawn_literally(tmp_path: Path) -> None:
+    text = PLAN.read_text(encoding="utf-8").replace("label: 快递进出口业务量 4亿件", r"label: 'cost $\frac{x$ and $^$'", 1)
+    p = tmp_path / "dollars.yaml"
+    p.write_text(text, encoding="utf-8")
+    rc, _, err = cli("-q", "run", str(p), "--replications", "50", "--out", str(tmp_path / "out"))
+    assert rc == 0, err
+    assert (tmp_path / "out" / "report.html").is_file()
