@@ -267,6 +267,12 @@ def read_csv(path: Path) -> list[Observation]:
 #: canonical units of flows (parcels, money) whose published totals must be positive
 POSITIVE_FLOW_UNITS = ("件", "元")
 #: canonical units whose values cannot be negative (counts, money, persons)
+#: largest accepted value in canonical units (China's GDP is about 1.3e14 元; nothing the tool
+#: reads comes within a hundred times of this): larger values are typing errors and would
+#: overflow the models' arithmetic
+MAX_CANONICAL_VALUE = 1e16
+#: largest accepted year-on-year growth [%] (a hundredfold in a year)
+MAX_GROWTH_PCT = 1e4
 NON_NEGATIVE_UNITS = ("件", "元", "人", "个", "户", "处", "元/件", "day_of_year")
 
 
@@ -289,6 +295,9 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
         value, unit = convert(raw, _normalise(row["unit"]))
     except UnitError as exc:
         raise DataError(f"{where}: field 'unit': {exc}") from None
+    if not math.isfinite(value) or abs(value) > MAX_CANONICAL_VALUE:
+        raise DataError(f"{where}: field 'value': {shown(row['value'])} {row['unit'].strip()} is {value:.3g} {unit}; "
+                        f"expected at most {MAX_CANONICAL_VALUE:.0e} {unit} (no indicator comes near it)")
     if unit in NON_NEGATIVE_UNITS and value < 0:
         raise DataError(f"{where}: field 'value': expected a non-negative number of {unit}, got {shown(row['value'])}")
     if unit in POSITIVE_FLOW_UNITS and value == 0 and period.is_flow_window:
@@ -302,8 +311,9 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
         except ValueError:
             raise DataError(f"{where}: field 'yoy_growth_pct': expected a number in percent, "
                             f"got {shown(row['yoy_growth_pct'])}") from None
-        if yoy <= -100:
-            raise DataError(f"{where}: field 'yoy_growth_pct': expected a rate above -100%, got {yoy}")
+        if not -100 < yoy <= MAX_GROWTH_PCT:
+            raise DataError(f"{where}: field 'yoy_growth_pct': expected a rate above -100% and at most "
+                            f"{MAX_GROWTH_PCT:.0f}%, got {shown(row['yoy_growth_pct'])}")
     note = row["note"].strip()
     return Observation(
         geography=english_key(geo), indicator=english_key(ind), period=period, value=value, unit=unit,

@@ -99,6 +99,10 @@ def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> 
     ra = {"project_ids": project_ids, "phase_names": phase_names, "opening": raw["opening"],
           "phase_start": raw["phase_start"]}
     tv = {t.id: np.asarray(target_values(t, raw["metrics"], ra, scn.years)) for t in scn.targets}
+    bad = [k for k, v in [*raw["metrics"].items(), *tv.items()] if not np.all(np.isfinite(v))]
+    if bad:  # never let NaN or inf reach a result file (JSON would show it as null, a silent lie)
+        raise ScenarioError(f"scenario '{scn.name}': '{bad[0]}' overflows to non-finite values; expected "
+                            f"parameters and data of realistic magnitude (check the scenario's parameters)")
     return Results(scn, seed, raw["metrics"], raw["monthly"], raw["baseline_monthly"], raw["county_annual"],
                    raw["opening"], raw["phase_start"], raw["phase_end"], project_ids, phase_names, comp.county_ids,
                    tv, dict(draws.params))

@@ -140,3 +140,35 @@ def test_dollar_signs_in_labels_are_drawn_literally(tmp_path: Path) -> None:
     rc, _, err = cli("-q", "run", str(p), "--replications", "50", "--out", str(tmp_path / "out"))
     assert rc == 0, err
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+@pytest.mark.parametrize(("value", "unit", "yoy"), [("1e301", "亿件", ""), ("1e200", "件", ""), ("inf", "件", ""),
+                                                    ("1750.8", "亿件", "1e300")])
+def test_values_near_the_float_limits_are_refused(tmp_path: Path, value: str, unit: str, yoy: str) -> None:
+    d = tmp_path / "data"
+    shutil.copytree(DATA, d)
+    with (d / "extreme.csv").open("w", encoding="utf-8") as fh:
+        fh.write("geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
+                 f"China,express_volume,2025,{value},{unit},{yoy},,synthetic\n")
+    for geo in ("China", "Guizhou"):
+        rc, _, err = cli("forecast", "--data", str(d), "--geography", geo, "--indicator", "express_volume",
+                         "--period", "2025", "--strict")
+        assert rc == 2 and "extreme.csv:2" in err and "Traceback" not in err, err
+
+
+def test_non_finite_results_never_reach_the_outputs(fitted: object) -> None:
+    import numpy as np
+
+    from expressim.model import ensemble
+    from expressim.model.scenario import ScenarioError
+    from expressim.model.scenario import load as load_scenario
+
+    scn = load_scenario(PLAN)
+    comp, draws = ensemble.prepare(scn, fitted, replications=20, seed=1)  # type: ignore[arg-type]
+    raw = ensemble.execute(comp, fitted, draws)  # type: ignore[arg-type]
+    ensemble.to_results(comp, raw, draws, 1)  # finite: fine
+    name = next(iter(raw["metrics"]))
+    raw["metrics"][name] = np.where(np.arange(raw["metrics"][name].size).reshape(raw["metrics"][name].shape) == 0,
+                                    np.inf, raw["metrics"][name])
+    with pytest.raises(ScenarioError, match=f"'{name}' overflows"):
+        ensemble.to_results(comp, raw, draws, 1)
