@@ -72,6 +72,10 @@ FRACTION_METRICS = ("village_coverage", "green_slim_tape", "green_no_reboxing", 
 ROLLOUT_METRICS = ("projects_open", "phase_started")
 
 
+#: longest credible phase [months]: the 99.9% quantile of a duration must stay under it
+MAX_PHASE_MONTHS = 1200
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming file and field."""
 
@@ -155,9 +159,12 @@ class Phase(_Model):
     @field_validator("duration")
     @classmethod
     def _nonnegative(cls, v: Any) -> Any:
-        lo, _ = v.bounds()
+        lo, hi = v.bounds()
         if lo < 0:
             raise ValueError(f"durations are months and cannot be negative (lower bound {lo:g} < 0)")
+        if not hi <= MAX_PHASE_MONTHS:
+            raise ValueError(f"a phase of up to {hi:.3g} months (99.9% quantile); expected durations under "
+                             f"{MAX_PHASE_MONTHS} months (a century)")
         return v
 
 

@@ -172,3 +172,27 @@ def test_non_finite_results_never_reach_the_outputs(fitted: object) -> None:
                                     np.inf, raw["metrics"][name])
     with pytest.raises(ScenarioError, match=f"'{name}' overflows"):
         ensemble.to_results(comp, raw, draws, 1)
+
+
+def _plan_with_first_duration(tmp_path: Path, duration: str) -> Path:
+    import re
+
+    text = PLAN.read_text(encoding="utf-8")
+    p = tmp_path / "dur.yaml"
+    p.write_text(re.sub(r"duration: [^,}]*(\{[^}]*\}|[0-9.]+)", "duration: " + duration, text, count=1),
+                 encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("duration", ["{dist: uniform, low: 1, high: 1.0e300}", "{dist: lognormal, median: 12, sigma: 50}",
+                                      "{dist: normal, mean: 12, sd: 1.0e200, low: 0}", "1.0e8"])
+def test_durations_of_centuries_are_refused_by_validate(tmp_path: Path, duration: str) -> None:
+    rc, _, err = cli("validate", str(_plan_with_first_duration(tmp_path, duration)))
+    assert rc == 2 and "projects.0.phases.0.duration" in err and "1200 months" in err
+
+
+def test_wide_but_credible_durations_run_and_draw(tmp_path: Path) -> None:
+    p = _plan_with_first_duration(tmp_path, "{dist: lognormal, median: 12, sigma: 1.4}")
+    rc, _, err = cli("-q", "run", str(p), "--replications", "60", "--out", str(tmp_path / "out"))
+    assert rc == 0, err
+    assert (tmp_path / "out" / "figures").is_dir()
