@@ -327,10 +327,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, plus the observation CSVs inside directories named.
 
     In a directory every ``*.csv`` except ``priors_evidence.csv`` (a different
-    schema) is an observation file.
+    schema) is an observation file.  Paths come back absolute with ``~`` expanded and links
+    resolved: the one form every later step (data hash, manifest, report) sees, so a path
+    typed relative, absolute, through a link or with ``~`` gives the same run.
     """
     out: list[Path] = []
-    for p in map(Path, paths):
+    for p in (Path(x).expanduser().resolve() for x in paths):
         if p.is_dir():
             out += sorted(f for f in p.glob("*.csv") if f.name != "priors_evidence.csv")
         elif p.is_file():

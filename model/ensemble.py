@@ -35,6 +35,18 @@ def chunks(n: int, size: int | None = None) -> list[tuple[int, int]]:
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
+def usable_workers(requested: int, tasks: int) -> int:
+    """Worker processes worth starting: no more than the chunks of work or the machine's cores.
+
+    Results never depend on it (chunks are fixed), so capping only saves processes that would
+    sit idle -- and forking hundreds of them can exhaust a limit on open files or processes.
+    """
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(requested, tasks, cores))
+
+
 #: reduces one chunk's raw output in the worker: ``reduce(comp, raw, draws) -> dict of arrays``
 Reducer = Callable[[Compiled, dict[str, Any], Draws], dict[str, Any]]
 
@@ -66,7 +78,8 @@ def execute(comp: Compiled, fitted: Any, draws: Draws, *, workers: int = 1,
     spans = chunks(draws.n)
     tasks = [(comp, fitted, draws.slice(a, b), reduce) for a, b in spans]
     parts: list[dict[str, Any]] = []
-    parallel = workers > 1 and len(tasks) > 1
+    workers = usable_workers(workers, len(tasks))
+    parallel = workers > 1
     with ProcessPoolExecutor(max_workers=workers) if parallel else nullcontext() as pool:
         results: Iterator[dict[str, Any]] = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
         for r, (a, b) in zip(results, spans, strict=True):

@@ -77,7 +77,8 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     write_json(tmp / "manifest.json", man)
     figs = plots.run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
-                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
+                            data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
+                                          for f in obs.files])
     return summary
 
 

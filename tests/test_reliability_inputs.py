@@ -196,3 +196,41 @@ def test_wide_but_credible_durations_run_and_draw(tmp_path: Path) -> None:
     rc, _, err = cli("-q", "run", str(p), "--replications", "60", "--out", str(tmp_path / "out"))
     assert rc == 0, err
     assert (tmp_path / "out" / "figures").is_dir()
+
+
+def test_workers_are_capped_at_the_work_and_the_cores() -> None:
+    import os
+
+    from expressim.model.ensemble import usable_workers
+
+    cores = len(os.sched_getaffinity(0))
+    assert usable_workers(200, 3) == min(3, cores)
+    assert usable_workers(200, 1000) == cores
+    assert usable_workers(1, 1000) == 1 and usable_workers(4, 0) == 1
+
+
+def test_many_workers_under_a_low_open_files_limit_finish(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); "
+            "from expressim.model.cli import main; "
+            f"sys.exit(main(['-q', 'run', {str(PLAN)!r}, '--replications', '9000', '--workers', '200', "
+            f"'--out', {str(tmp_path / 'out')!r}]))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-500:]
+
+
+def test_relative_absolute_linked_and_home_data_paths_give_one_run(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (tmp_path / "link").symlink_to(data, target_is_directory=True)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    for form in ("data", str(data), "link", "~/data"):  # "data" is how the README types it
+        rc, _, err = cli("-q", "run", str(PLAN), "--data", form, "--replications", "40", "--seed", "1")
+        assert rc == 0, f"{form}: {err}"
+    (run,) = list((tmp_path / "outputs" / "plan").iterdir())  # one folder: the same inputs, the same run
+    man = (run / "manifest.json").read_text(encoding="utf-8")
+    assert str(data / "observations.csv") in man
