@@ -240,3 +240,38 @@ def test_relative_absolute_linked_and_home_data_paths_give_one_run(tmp_path: Pat
     (run,) = list((tmp_path / "outputs" / "plan").iterdir())  # one folder: the same inputs, the same run
     man = (run / "manifest.json").read_text(encoding="utf-8")
     assert str(data / "observations.csv") in man
+
+
+_UNITS = ["件", "万件", "亿件", "元", "万元", "亿元", "人", "万人", "%", "个"]
+
+
+def test_any_value_near_the_float_limits_is_read_or_refused_in_one_line(tmp_path: Path) -> None:
+    """Property: a row's value and growth rate, whatever their magnitude, give a finite observation
+    within the documented bound or a DataError naming file, line and field -- never anything else."""
+    import math
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from expressim.calibration.observations import MAX_CANONICAL_VALUE, DataError, read_csv
+
+    numbers = st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e308, max_value=1e308),
+                        st.floats(min_value=1e290, max_value=1.7976931348623157e308),
+                        st.sampled_from([5e-324, 2.2250738585072014e-308, 1e16, 1.0000001e16]))
+    growth = st.one_of(st.just(""), st.floats(allow_nan=False, allow_infinity=False).map(repr))
+
+    @settings(max_examples=60, deadline=None)
+    @given(numbers, st.sampled_from(_UNITS), growth)
+    def check(value: float, unit: str, yoy: str) -> None:
+        f = tmp_path / "v.csv"
+        f.write_text("geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
+                     f"China,express_volume,2024,{value!r},{unit},{yoy},,synthetic\n", encoding="utf-8")
+        try:
+            (o,) = read_csv(f)
+        except DataError as exc:
+            assert str(exc).startswith(f"{f}:2: field '") and "\n" not in str(exc)
+            return
+        assert math.isfinite(o.value) and abs(o.value) <= MAX_CANONICAL_VALUE
+        assert o.yoy_growth_pct is None or math.isfinite(o.yoy_growth_pct)
+
+    check()
