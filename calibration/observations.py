@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from expressim.calibration.periods import Period, PeriodError, parse_period, shown
-from expressim.calibration.text import TextDecodeError, decode_text
+from expressim.calibration.text import FileReadError, TextDecodeError, decode_text, read_regular
 from expressim.calibration.units import UnitError, convert
 
 COLUMNS = ("geography", "indicator", "period", "value", "unit", "yoy_growth_pct", "source_url", "note")
@@ -185,16 +185,13 @@ def _read_text(path: Path) -> str:
     Raises
     ------
     DataError
-        Unreadable, too large, binary, or in no supported encoding.
+        Not a regular file (a FIFO or a device is refused before any read), unreadable,
+        too large, binary, or in no supported encoding.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataError(f"{path}: file is {size / 2**20:.0f} MiB; expected a CSV under "
-                            f"{MAX_FILE_BYTES // 2**20} MiB")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except FileReadError as exc:
+        raise DataError(f"{path}: {exc}; expected an observation CSV under {MAX_FILE_BYTES // 2**20} MiB") from None
     try:
         return decode_text(raw, ("utf-8-sig", "gb18030"))
     except TextDecodeError as exc:
@@ -270,6 +267,12 @@ def read_csv(path: Path) -> list[Observation]:
 #: canonical units of flows (parcels, money) whose published totals must be positive
 POSITIVE_FLOW_UNITS = ("件", "元")
 #: canonical units whose values cannot be negative (counts, money, persons)
+#: largest accepted value in canonical units (China's GDP is about 1.3e14 元; nothing the tool
+#: reads comes within a hundred times of this): larger values are typing errors and would
+#: overflow the models' arithmetic
+MAX_CANONICAL_VALUE = 1e16
+#: largest accepted year-on-year growth [%] (a hundredfold in a year)
+MAX_GROWTH_PCT = 1e4
 NON_NEGATIVE_UNITS = ("件", "元", "人", "个", "户", "处", "元/件", "day_of_year")
 
 
@@ -292,6 +295,9 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
         value, unit = convert(raw, _normalise(row["unit"]))
     except UnitError as exc:
         raise DataError(f"{where}: field 'unit': {exc}") from None
+    if not math.isfinite(value) or abs(value) > MAX_CANONICAL_VALUE:
+        raise DataError(f"{where}: field 'value': {shown(row['value'])} {row['unit'].strip()} is {value:.3g} {unit}; "
+                        f"expected at most {MAX_CANONICAL_VALUE:.0e} {unit} (no indicator comes near it)")
     if unit in NON_NEGATIVE_UNITS and value < 0:
         raise DataError(f"{where}: field 'value': expected a non-negative number of {unit}, got {shown(row['value'])}")
     if unit in POSITIVE_FLOW_UNITS and value == 0 and period.is_flow_window:
@@ -305,8 +311,9 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
         except ValueError:
             raise DataError(f"{where}: field 'yoy_growth_pct': expected a number in percent, "
                             f"got {shown(row['yoy_growth_pct'])}") from None
-        if yoy <= -100:
-            raise DataError(f"{where}: field 'yoy_growth_pct': expected a rate above -100%, got {yoy}")
+        if not -100 < yoy <= MAX_GROWTH_PCT:
+            raise DataError(f"{where}: field 'yoy_growth_pct': expected a rate above -100% and at most "
+                            f"{MAX_GROWTH_PCT:.0f}%, got {shown(row['yoy_growth_pct'])}")
     note = row["note"].strip()
     return Observation(
         geography=english_key(geo), indicator=english_key(ind), period=period, value=value, unit=unit,
@@ -320,10 +327,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, plus the observation CSVs inside directories named.
 
     In a directory every ``*.csv`` except ``priors_evidence.csv`` (a different
-    schema) is an observation file.
+    schema) is an observation file.  Paths come back absolute with ``~`` expanded and links
+    resolved: the one form every later step (data hash, manifest, report) sees, so a path
+    typed relative, absolute, through a link or with ``~`` gives the same run.
     """
     out: list[Path] = []
-    for p in map(Path, paths):
+    for p in (Path(x).expanduser().resolve() for x in paths):
         if p.is_dir():
             out += sorted(f for f in p.glob("*.csv") if f.name != "priors_evidence.csv")
         elif p.is_file():
@@ -399,7 +408,10 @@ def _hash_files(files: Sequence[Path]) -> str:
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode())
-        h.update(hashlib.sha256(f.read_bytes()).digest())
+        try:
+            h.update(hashlib.sha256(read_regular(f, MAX_FILE_BYTES)).digest())
+        except FileReadError as exc:
+            raise DataError(f"{f}: {exc}") from None
     return h.hexdigest()
 
 

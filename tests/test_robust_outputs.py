@@ -107,7 +107,7 @@ def test_safe_name_is_one_harmless_component(name: str) -> None:
 
 
 HOSTILE = ["../../evil", "/etc/passwd", "..", ".", "a/b\\c", "C:\\Windows\\x", "CON", "nul.txt", "~root",
-           "毕节/../../x", "name\x00with nul", "-rf", "." * 50, "x" * 200, "$(rm -rf ~)", "evil\nline"]
+           "毕节/../../x", "-rf", "." * 50, "x" * 200, "$(rm -rf ~)"]
 
 
 def _fake_write_outputs(tmp: Path, args: Any, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:

@@ -110,7 +110,8 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
     man = files.manifest
     figs = run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),
-                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
+                            data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
+                                          for f in obs.files])
     return files.summary
 
 

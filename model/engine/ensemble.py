@@ -36,6 +36,18 @@ def chunks(n: int, size: int | None = None) -> list[tuple[int, int]]:
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
+def usable_workers(requested: int, tasks: int) -> int:
+    """Worker processes worth starting: no more than the chunks of work or the machine's cores.
+
+    Results never depend on it (chunks are fixed), so capping only saves processes that would
+    sit idle -- and forking hundreds of them can exhaust a limit on open files or processes.
+    """
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(requested, tasks, cores))
+
+
 #: reduces one chunk's raw output in the worker: ``reduce(comp, raw, draws) -> dict of arrays``
 Reducer = Callable[[Compiled, dict[str, Any], Draws], dict[str, Any]]
 
@@ -67,7 +79,8 @@ def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int =
     spans = chunks(draws.n)
     tasks = [(comp, fitted, draws.slice(a, b), reduce) for a, b in spans]
     parts: list[dict[str, Any]] = []
-    parallel = workers > 1 and len(tasks) > 1
+    workers = usable_workers(workers, len(tasks))
+    parallel = workers > 1
     with ProcessPoolExecutor(max_workers=workers) if parallel else nullcontext() as pool:
         results: Iterator[dict[str, Any]] = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
         for r, (a, b) in zip(results, spans, strict=True):
@@ -100,6 +113,10 @@ def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> 
     ra = {"project_ids": project_ids, "phase_names": phase_names, "opening": raw["opening"],
           "phase_start": raw["phase_start"]}
     tv = {t.id: np.asarray(target_values(t, raw["metrics"], ra, scn.years)) for t in scn.targets}
+    bad = [k for k, v in [*raw["metrics"].items(), *tv.items()] if not np.all(np.isfinite(v))]
+    if bad:  # never let NaN or inf reach a result file (JSON would show it as null, a silent lie)
+        raise ScenarioError(f"scenario '{scn.name}': '{bad[0]}' overflows to non-finite values; expected "
+                            f"parameters and data of realistic magnitude (check the scenario's parameters)")
     return Results(scn, seed, raw["metrics"], raw["monthly"], raw["baseline_monthly"], raw["county_annual"],
                    raw["opening"], raw["phase_start"], raw["phase_end"], project_ids, phase_names, comp.county_ids,
                    tv, dict(draws.params))

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -72,6 +74,10 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
 
 
 
+#: longest credible phase [months]: the 99.9% quantile of a duration must stay under it
+MAX_PHASE_MONTHS = 1200
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming file and field."""
 
@@ -106,8 +112,27 @@ def _number_as_fixed(v: Any) -> Any:
     return v
 
 
+def _number(v: Any) -> Any:
+    """Refuse YAML booleans where a number belongs (``true`` would otherwise become 1.0)."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected a number, got the boolean {v}")
+    return v
+
+
+def _printable(v: str, allowed: str = "") -> str:
+    """Refuse control characters (NUL, ESC, newline ...) in text that reaches terminals, reports and figures."""
+    bad = next((c for c in v if unicodedata.category(c) == "Cc" and c not in allowed), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; expected printable text")
+    return v
+
+
 Month = str
 Int = Annotated[int, BeforeValidator(_no_bool)]
+Real = Annotated[float, BeforeValidator(_number)]
+Text = Annotated[str, AfterValidator(_printable)]
+#: text that may span lines (descriptions)
+Prose = Annotated[str, AfterValidator(lambda v: _printable(v, "\t\n"))]
 Dist = Annotated[Distribution, BeforeValidator(_number_as_fixed)]
 
 
@@ -121,7 +146,7 @@ class Phase(_Model):
     ``duration`` is a distribution in months (a bare number is a fixed duration).
     """
 
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     duration: Dist
     not_before: Month | None = None
     resource: str | None = None
@@ -136,9 +161,12 @@ class Phase(_Model):
     @field_validator("duration")
     @classmethod
     def _nonnegative(cls, v: Any) -> Any:
-        lo, _ = v.bounds()
+        lo, hi = v.bounds()
         if lo < 0:
             raise ValueError(f"durations are months and cannot be negative (lower bound {lo:g} < 0)")
+        if not hi <= MAX_PHASE_MONTHS:
+            raise ValueError(f"a phase of up to {hi:.3g} months (99.9% quantile); expected durations under "
+                             f"{MAX_PHASE_MONTHS} months (a century)")
         return v
 
 
@@ -148,7 +176,7 @@ class Project(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     kind: Literal["hub", "county_centre", "stations"]
     region: str
-    label: str = ""
+    label: Text = ""
     planned_open: Month | None = None
     phases: tuple[Phase, ...] = Field(min_length=1)
 
@@ -175,11 +203,11 @@ class Target(_Model):
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
-    label: str
+    label: Text
     metric: Literal[TARGET_METRICS]  # type: ignore[valid-type]
     year: Int = Field(ge=2000, le=2100)
-    threshold: float
-    unit: str = ""
+    threshold: Real
+    unit: Text = ""
     comparison: Literal[">=", "<="] = ">="
     projects: tuple[str, ...] = ()
     phase: str | None = None
@@ -212,7 +240,7 @@ class Tracked(_Model):
     """A plan task tracked from the analyst's progress file rather than simulated."""
 
     id: str
-    label: str
+    label: Text
     year: Int | None = None
 
 
@@ -261,8 +289,8 @@ def _check_parameter(name: str, dist: Any) -> None:
 class Scenario(_Model):
     """A validated scenario (frozen)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: Text = Field(min_length=1, max_length=200)
+    description: Prose = ""
     start: Month
     horizon: Month
     replications: Int = Field(default=2000, ge=1, le=10_000_000)

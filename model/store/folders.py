@@ -43,9 +43,25 @@ def on_signal(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
+#: largest input file hashed into a manifest [bytes]
+MAX_INPUT_BYTES = 256 * 2**20
+
+
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a regular file's bytes (hex).
+
+    Raises
+    ------
+    OutputError
+        Not a regular file (a FIFO or device is refused before any read) or larger than
+        :data:`MAX_INPUT_BYTES`.
+    """
+    from expressim.calibration.text import FileReadError, read_regular
+
+    try:
+        return hashlib.sha256(read_regular(path, MAX_INPUT_BYTES)).hexdigest()
+    except FileReadError as exc:
+        raise OutputError(f"{path}: {exc}") from None
 
 
 def _default(o: Any) -> Any:
@@ -151,6 +167,38 @@ def glob_escape(text: str) -> str:
 
 
 @contextmanager
+def _claimed(target: Path) -> Iterator[None]:
+    """Hold ``.<target>.lock`` (created exclusively, holding our pid) while a run writes ``target``.
+
+    A lock left by a process that no longer runs is taken over; one held by a live process
+    means another run is writing the same folder: refused.
+    """
+    lock = target.with_name(f".{target.name}.lock")
+    for attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            try:
+                holder = int(lock.read_text(encoding="ascii").strip() or "0")
+            except (OSError, ValueError):
+                holder = 0
+            if attempt == 0 and holder and not _pid_alive(holder):
+                lock.unlink(missing_ok=True)
+                continue
+            raise OutputError(f"--out {target}: another expressim process (pid {holder or '?'}) is writing this "
+                              f"folder; expected a folder no other run is writing") from None
+        except OSError as exc:
+            raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
+    try:
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+@contextmanager
 def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary directory that becomes ``target`` only if the block completes.
 
@@ -159,6 +207,11 @@ def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     interrupted run never leaves a folder that looks finished.  One left by a process
     killed outright (``kill -9``) keeps its ``partial`` name and is removed by the next
     run writing to the same target.
+
+    Two processes writing one target: the one that does not hold the target's lock is
+    refused, and without ``force`` the final rename never replaces a folder that appeared
+    in the meantime (a rename onto a non-empty folder fails), so exactly one run wins and
+    the other ends with :class:`OutputError` (exit code 2), its outputs removed.
 
     Parameters
     ----------
@@ -170,32 +223,39 @@ def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     Raises
     ------
     OutputError
-        If ``target`` cannot be used (see :func:`check_target`).
+        If ``target`` cannot be used (see :func:`check_target`), another process is
+        writing it, or it appeared while this one wrote (without ``force``).
     """
     target = check_target(target, force=force)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"--out {target}: cannot create its parent folder ({exc.strerror})") from None
-    _remove_stale(target)
-    pid = os.getpid()
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PARTIAL}{pid}-", dir=target.parent))
-    except OSError as exc:
-        raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{pid}")
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _claimed(target):
+        target = check_target(target, force=force)  # again, now that no other process can write it
+        _remove_stale(target)
+        pid = os.getpid()
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PARTIAL}{pid}-", dir=target.parent))
+        except OSError as exc:
+            raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
+        try:
+            yield tmp
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        try:
+            if force and target.exists():
+                old = target.with_name(f".{target.name}.old-{pid}")
+                target.rename(old)
+                tmp.rename(target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                try:
+                    tmp.rename(target)  # onto nothing or an empty folder; a non-empty one is never replaced
+                except OSError as exc:
+                    raise OutputError(f"--out {target}: another run completed this folder first "
+                                      f"({exc.strerror}); nothing replaced") from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

@@ -32,18 +32,9 @@ def _color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
 
-def _plain(text: str) -> str:
-    """User text made literal for matplotlib (``$`` would start mathtext, which can fail to parse)."""
-    return str(text).replace("$", r"\$")
-
-
 def probabilities_chart(comparison: Mapping[str, Any], ax: Axes | None = None) -> Axes:
     """Grouped bars: each common target's probability per scenario, ±2 s.e. (:func:`model.viz.run_figures.comparison_chart`)."""
-    safe = {"scenarios": [_plain(n) for n in comparison["scenarios"]],
-            "targets": [{**t, "label": _plain(t.get("label", t["id"])),
-                         "by_scenario": {_plain(k): v for k, v in t["by_scenario"].items()}}
-                        for t in comparison["targets"]]}
-    return plots.comparison_chart(safe, ax=ax)
+    return plots.comparison_chart(comparison, ax=ax)
 
 
 def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: Axes | None = None) -> Axes:
@@ -70,7 +61,7 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
             q = np.quantile(v, SUMMARY_QUANTILES, axis=0)
             ax.fill_between(x, q[0], q[2], color=_color(i), alpha=0.13, linewidth=0)
             ax.plot(x, q[1], marker="o", color=_color(i), linewidth=2,
-                    label=f"{_plain(_label(nm, f'scenario {i + 1}', cjk))} (median, 10-90%)")
+                    label=f"{(_label(nm, f'scenario {i + 1}', cjk))} (median, 10-90%)")
         for t in results[0].scenario.targets:
             if t.metric == metric:
                 ax.plot([t.year], [t.threshold / div], marker="D", color="black", linestyle="none",
@@ -96,7 +87,7 @@ def overlaid_monthly(results: Sequence[Any], names: Sequence[str], ax: Axes | No
             x = (r.scenario.start_month + np.arange(v.shape[1])) / 12.0 + 1 / 24.0
             q = np.quantile(v, SUMMARY_QUANTILES, axis=0)
             ax.fill_between(x, q[0], q[2], color=_color(i), alpha=0.12, linewidth=0)
-            ax.plot(x, q[1], color=_color(i), linewidth=1.6, label=_plain(_label(nm, f"scenario {i + 1}", cjk)))
+            ax.plot(x, q[1], color=_color(i), linewidth=1.6, label=(_label(nm, f"scenario {i + 1}", cjk)))
         years = sorted({y for r in results for y in r.years})
         ax.set_xticks(years, [str(y) for y in years])
         ax.grid(axis="y", alpha=0.3)
@@ -129,11 +120,11 @@ def difference_histogram(diffs: Mapping[str, np.ndarray], reference: str, year: 
             v = np.clip(np.asarray(d, dtype=float) / div, lo, hi)
             m = float(np.mean(np.asarray(d)) / div)
             ax.hist(v, bins=bins.tolist(), color=_color(i + 1), alpha=0.45, density=True,
-                    label=f"{_plain(_label(nm, f'scenario {i + 2}', cjk))}: mean {m:+.3f}, "
+                    label=f"{(_label(nm, f'scenario {i + 2}', cjk))}: mean {m:+.3f}, "
                           f"P(>0) {float(np.mean(np.asarray(d) > 0)):.2f}")
             ax.axvline(m, color=_color(i + 1), linewidth=1.5)
         ax.axvline(0.0, color="black", linewidth=1, linestyle=":")
-        ref = _plain(_label(reference, "reference", cjk))
+        ref = (_label(reference, "reference", cjk))
         ax.set_xlabel(f"difference in parcels in + out, {year} [{ulabel}] (scenario − {ref}, same replication)")
         ax.set_ylabel("density")
         ax.set_title(f"Paired difference in {year} in + out volume vs {ref}", fontsize=11)
@@ -202,8 +193,8 @@ def latest_opening_plot(result: Mapping[str, Any], start_month: int, ax: Axes | 
         ax.set_ylim(max(-0.02, low - 0.05), 1.02)
         ax.set_xlabel(f"median opening of {result['selection']} (calendar year)")
         ax.set_ylabel("probability of attaining the target")
-        ax.set_title(f"{_plain(_label(str(t['label']), str(t['id']), cjk))}: P against opening · "
-                     f"{_plain(_label(str(result['scenario']), 'scenario', cjk))}", fontsize=11)
+        ax.set_title(f"{(_label(str(t['label']), str(t['id']), cjk))}: P against opening · "
+                     f"{(_label(str(result['scenario']), 'scenario', cjk))}", fontsize=11)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
     return ax

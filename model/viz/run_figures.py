@@ -59,6 +59,10 @@ def cjk_font() -> str | None:
     return next((c for c in CJK_CANDIDATES if c in names), None)
 
 
+#: how far past the scenario's horizon the Gantt chart shows phases and openings [years]
+GANTT_YEARS_PAST_HORIZON = 2.0
+
+
 @contextmanager
 def _style() -> Iterator[bool]:
     """rcParams for the figure (CJK font first when there is one) and no missing-glyph warnings.
@@ -66,7 +70,9 @@ def _style() -> Iterator[bool]:
     Yields whether a CJK font is in use.
     """
     font = cjk_font()
-    rc: Any = {"axes.unicode_minus": False, "axes.spines.top": False, "axes.spines.right": False}
+    # text.parse_math off: user text (labels, names) is drawn literally, so a '$' never starts mathtext
+    rc: Any = {"axes.unicode_minus": False, "axes.spines.top": False, "axes.spines.right": False,
+               "text.parse_math": False}
     if font is not None:
         rc["font.family"] = [font, "DejaVu Sans"]
     with matplotlib.rc_context(rc), warnings.catch_warnings():
@@ -305,7 +311,9 @@ def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
         ax.set_yticks(range(n_p), labels[::-1], fontsize=8)
         end = t0 + results.scenario.n_months / 12
         ax.axvline(end, color="0.5", linestyle=":", linewidth=1)
-        ticks = list(range(int(t0), int(np.ceil(max(end, ax.get_xlim()[1]))) + 1))
+        # the scenario window plus two years: phases that run on for decades are cut at the edge
+        ax.set_xlim(t0, min(max(end, ax.get_xlim()[1]), end + GANTT_YEARS_PAST_HORIZON))
+        ticks = list(range(int(t0), int(np.ceil(ax.get_xlim()[1])) + 1))
         ax.set_xticks(ticks, [str(v) for v in ticks])
         ax.grid(axis="x", alpha=0.3)
         _title(ax, "Rollout: phases (median) and opening (10-90%)", results, cjk)
