@@ -1,4 +1,5 @@
-"""The files a run writes: summary.json, annual.csv, targets.csv, arrays, manifest, figures, report.
+"""The files a run writes: summary.json, annual.csv, targets.csv, rests_on.csv, arrays, manifest, figures,
+report.
 
 The contracted shapes are in DESIGN §6; :func:`results_digest` fingerprints the result arrays so
 ``expressim run --check-manifest`` can confirm a rerun is bit-identical.
@@ -37,13 +38,18 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     """Write every output of a run into ``tmp``; returns the summary dictionary."""
     import csv
 
-    from expressim.model import manifest, plots, report
+    from expressim.model import manifest, plots, report, rests_on
     from expressim.model.outputs import write_json
     from expressim.model.parameters import resolve
 
     summaries = res.summary()
+    rests = rests_on.analyse(res, fitted)
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
                "targets": [{k: v for k, v in s.as_dict().items() if k != "first_met"} for s in summaries]}
+    for t in summary["targets"]:
+        decided = rests_on.decided_by_assumption(rests.get(str(t["id"]), []))
+        t["rests_on"] = [e.as_dict() for e in rests.get(str(t["id"]), [])]
+        t["decided_by_assumption"] = decided.input if decided is not None else None
     write_json(tmp / "summary.json", summary)
     rows = res.annual_rows()
     with (tmp / "annual.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -65,6 +71,10 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
                    "headline": s.headline, "never_met": s.first_met["never"]}
             row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
             w.writerow(row)
+    with (tmp / "rests_on.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rests_on.CSV_FIELDS))
+        w.writeheader()
+        w.writerows(rests_on.csv_rows(rests, {s.id: s.probability for s in summaries}))
     write_json(tmp / "results.json", res.meta())
     res.save_arrays(tmp / "arrays.npz")
     write_json(tmp / "calibration.json", fitted.to_dict())
@@ -77,6 +87,7 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
     write_json(tmp / "manifest.json", man)
     figs = plots.run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
+                            rests_on=rests,
                             data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
     return summary
 
@@ -85,5 +96,8 @@ def summary_text(summary: dict[str, Any], out: Path) -> str:
     """The per-target probability lines printed after a run."""
     lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
     for t in summary["targets"]:
-        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}")
+        top = (t.get("rests_on") or [None])[0]
+        prior = (f"  (priors: {top['probability_low']:.2f} to {top['probability_high']:.2f} with {top['input']}, "
+                 f"{top['kind']})" if top else "")
+        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}{prior}")
     return "\n".join(lines)
