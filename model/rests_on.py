@@ -201,11 +201,11 @@ def collect_inputs(results: Any, fitted: Any, register: Mapping[str, Any] | None
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
-    """Mid-ranks scaled into (0, 1): ``(rank - 0.5) / n`` (ties share their mean rank)."""
+    """Mid-ranks scaled into (0, 1) along the first axis: ``(rank - 0.5) / n`` (ties share their mean rank)."""
     from scipy.stats import rankdata
 
     x = np.asarray(x, dtype=float)
-    return (rankdata(x) - 0.5) / x.size
+    return np.asarray((rankdata(x, axis=0) - 0.5) / x.shape[0])
 
 
 def bandwidth(n: int) -> float:
@@ -218,12 +218,12 @@ def bandwidth(n: int) -> float:
 
 
 def local_probability(u: np.ndarray, y: np.ndarray, q: float, h: float) -> tuple[np.ndarray, np.ndarray]:
-    """Local-linear estimate of ``E[y | u = q]`` and its standard error.
+    """Local-linear estimate of ``E[y | u = q]`` and its standard error, column by column.
 
     Parameters
     ----------
     u : ndarray
-        Ranks in (0, 1), shape (n,).
+        Ranks in (0, 1), shape (n,) (shared by every column of ``y``) or (n, T).
     y : ndarray
         Outcomes in [0, 1], shape (n,) or (n, T).
     q, h : float
@@ -232,28 +232,35 @@ def local_probability(u: np.ndarray, y: np.ndarray, q: float, h: float) -> tuple
     Returns
     -------
     estimate, stderr : ndarray
-        Shape (T,) (or scalar arrays for 1-D ``y``); the estimate is clipped to [0, 1]; the error is
+        Shape (T,) (scalar arrays for 1-D inputs); the estimate is clipped to [0, 1]; the error is
         ``sqrt(sum l_i^2 p (1 - p))`` with ``l`` the equivalent-kernel weights.
     """
+    yy = np.asarray(y, dtype=float)
     d = np.asarray(u, dtype=float) - q
+    if d.ndim < yy.ndim:
+        d = d[:, None]
     w = np.exp(-0.5 * (d / h) ** 2)
-    s0, s1, s2 = w.sum(), (w * d).sum(), (w * d * d).sum()
+    s0, s1, s2 = w.sum(axis=0), (w * d).sum(axis=0), (w * d * d).sum(axis=0)
     den = s0 * s2 - s1 * s1
-    lw = w * (s2 - s1 * d) / den if den > 1e-12 * max(s0 * s2, 1e-300) else w / s0
-    est = np.clip(lw @ np.asarray(y, dtype=float), 0.0, 1.0)
-    se = np.sqrt((lw * lw).sum() * est * (1.0 - est))
+    ok = den > 1e-12 * np.maximum(s0 * s2, 1e-300)
+    lw = np.where(ok, w * (s2 - s1 * d) / np.where(ok, den, 1.0), w / s0)
+    est = np.clip((lw * yy).sum(axis=0), 0.0, 1.0)
+    se = np.sqrt((lw * lw).sum(axis=0) * est * (1.0 - est))
     return est, se
 
 
 def _group_index(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Cross-fitted least-squares index of ``y`` on the columns of ``z``: each half uses the other's fit."""
+    """Cross-fitted least-squares index of each column of ``y`` (n, T) on the columns of ``z`` (n, k):
+    each half of the replications uses the coefficients fitted on the other half; shape (n, T)."""
     n = z.shape[0]
     fold = np.arange(n) % 2
     x = np.column_stack([np.ones(n), z])
-    idx = np.empty(n)
+    idx = np.empty((n, y.shape[1]))
     for f in (0, 1):
         train, test = fold != f, fold == f
-        beta, *_ = np.linalg.lstsq(x[train], y[train], rcond=None)
+        xt = x[train]
+        gram = xt.T @ xt
+        beta = np.linalg.solve(gram + 1e-9 * np.trace(gram) * np.eye(gram.shape[0]), xt.T @ y[train])  # normal eqs
         idx[test] = z[test] @ beta[1:]
     return idx
 
@@ -285,26 +292,23 @@ def swings(inputs: Sequence[Input], met: Mapping[str, np.ndarray]) -> dict[str, 
     h = bandwidth(n)
     p = y.mean(axis=0)
     varying = np.ptp(y, axis=0) > 0
+    yv = y[:, varying]
     out: dict[str, list[RestsOn]] = {t: [] for t in tids}
     for inp in inputs:
         vals = np.asarray(inp.values, dtype=float).reshape(n, -1)
-        lo = p.copy()
-        hi = p.copy()
-        se = np.zeros(len(tids))
-        if vals.shape[1] == 1:
-            u = ranks(vals[:, 0])
-            (lo_v, lo_s), (hi_v, hi_s) = (local_probability(u, y[:, varying], q, h) for q in QUANTILES)
-            lo[varying], hi[varying], se[varying] = lo_v, hi_v, np.maximum(lo_s, hi_s)
-        else:
-            z = norm.ppf(np.column_stack([ranks(c) for c in vals.T]))
-            for jj in np.flatnonzero(varying):
-                j = int(jj)
-                idx = _group_index(z, y[:, j])
-                if np.ptp(idx) == 0:
-                    continue
+        lo, hi, se = p.copy(), p.copy(), np.zeros(len(tids))
+        if yv.shape[1]:
+            if vals.shape[1] == 1:
+                u = ranks(vals[:, 0])
+                usable = np.ones(yv.shape[1], dtype=bool)
+            else:
+                z = norm.ppf(ranks(vals))
+                idx = _group_index(z, yv)
+                usable = np.ptp(idx, axis=0) > 0
                 u = ranks(idx)
-                (lo_v, lo_s), (hi_v, hi_s) = (local_probability(u, y[:, j], q, h) for q in QUANTILES)
-                lo[j], hi[j], se[j] = float(lo_v), float(hi_v), float(max(lo_s, hi_s))
+            (lo_v, lo_s), (hi_v, hi_s) = (local_probability(u, yv, q, h) for q in QUANTILES)
+            cols = np.flatnonzero(varying)[usable]
+            lo[cols], hi[cols], se[cols] = lo_v[usable], hi_v[usable], np.maximum(lo_s, hi_s)[usable]
         for k, t in enumerate(tids):
             out[t].append(RestsOn(inp.id, inp.label, inp.kind, float(lo[k]), float(hi[k]), float(se[k])))
     for t in tids:
