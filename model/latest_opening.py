@@ -201,7 +201,9 @@ def verdict(points: Sequence[OpeningPoint], without: OpeningPoint, required: flo
         status, text = "undetermined_without", (
             f"P without the projects is {without.probability:.3f} (95% bounds {without.lower:.3f} to "
             f"{without.upper:.3f}), within Monte-Carlo error of the level: whether they are needed at all, and so "
-            "the latest opening, moves with the number of replications")
+            "the latest opening, moves with the number of replications" + (
+                f" (lower bounds admit up to {rng[0]:+d} months, upper bounds up to {rng[1]:+d})"
+                if rng[0] is not None and rng[1] is not None else ""))
     elif low is None:
         status, text = "none", "even the earliest shift does not keep the lower bound at the level"
     elif rng[0] != rng[1]:
