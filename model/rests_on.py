@@ -15,7 +15,7 @@ sums over the replications per input (``O(n × inputs × targets)``, millisecond
 (``benchmarks/rests_on_cost.py``), it needs no new draws, and it keeps working whatever inputs
 ``draws.params`` holds (the calibration's factors are discovered by name, not listed here).  Its
 price is Monte-Carlo noise: each estimate leans on the ~20% of replications whose input rank is
-near ``q``, so its standard error (``stderr``) is about 2.3 times the run's binomial s.e.
+near ``q``, so its standard error (``stderr``) is about three times the run's binomial s.e.
 
 Groups: several entries that form one input (jobs per parcel = its 2023 level and its yearly
 fall; the rollout durations of one kind of project) are combined into one index per target,
