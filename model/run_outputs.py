@@ -97,7 +97,8 @@ def summary_text(summary: dict[str, Any], out: Path) -> str:
     lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
     for t in summary["targets"]:
         top = (t.get("rests_on") or [None])[0]
+        moves = top and abs(top["probability_high"] - top["probability_low"]) > 3 * 2**0.5 * top.get("stderr", 0.0)
         prior = (f"  (priors: {top['probability_low']:.2f} to {top['probability_high']:.2f} with {top['input']}, "
-                 f"{top['kind']})" if top else "")
+                 f"{top['kind']})" if moves else "")
         lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}{prior}")
     return "\n".join(lines)
