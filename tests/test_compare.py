@@ -182,16 +182,16 @@ def _pt(shift: int, p: float, se: float = 0.01) -> OpeningPoint:
 
 
 def test_the_lower_bound_is_wilsons_and_below_one_when_every_replication_attains() -> None:
-    from expressim.model.analysis.latest_opening import lower_bound
+    from expressim.model.analysis.latest_opening import wilson_bounds
 
     z = 1.6448536269514722  # one-sided 95%
     for n in (10, 100, 2000):  # at p = 1 the Wilson lower end is n / (n + z^2) (closed form); Wald gives 1
-        assert lower_bound(n, n) == pytest.approx(n / (n + z * z), rel=1e-12) and lower_bound(n, n) < 1.0
+        assert wilson_bounds(n, n)[0] == pytest.approx(n / (n + z * z), rel=1e-12) and wilson_bounds(n, n)[0] < 1.0
     # p = 0.8, n = 400: centre (p + z^2/2n) / (1 + z^2/n) minus z / (1 + z^2/n) * sqrt(p q / n + z^2 / 4n^2)
     n, p = 400, 0.8
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
-    assert lower_bound(320, 400) == pytest.approx(centre - half, rel=1e-12)
+    assert wilson_bounds(320, 400)[0] == pytest.approx(centre - half, rel=1e-12)
 
 
 def test_latest_admissible_ignores_isolated_lucky_points() -> None:

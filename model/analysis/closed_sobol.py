@@ -47,7 +47,7 @@ VOI_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
         ("centre_*", "hub_*", "station_*", "capacity_*"),
         "before/after parcel counts and capacity of an opened county co-distribution centre"),
     "spillover coefficients": (
-        ("revenue_per_parcel_*", "jobs_*", "ecommerce_share", "online_value_per_parcel", "specialty_*", "firm_*"),
+        ("revenue_per_parcel_*", "jobs_*", "online_value_per_parcel*", "specialty_*", "firm_*"),
         "Bijie express revenue, express employment and online-retail / specialty-sales statistics"),
     "policy timing": (("rollout:*",), "not a statistic: project schedules are decided by policy"),
 }

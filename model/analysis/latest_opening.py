@@ -3,8 +3,13 @@
 :func:`opening_curve` shifts the selected projects' dates by whole months on a grid, all on the
 same seed (common random numbers, so the probability-vs-shift curve is smooth and moves only
 because of the shift), and :func:`latest_admissible` reports the end of the unbroken run of shifts
-whose one-sided lower 95% bound (Wilson score, :func:`lower_bound`) still reaches the required
+whose one-sided lower 95% bound (Wilson score, :func:`wilson_bounds`) still reaches the required
 probability.
+
+The answer is honest about two things (:func:`verdict`): when P without the projects already
+meets the level, the projects' date does not matter at that level and no "latest opening" is
+claimed; and when the shifts admitted by the lower bounds and by the upper bounds differ, the
+answer moves with the number of replications, so the range between them is reported.
 """
 
 from __future__ import annotations
@@ -63,13 +68,15 @@ class OpeningPoint:
         Months added to the selected projects' ``start`` and ``not_before`` dates.
     probability, stderr, lower : float
         Share of replications attaining, its binomial s.e. and the one-sided lower 95% Wilson
-        score bound (:func:`lower_bound`).
+        score bound (:func:`wilson_bounds`).
     median_opening : dict
         Project id -> median opening [months since the scenario start].
     group_median, group_last_median : float
         Median over replications and projects; median over replications of the last opening.
     open_by_target_year : float
         Share of the selected projects (over replications) open by the end of the target's year.
+    upper : float
+        One-sided upper 95% Wilson score bound (NaN when not computed).
     """
 
     shift: int
@@ -80,6 +87,7 @@ class OpeningPoint:
     group_median: float
     group_last_median: float
     open_by_target_year: float
+    upper: float = float("nan")
 
 
 def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target_id: str, shifts: Sequence[int], *,
@@ -130,26 +138,27 @@ def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target
         p = float(ok.mean())
         se = float(math.sqrt(p * (1 - p) / n))
         op = res.opening[:, index]
-        out.append(OpeningPoint(int(s), p, se, lower_bound(int(ok.sum()), n),
+        lo, hi = wilson_bounds(int(ok.sum()), n)
+        out.append(OpeningPoint(int(s), p, se, lo,
                                 {specs[i].id: float(np.median(op[:, j])) for j, i in enumerate(index)},
                                 float(np.median(op)), float(np.median(op.max(axis=1))),
-                                float(np.mean(op <= year_end))))
+                                float(np.mean(op <= year_end)), hi))
     return out
 
 
-def lower_bound(successes: int, n: int) -> float:
-    """One-sided lower 95% bound of a binomial probability: the Wilson score interval's lower end.
+def wilson_bounds(successes: int, n: int) -> tuple[float, float]:
+    """One-sided lower and upper 95% bounds of a binomial probability: the Wilson score interval.
 
     ``statsmodels.stats.proportion.proportion_confint(successes, n, alpha=0.10, method="wilson")``:
-    the two-sided 90% interval's lower end is the one-sided 95% bound (Wilson 1927, JASA 22:209).
+    the two-sided 90% interval's ends are the one-sided 95% bounds (Wilson 1927, JASA 22:209).
     Unlike the Wald bound ``p - 1.645 sqrt(p (1 - p) / n)`` it stays below 1 when every
-    replication attains (``p = 1``) and keeps its coverage near 0 and 1 (Brown, Cai & DasGupta
-    2001, Stat. Sci. 16:101).
+    replication attains (``p = 1``: the lower bound is ``n / (n + z²)``) and keeps its coverage
+    near 0 and 1 (Brown, Cai & DasGupta 2001, Stat. Sci. 16:101).
     """
     from statsmodels.stats.proportion import proportion_confint
 
-    low, _ = proportion_confint(successes, n, alpha=2 * (1 - ONE_SIDED_LEVEL), method="wilson")
-    return float(low)
+    low, high = proportion_confint(successes, n, alpha=2 * (1 - ONE_SIDED_LEVEL), method="wilson")
+    return float(low), float(high)
 
 
 def latest_admissible(points: Sequence[OpeningPoint], required: float) -> OpeningPoint | None:
@@ -166,6 +175,53 @@ def latest_admissible(points: Sequence[OpeningPoint], required: float) -> Openin
     return best
 
 
+def latest_optimistic(points: Sequence[OpeningPoint], required: float) -> OpeningPoint | None:
+    """Like :func:`latest_admissible` but on the upper bounds: the latest shift not yet ruled out."""
+    best = None
+    for pt in sorted(points, key=lambda q: q.shift):
+        if not pt.upper >= required:
+            break
+        best = pt
+    return best
+
+
+def verdict(points: Sequence[OpeningPoint], without: OpeningPoint, required: float) -> dict[str, Any]:
+    """What can honestly be said about the latest opening.
+
+    Returns
+    -------
+    dict
+        ``status``: ``not_needed`` (P without the projects has its lower bound at the level: any
+        date keeps the target), ``undetermined_without`` (P without the projects is within
+        Monte-Carlo error of the level), ``none`` (even the earliest shift fails), ``range`` (the
+        lower and upper bounds admit different shifts: the answer moves with the replications),
+        or ``determined``; ``shift_range`` [months] = [latest shift by the lower bounds, latest
+        shift by the upper bounds] (None where no shift qualifies); ``text``: one sentence.
+    """
+    low, high = latest_admissible(points, required), latest_optimistic(points, required)
+    rng = [low.shift if low else None, high.shift if high else None]
+    if without.lower >= required:
+        status, text = "not_needed", (f"P without the projects is {without.probability:.3f} (lower bound "
+                                      f"{without.lower:.3f}), already at the level: their date does not decide it")
+    elif without.upper >= required:
+        status, text = "undetermined_without", (
+            f"P without the projects is {without.probability:.3f} (95% bounds {without.lower:.3f} to "
+            f"{without.upper:.3f}), within Monte-Carlo error of the level: whether they are needed at all, and so "
+            "the latest opening, moves with the number of replications" + (
+                f" (lower bounds admit up to {rng[0]:+d} months, upper bounds up to {rng[1]:+d})"
+                if rng[0] is not None and rng[1] is not None else ""))
+    elif low is None:
+        status, text = "none", "even the earliest shift does not keep the lower bound at the level"
+    elif rng[0] != rng[1]:
+        status, text = "range", (f"between {rng[0]:+d} and {rng[1]:+d} months" if rng[1] is not None else
+                                 f"at least {rng[0]:+d} months") + (
+            ": the shifts admitted by the lower and the upper 95% bounds differ, so the answer moves with the "
+            "number of replications (more replications narrow the range)")
+    else:
+        status, text = "determined", f"{rng[0]:+d} months: the lower and upper bounds agree on the grid"
+    return {"status": status, "shift_range": rng, "text": text}
+
+
 def opening_label(start_month: int, t: float) -> str:
     """Calendar month ``YYYY-MM`` of an opening at ``t`` months since the start (end of month ``ceil(t) - 1``)."""
     from expressim.calibration.periods import month_label
@@ -176,6 +232,7 @@ def opening_label(start_month: int, t: float) -> str:
 def _point_dict(pt: OpeningPoint, start: int, required: float) -> dict[str, Any]:
     return {"shift_months": pt.shift, "probability": pt.probability, "probability_stderr": pt.stderr,
             "lower_bound_95": pt.lower, "admissible": pt.lower >= required,
+            "upper_bound_95": pt.upper,
             "median_opening": {k: opening_label(start, v) for k, v in pt.median_opening.items()},
             "median_opening_months": pt.median_opening,
             "group_median_opening": opening_label(start, pt.group_median),
@@ -187,7 +244,8 @@ def _point_dict(pt: OpeningPoint, start: int, required: float) -> dict[str, Any]
 NOISE_NOTE = ("Guard against Monte-Carlo noise: every shift reuses the same seed (common random numbers), so the "
               "curve moves only with the shift (smooth, monotone in expectation); a shift is admissible only if the one-sided lower 95% "
               "Wilson score bound reaches the required level, and the answer is the end of the run of admissible "
-              "shifts from the earliest one, so an isolated lucky point is never reported.")
+              "shifts from the earliest one, so an isolated lucky point is never reported. The same run on the upper "
+              "bounds gives the other end of the range the answer can take as replications grow.")
 
 
 def search_grid(scenario: Any, selection: str) -> tuple[tuple[str, ...], list[int]]:
@@ -262,5 +320,6 @@ def latest_opening(scenario: Any, fitted: Calibration, selection: str, ids: Sequ
         "at_grid_end": bool(best and best.shift == shifts[-1]),
         "without_projects": {"shift_months": never, "probability": without.probability,
                              "probability_stderr": without.stderr, "lower_bound_95": without.lower,
-                             "open_by_target_year": without.open_by_target_year},
+                             "upper_bound_95": without.upper, "open_by_target_year": without.open_by_target_year},
+        "verdict": verdict(points, without, required),
         "method": NOISE_NOTE, "curve": [_point_dict(p, start, required) for p in points]}

@@ -158,7 +158,8 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
 def _latest_text(r: dict[str, Any], out: Path) -> str:
     sel = f"{r['selection']} ({len(r['projects'])} project{'s' if len(r['projects']) > 1 else ''})"
     lines = [f"latest opening of {sel} keeping P({r['target']['id']}) >= {r['required_probability']:.2f} in "
-             f"{r['scenario']} ({r['replications']} replications per shift, seed {r['seed']}) -> {out}"]
+             f"{r['scenario']} ({r['replications']} replications per shift, seed {r['seed']}) -> {out}",
+             f"  answer ({r['verdict']['status']}): {r['verdict']['text']}"]
     best = r["latest"]
     if best is None:
         lines.append(f"  none: even the earliest shift ({r['grid_months'][0]:+d} months) does not keep the lower "

@@ -100,17 +100,19 @@ def check_manifest(args: argparse.Namespace) -> str:
 
 def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: DescribedCalibration, res: Any) -> dict[str, Any]:
     """Write a run's data files (store), then its figures and report (viz); returns the summary."""
+    from expressim.model.analysis import rests_on
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run
     from expressim.model.viz import report
     from expressim.model.viz.run_figures import run_figures
 
+    rests = rests_on.analyse(res, fitted)
     files = write_run(tmp, command=context.command_line(args), path=args.scenario, scn=scn, obs=obs, fitted=fitted, res=res,
-                      workers=args.workers, data_args=args.data, until_arg=args.until)
+                      workers=args.workers, data_args=args.data, until_arg=args.until, rests=rests)
     man = files.manifest
     figs = run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),
-                            data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
+                            rests_on=rests, data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
                                           for f in obs.files])
     return files.summary
 
@@ -119,5 +121,9 @@ def summary_text(summary: dict[str, Any], out: Path) -> str:
     """The per-target probability lines printed after a run."""
     lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
     for t in summary["targets"]:
-        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}")
+        top = (t.get("rests_on") or [None])[0]
+        moves = top and abs(top["probability_high"] - top["probability_low"]) > 3 * 2**0.5 * top.get("stderr", 0.0)
+        prior = (f"  (priors: {top['probability_low']:.2f} to {top['probability_high']:.2f} with {top['input']}, "
+                 f"{top['kind']})" if moves else "")
+        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}{prior}")
     return "\n".join(lines)

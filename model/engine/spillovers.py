@@ -30,9 +30,15 @@ def jobs(inout_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[
     return inout_annual / 1e4 * _trend(p["jobs_per_10k_parcels_2023"], p["jobs_productivity_growth"], years)
 
 
-def online_shopping(inout_annual: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Online shopping supported [元/year] = e-commerce parcels in + out × value per parcel."""
-    return inout_annual * p["ecommerce_share"][:, None] * p["online_value_per_parcel"][:, None]
+def online_shopping(in_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
+    """Online shopping supported [元/year] = parcels delivered × online retail value per parcel (falling).
+
+    The plan's 支撑网购消费 is local consumption reached by parcels, so only inbound (delivered)
+    parcels count: outbound parcels are sales to buyers elsewhere (and overlap specialty sales).
+    The value per parcel is physical-goods online retail over all parcels, as the national ratio
+    it is evidenced by, so no separate e-commerce share multiplies it.
+    """
+    return in_annual * _trend(p["online_value_per_parcel"], p["online_value_per_parcel_decline"], years)
 
 
 def specialty_sales(out_annual: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:

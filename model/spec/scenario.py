@@ -52,7 +52,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     # probabilities, shares, coverage and packaging rates, yearly declines: fractions of a whole
     **{k: (0.0, 1.0, False) for k in (
-        "village_coverage_start", "ecommerce_share", "specialty_share_outbound", "green_gap_closure",
+        "village_coverage_start", "online_value_per_parcel_decline", "specialty_share_outbound", "green_gap_closure",
         "slim_tape_2023", "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability",
         "scenic_coverage_start", "scenic_yearly_hazard", "revenue_per_parcel_decline", "jobs_productivity_growth",
     )},

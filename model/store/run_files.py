@@ -1,4 +1,5 @@
-"""The files a run writes: summary.json, annual.csv, targets.csv, results.json, arrays, calibration, manifest.
+"""The files a run writes: summary.json, annual.csv, targets.csv, rests_on.csv, results.json, arrays,
+calibration, manifest.
 
 The contracted shapes are in docs/outputs.md; :func:`results_digest` fingerprints the result arrays
 so ``expressim run --check-manifest`` can confirm a rerun is bit-identical.  Figures and the report
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from expressim.calibration.seam import Calibration
+from expressim.model.analysis import rests_on
+from expressim.model.analysis.rests_on import RestsOn
 
 
 def results_digest(results: Any) -> str:
@@ -40,7 +44,8 @@ class RunFiles:
 
 
 def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, fitted: Calibration, res: Any, workers: int,
-              data_args: list[str] | None, until_arg: str | None) -> RunFiles:
+              data_args: list[str] | None, until_arg: str | None,
+              rests: Mapping[str, Sequence[RestsOn]] | None = None) -> RunFiles:
     """Write the data files of a run into ``tmp`` (the figures and report are drawn by viz).
 
     Parameters
@@ -57,6 +62,9 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
         Worker processes used (recorded; results do not depend on it).
     data_args, until_arg
         ``--data`` and ``--until`` as given (recorded so ``--check-manifest`` can rerun the run).
+    rests : mapping, optional
+        Target id -> what its answer rests on (:func:`expressim.model.analysis.rests_on.analyse`),
+        written into summary.json and rests_on.csv.
     """
     import csv
 
@@ -66,6 +74,12 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
     summaries = res.summary()
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
                "targets": [{k: v for k, v in s.as_dict().items() if k != "first_met"} for s in summaries]}
+    if rests is not None:
+        for t in summary["targets"]:
+            entries = rests.get(str(t["id"]), [])
+            decided = rests_on.decided_by_assumption(entries)
+            t["rests_on"] = [e.as_dict() for e in entries]
+            t["decided_by_assumption"] = decided.input if decided is not None else None
     write_json(tmp / "summary.json", summary)
     rows = res.annual_rows()
     with (tmp / "annual.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -87,6 +101,11 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
                    "headline": s.headline, "never_met": s.first_met["never"]}
             row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
             w.writerow(row)
+    if rests is not None:
+        with (tmp / "rests_on.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rests_on.CSV_FIELDS))
+            w.writeheader()
+            w.writerows(rests_on.csv_rows(rests, {s.id: s.probability for s in summaries}))
     write_json(tmp / "results.json", res.meta())
     res.save_arrays(tmp / "arrays.npz")
     write_json(tmp / "calibration.json", fitted.to_dict())

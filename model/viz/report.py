@@ -146,7 +146,20 @@ def _manifest(man: Any) -> str:
 
 # ---- run report -------------------------------------------------------------------------------
 
-def _target_rows(results: Any, summaries: Sequence[Any]) -> list[str]:
+def _rests_cell(entries: Sequence[Any]) -> str:
+    """What a target rests on: the decisive input's P range beside the target (prior uncertainty)."""
+    from expressim.model.analysis import rests_on
+
+    if not entries:
+        return "—"
+    decided = rests_on.decided_by_assumption(entries)
+    flag = ' <b class="amber">decided by an assumption</b>' if decided is not None else ""
+    more = "; then " + ", ".join(f"{_e(e.input)} {e.probability_low:.2f}–{e.probability_high:.2f}"
+                                 for e in entries[1:3]) if len(entries) > 1 else ""
+    return f"{_e(rests_on.sentence(entries))}{flag}<br><span class=\"muted\">{more.lstrip('; ')}</span>"
+
+
+def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None = None) -> list[str]:
     comparisons = {t.id: t.comparison for t in results.scenario.targets}
     rows = []
     ordered = sorted(summaries, key=lambda s: not bool(_get(s, "headline", False)))
@@ -161,7 +174,8 @@ def _target_rows(results: Any, summaries: Sequence[Any]) -> list[str]:
             f'<td class="num">{_e(_get(s, "year"))}</td>'
             f'<td class="num">{_e(cmp)} {_e(format_value(float(_get(s, "threshold")), unit, threshold=True))}</td>'
             f'<td class="num">{_p(p, se, results.replications)}</td><td class="{cls}">{_e(words)}</td>'
-            f'<td class="num">{_e(quant)}</td></tr>')
+            f'<td class="num">{_e(quant)}</td>'
+            + (f"<td>{_rests_cell(rests.get(str(_get(s, 'id')), []))}</td>" if rests is not None else "") + "</tr>")
     return rows
 
 
@@ -217,7 +231,7 @@ def _assumption_rows(results: Any, assumptions: Mapping[str, Any]) -> list[str]:
 
 def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
                      figures: Sequence[str | Path], assumptions: Mapping[str, Any],
-                     data_sources: Sequence[str]) -> None:
+                     data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None) -> None:
     """Write the run's self-contained HTML report.
 
     Parameters
@@ -237,6 +251,9 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         ``source``, ``unit``), as from :func:`model.parameters.resolve`.
     data_sources : sequence of str
         Observation files (or citations) the calibration used.
+    rests_on : mapping, optional
+        Target id -> :class:`model.rests_on.RestsOn` entries, most influential first; adds the
+        "What it rests on" column (the P range across the priors).
     """
     scn = results.scenario
     n = results.replications
@@ -256,8 +273,14 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         "“±” is two Monte-Carlo standard errors (about a 95% band for the estimate); when every or no "
         f"replication attains a target the error is below 3/n. The {heads} headline targets come first (bold). "
         "P10 / median / P90: the target's indicator in its year (one in ten futures falls below P10).</p>",
-        _table(["Target", "Year", "Threshold", "Probability", "Status", "P10 / median / P90"],
-               _target_rows(results, summaries)),
+        "<p>The “±” is Monte-Carlo error only. The uncertainty from the priors is in the last column: the input "
+        "that moves P most, <i>data</i> (calibrated on observations) or <i>assumption</i> (a prior with no data "
+        "behind it), and P with that input held at its 10th and at its 90th percentile. A target is "
+        "<b>decided by an assumption</b> when an assumption moves its P by at least 0.2.</p>"
+        if rests_on is not None else "",
+        _table(["Target", "Year", "Threshold", "Probability", "Status", "P10 / median / P90"]
+               + (["What it rests on (P at the input's 10th → 90th percentile)"] if rests_on is not None else []),
+               _target_rows(results, summaries, rests_on)),
         f'<p class="muted">Status: <span class="green">On track</span> P ≥ {ON_TRACK:g}; '
         f'<span class="amber">At risk</span> {AT_RISK:g} ≤ P &lt; {ON_TRACK:g}; <span class="red">Unlikely</span> '
         f'P &lt; {AT_RISK:g}.</p>',

@@ -335,7 +335,10 @@ def metrics_rep(
             x / 1e4 * trend(p["jobs_per_10k_parcels_2023"], p["jobs_productivity_growth"], y)
             for x, y in zip(inout, years, strict=True)
         ],
-        "online_shopping": [x * p["ecommerce_share"] * p["online_value_per_parcel"] for x in inout],
+        "online_shopping": [
+            x * trend(p["online_value_per_parcel"], p["online_value_per_parcel_decline"], y)
+            for x, y in zip(in_a, years, strict=True)
+        ],
         "specialty_sales": [
             x * p["specialty_share_outbound"] * p["specialty_value_per_parcel"] for x in out_a
         ],
