@@ -59,6 +59,10 @@ class Results:
         Target id -> its metric in every year, (n, Y).
     params : dict
         Input values per replication (n,), for sensitivity and scenario discovery.
+    conditioning : model.conditioning.Conditioned or None
+        How the rollout was conditioned on progress facts (None: no facts).
+    observed : dict
+        Target id -> :class:`model.observed.Observed` (targets decided by a known value).
     """
 
     scenario: Scenario
@@ -75,6 +79,8 @@ class Results:
     county_ids: tuple[str, ...]
     target_values: dict[str, np.ndarray]
     params: dict[str, np.ndarray] = field(default_factory=dict)
+    conditioning: Any = None
+    observed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def replications(self) -> int:
