@@ -55,6 +55,12 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
 
 
+def _progress_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", metavar="FILE",
+                   help="progress file (CSV id,status,date,value,source,note): facts the rollout is conditioned on "
+                        "and observed targets; replaces the scenario's progress:")
+
+
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/<scenario>/<hash>/)")
     p.add_argument("--replications", type=int, metavar="N", help="override the scenario's replications (>= 1)")
@@ -102,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-manifest", metavar="DIR", dest="check_manifest",
                    help="rerun the run recorded in DIR/manifest.json and confirm it is reproduced")
     _run_args(p)
+    _progress_arg(p)
 
     p = sub.add_parser("compare", help="run scenarios on common random numbers and compare them")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
@@ -110,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", metavar="ID", help="target for --latest-opening")
     p.add_argument("--probability", type=float, default=0.8, help="required probability for --latest-opening")
     _run_args(p)
+    _progress_arg(p)
 
     p = sub.add_parser("sensitivity", help="global sensitivity (SALib), scenario discovery and value of information")
     p.add_argument("scenario", metavar="SCENARIO.yaml")

@@ -249,13 +249,24 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
     workers = getattr(args, "workers", 1)
     check_run_args(scn, path, n, s, workers)
+    from expressim.model.observed import apply_observed, observed_targets
+    from expressim.model.progress_inputs import progress_for
+
+    prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
     obs = _scenario_observations(args, scn, path)
     t0 = time.perf_counter()
     fitted = fitted_for(obs)
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()
     with _progress(args, n, scn.name) as bar:
-        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update)
+        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update,
+                           facts=prog.rollout_facts(scn) if prog else ())
+    res.progress = prog
+    apply_observed(res, observed_targets(scn, obs, prog))
+    if res.conditioning is not None and res.conditioning.imposed:
+        warn(args, f"{prog.path if prog else ''}: the scenario's durations (almost) never meet the fact(s) on line(s) "
+                   f"{', '.join(map(str, sorted(res.conditioning.imposed)))}; imposed in "
+                   f"{max(res.conditioning.imposed.values())} replication(s) (see the report)")
     dt = time.perf_counter() - t0
     _verbose(args, f"{scn.name}: {n} replications on {workers} worker(s) in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} reps/s)")
     return scn, obs, fitted, res
@@ -313,8 +324,10 @@ def cmd_run(args: argparse.Namespace) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     scn, obs, fitted, res = simulate(args, args.scenario)
+    prog = res.progress
     out = Path(args.out) if args.out else _default_out("", scn.name, Path(args.scenario).read_bytes(), obs.data_hash,
-                                                        obs.until, res.replications, res.seed)
+                                                        obs.until, res.replications, res.seed,
+                                                        *([Path(prog.path).read_bytes()] if prog else []))
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         summary = write_run(tmp, args, args.scenario, scn, obs, fitted, res)
     if not args.quiet:
@@ -367,6 +380,7 @@ def check_manifest(args: argparse.Namespace) -> str:
                               f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {str(h)[:12]})")
     args.data = [str(absolute(x)) for x in man["data_args"]] if man.get("data_args") else None
     args.until = man.get("until_arg")
+    args.progress = str(absolute(man["progress_file"])) if man.get("progress_file") else None
     args.replications, args.seed = None, None
     _, _, _, res = simulate(args, str(absolute(path)), replications=n, seed=seed)
     digest = results_digest(res)

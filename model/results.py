@@ -8,7 +8,7 @@ without rerunning); ``load`` reads them back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,8 @@ class Results:
         Input values per replication (n,), for sensitivity and scenario discovery.
     conditioning : model.conditioning.Conditioned or None
         How the rollout was conditioned on progress facts (None: no facts).
+    progress : model.progress.Progress or None
+        The progress rows the run used (cut at ``--until``).
     observed : dict
         Target id -> :class:`model.observed.Observed` (targets decided by a known value).
     """
@@ -80,6 +82,7 @@ class Results:
     target_values: dict[str, np.ndarray]
     params: dict[str, np.ndarray] = field(default_factory=dict)
     conditioning: Any = None
+    progress: Any = None
     observed: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,7 +121,11 @@ class Results:
         for t in self.scenario.targets:
             j = self.years.index(t.year)
             vals = self.target_values[t.id]
-            out.append(summarise(t, vals[:, j], attained(t, vals[:, j]), self.first_met(t.id), self.years))
+            s = summarise(t, vals[:, j], attained(t, vals[:, j]), self.first_met(t.id), self.years)
+            if t.id in self.observed:  # decided by a known value (model.observed): P is 0 or 1, stderr 0
+                ob = self.observed[t.id]
+                s = replace(s, observed=ob.value, observed_source=ob.source, probability_stderr=0.0)
+            out.append(s)
         return out
 
     def quantiles(self, metric: str, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:

@@ -78,6 +78,8 @@ class TargetSummary:
     p90: float
     headline: bool
     first_met: dict[str, float]
+    observed: float | None = None
+    observed_source: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
