@@ -146,13 +146,15 @@ def _manifest(man: Any) -> str:
 
 # ---- run report -------------------------------------------------------------------------------
 
-def _target_rows(results: Any, summaries: Sequence[Any]) -> list[str]:
+def _target_rows(results: Any, summaries: Sequence[Any], as_of: int | None = None) -> list[str]:
+    from expressim.model.report_progress import target_status
+
     comparisons = {t.id: t.comparison for t in results.scenario.targets}
     rows = []
     ordered = sorted(summaries, key=lambda s: not bool(_get(s, "headline", False)))
     for s in ordered:
         p, se, unit = float(_get(s, "probability")), float(_get(s, "probability_stderr") or 0.0), _get(s, "unit", "")
-        cls, words = status(p)
+        cls, words = target_status(s, as_of, status(p)) if hasattr(s, "observed") else status(p)
         cmp = comparisons.get(_get(s, "id"), ">=").replace(">=", "≥").replace("<=", "≤")
         quant = " / ".join(format_value(float(_get(s, k)), unit) for k in ("p10", "median", "p90"))
         head = ' class="headline"' if _get(s, "headline", False) else ""
@@ -217,7 +219,7 @@ def _assumption_rows(results: Any, assumptions: Mapping[str, Any]) -> list[str]:
 
 def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
                      figures: Sequence[str | Path], assumptions: Mapping[str, Any],
-                     data_sources: Sequence[str]) -> None:
+                     data_sources: Sequence[str], as_of: int | None = None) -> None:
     """Write the run's self-contained HTML report.
 
     Parameters
@@ -237,14 +239,17 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         ``source``, ``unit``), as from :func:`model.parameters.resolve`.
     data_sources : sequence of str
         Observation files (or citations) the calibration used.
+    as_of : int, optional
+        Month index the run speaks as of (:func:`model.report_progress.as_of_month`): a target
+        whose year is over is met / missed / unknown, never "on track".
     """
+    from expressim.model import report_progress as rp
+
     scn = results.scenario
     n = results.replications
     years = results.years
     created = manifest.get("created_utc", "") if isinstance(manifest, Mapping) else ""
-    tracked = [f"<tr><td><code>{_e(t.id)}</code></td><td>{_e(t.label)}</td>"
-               f'<td class="num">{_e(t.year) if t.year is not None else "—"}</td>'
-               f"<td>tracked from the progress file (not simulated)</td></tr>" for t in scn.tracked]
+    tracked = rp.tracked_rows(results)
     heads = sum(1 for s in summaries if _get(s, "headline", False))
     body = [
         f"<h1>Express-delivery scenario report · {_e(scn.name)}</h1>",
@@ -257,9 +262,12 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         f"replication attains a target the error is below 3/n. The {heads} headline targets come first (bold). "
         "P10 / median / P90: the target's indicator in its year (one in ten futures falls below P10).</p>",
         _table(["Target", "Year", "Threshold", "Probability", "Status", "P10 / median / P90"],
-               _target_rows(results, summaries)),
+               _target_rows(results, summaries, as_of)),
         '<p class="muted">Status: <span class="green">On track</span> P ≥ 0.8; '
-        '<span class="amber">At risk</span> 0.5 ≤ P &lt; 0.8; <span class="red">Unlikely</span> P &lt; 0.5.</p>',
+        '<span class="amber">At risk</span> 0.5 ≤ P &lt; 0.8; <span class="red">Unlikely</span> P &lt; 0.5 '
+        "(targets whose year is still ahead); Met / Missed: the value is observed; Unknown: the year is over "
+        "and its value is not observed.</p>",
+        rp.decided_section(results, summaries, as_of), rp.facts_section(results),
         "<h2>Figures</h2>", _figures(figures),
         "<h2>Assumptions that drive the result</h2>",
         "<p>Every uncertain input of the simulation, with its distribution. “Link” is the rank correlation "
@@ -269,7 +277,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         _table(["Input", "Distribution, range (mean)", "Unit", "Link", "Source"],
                _assumption_rows(results, assumptions), (28, 20, 10, 14, 28)),
         "<h2>Plan tasks tracked, not simulated</h2>",
-        _table(["Id", "Task", "Year", "How"], tracked) if tracked else '<p class="muted">None.</p>',
+        _table(["Id", "Task", "Year", "Status", "Date", "Source"], tracked) if tracked else '<p class="muted">None.</p>',
         "<h2>Data sources</h2>",
         "<ul>" + "".join(f"<li>{_linkify(s)}</li>" for s in data_sources) + "</ul>",
         "<h2>Manifest</h2>", _manifest(manifest),

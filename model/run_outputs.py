@@ -81,8 +81,11 @@ def write_run(tmp: Path, args: argparse.Namespace, path: str, scn: Any, obs: Any
         "data_args": [str(Path(d).resolve()) for d in args.data] if args.data else None, "until_arg": args.until})
     write_json(tmp / "manifest.json", man)
     figs = plots.run_figures(res, tmp / "figures")
+    from expressim.model.report_progress import as_of_month
+
     report.write_run_report(tmp / "report.html", res, summaries, man, figures=figs, assumptions=resolve(scn),
-                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files])
+                            data_sources=[f"{f} (sha256 {man['data_files'][f][:12]})" for f in obs.files],
+                            as_of=as_of_month(obs, prog, obs.until))
     return summary
 
 
