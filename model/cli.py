@@ -119,6 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
     _run_args(p)
     _progress_arg(p)
 
+    p = sub.add_parser("monitor", help="re-assess a scenario with only what was known at each date")
+    p.add_argument("scenario", metavar="SCENARIO.yaml")
+    p.add_argument("--as-of", dest="as_of", nargs="+", metavar="PERIOD", help="as-of months YYYY-MM")
+    p.add_argument("--every", choices=("month", "quarter", "year"), help="as-of dates at every month/quarter/year end")
+    p.add_argument("--from", dest="from_", metavar="PERIOD", help="first month for --every (YYYY-MM)")
+    p.add_argument("--to", metavar="PERIOD", help="last month for --every (YYYY-MM)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default outputs/<scenario>/monitor-<hash>/)")
+    p.add_argument("--replications", type=int, metavar="N", help="override the scenario's replications (>= 1)")
+    p.add_argument("--seed", type=int, metavar="S", help="override the scenario's seed (>= 0)")
+    p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes (results do not depend on it)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--data", action="append", metavar="DIR|CSV",
+                   help="observation CSVs or folders of them (cut at each as-of date); replaces the shipped data")
+    p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
+    _progress_arg(p)
+    _debug_arg(p)
+
     p = sub.add_parser("sensitivity", help="global sensitivity (SALib), scenario discovery and value of information")
     p.add_argument("scenario", metavar="SCENARIO.yaml")
     p.add_argument("--method", choices=("sobol", "morris"), default="sobol")

@@ -240,8 +240,6 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     The replications, seed and workers are checked before observations are loaded and
     the model is calibrated, so a bad argument fails at once.
     """
-    from expressim.model import ensemble
-
     scn = check_scenario(path)
     arg_n = getattr(args, "replications", None)
     arg_s = getattr(args, "seed", None)
@@ -249,7 +247,7 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
     workers = getattr(args, "workers", 1)
     check_run_args(scn, path, n, s, workers)
-    from expressim.model.observed import apply_observed, observed_targets
+    from expressim.model.monitor import assess
     from expressim.model.progress_inputs import progress_for
 
     prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
@@ -259,10 +257,7 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()
     with _progress(args, n, scn.name) as bar:
-        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update,
-                           facts=prog.rollout_facts(scn) if prog else ())
-    res.progress = prog
-    apply_observed(res, observed_targets(scn, obs, prog))
+        res = assess(scn, fitted, obs, prog, replications=n, seed=s, workers=workers, on_chunk=bar.update)
     if res.conditioning is not None and res.conditioning.imposed:
         warn(args, f"{prog.path if prog else ''}: the scenario's durations (almost) never meet the fact(s) on line(s) "
                    f"{', '.join(map(str, sorted(res.conditioning.imposed)))}; imposed in "
@@ -396,6 +391,13 @@ def cmd_compare(args: argparse.Namespace) -> str:
     from expressim.model.compare import cmd_compare as run_compare
 
     return run_compare(args)
+
+
+def cmd_monitor(args: argparse.Namespace) -> str:
+    """``expressim monitor`` (implemented in :mod:`model.monitor_command`)."""
+    from expressim.model.monitor_command import cmd_monitor as run_monitor
+
+    return run_monitor(args)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> str:
