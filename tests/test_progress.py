@@ -237,3 +237,62 @@ def test_a_data_observation_of_exactly_the_series_and_year_decides_the_target(tm
     found = observed_targets(plan, load_obs([csv]))
     assert set(found) == {"parcels_inout_2025"}
     assert (found["parcels_inout_2025"].value, found["parcels_inout_2025"].met) == (3.5e8, False)
+
+
+# ---- monitor --------------------------------------------------------------------------------------
+
+
+def test_each_monitor_point_equals_run_until_that_date(tmp_path: Path, fitted: object,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same seed and replications: the monitor's column at P is ``run --until P`` (data and progress cut at P).
+
+    The calibration is the session's (patched in for both commands, so the test does not refit per date).
+    """
+    from expressim.model import commands
+
+    monkeypatch.setattr(commands, "fitted_for", lambda obs, **_: fitted)
+    p = _write(tmp_path, "centre_qianxi,opened,2023-11,,a,\ncentre_nayong,not_opened_by,2024-12,,b,\n"
+                         "jobs_2025,observed,2026-03,12000,c,\n")
+    common = ["--progress", str(p), "--replications", "40", "--seed", "11"]
+    rc, _, err = cli("monitor", str(PLAN), "--as-of", "2024-06", "2026-06", "--out", str(tmp_path / "mon"), *common)
+    assert rc == 0, err
+    mon = json.loads((tmp_path / "mon" / "monitor.json").read_text(encoding="utf-8"))
+    assert mon["as_of"] == ["2024-06", "2026-06"]
+    assert mon["targets"]["jobs_2025"]["observed"] == [None, 12000]
+    assert mon["events"][1]["new_facts"] == ["centre_nayong not_opened_by 2024-12", "jobs_2025 observed 2026-03"]
+    for i, when in enumerate(mon["as_of"]):
+        out = tmp_path / f"run-{when}"
+        rc, _, err = cli("run", str(PLAN), "--until", when, "--out", str(out), *common)
+        assert rc == 0, err
+        runs = {t["id"]: t for t in json.loads((out / "summary.json").read_text(encoding="utf-8"))["targets"]}
+        for tid, t in mon["targets"].items():
+            assert t["probability"][i] == runs[tid]["probability"], (when, tid)
+    centres = mon["targets"]["centres_open_2024"]["probability"]
+    assert centres[0] > 0.5 and centres[1] == 0.0  # nayong still closed at the end of 2024 once that is known
+
+
+def test_as_of_points_every_quarter() -> None:
+    from expressim.model.monitor import as_of_points
+
+    assert as_of_points(None, "quarter", "2024-02", "2025-01") == ["2024-03", "2024-06", "2024-09", "2024-12"]
+    assert as_of_points(["2025-12", "2024-12"]) == ["2024-12", "2025-12"]
+    with pytest.raises(sc.ScenarioError, match="--as-of"):
+        as_of_points(["2024-13"])
+    with pytest.raises(sc.ScenarioError, match="expected --as-of"):
+        as_of_points(None)
+
+
+def test_a_year_that_is_over_is_never_on_track(tmp_path: Path) -> None:
+    """Run as of 2024-12: the 2023 and 2024 targets are met / missed / unknown, not 'On track'."""
+    p = _write(tmp_path, "training,done,2024-05,,bureau note,\nskills_contest,partial,2024-06,0.5,,\n")
+    out = tmp_path / "run"
+    rc, _, err = cli("run", str(PLAN), "--progress", str(p), "--until", "2024-12", "--out", str(out),
+                     "--replications", "30", "--seed", "2")
+    assert rc == 0, err
+    html = (out / "report.html").read_text(encoding="utf-8")
+    table = html[html.index("<h2>Targets</h2>"):html.index("Plan versus actual")]
+    rows = [r for r in table.split("<tr") if "centres_2023" in r or "liquor_2023" in r or "centres_2024" in r]
+    assert len(rows) == 3 and all("Unknown" in r and "On track" not in r for r in rows)
+    tracked = html[html.index("Plan tasks tracked"):]
+    assert "Done" in tracked and "2024-05" in tracked and "bureau note" in tracked and "Partly done · 部分完成 (50%)" in tracked
+    assert "Unknown · 未知 (no progress row)" in tracked
