@@ -229,6 +229,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
 
     _check_args(args)
     if args.latest_opening:
+        if getattr(args, "progress", None):  # shifted timelines and dated facts do not mix
+            raise ScenarioError("--progress: not used by --latest-opening (it shifts the planned dates the facts "
+                                "would pin); run compare without one of them")
         from expressim.model.latest_opening import cmd_latest_opening
 
         return cmd_latest_opening(args)

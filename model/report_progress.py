@@ -133,7 +133,8 @@ def facts_section(results: Any) -> str:
         pid = r.id.split(".", 1)[0]
         how = (f"imposed in {imposed[r.line]:,} of {n:,} replications: the scenario's durations (almost) never "
                "meet it, so its priors contradict the fact" if r.line in imposed else
-               f"met by sampling ({redrawn.get(pid, 0):,} of {n:,} replications redrawn for {pid})")
+               f"met by sampling ({redrawn[pid]:,} of {n:,} replications redrawn for {pid})" if redrawn.get(pid)
+               else "already met in every replication (nothing redrawn)")
         body.append(f"<tr><td><code>{_e(r.id)}</code></td><td>{_e(r.status)} {_e(r.date)}</td><td>{_e(how)}</td>"
                     f'<td class="muted">{_link(r.source)}<br>{_e(r.note)}</td></tr>')
     return ("<h2>Progress facts the rollout is conditioned on</h2>"
