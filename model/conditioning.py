@@ -24,10 +24,11 @@ draws*; the other projects are not re-weighted (a fact on one county centre does
 others' durations).
 
 After :data:`MAX_ROUNDS` rounds (:data:`NEVER_MET_ROUNDS` for a fact no replication has met
-in any round: a fact outside what the durations allow) a fact the scenario's durations (almost) never meet is **imposed**
-in the replications still violating it: the duration of the phase that ends at the event (for a
-phase's start, the phase before it) is set so that the event falls in the middle of the month of
-the fact nearest to the simulated one (e.g. ``opened_by 2024-07`` when the scenario's durations
+in any round: a fact outside what the durations allow) a fact the scenario's durations (almost)
+never meet is **imposed** in the replications still violating it: the duration of the phase that
+ends at the event (for a phase's start, the phase before it) is set so that the event falls in the
+middle of the month of the fact nearest to the simulated one (when that phase starts after it, the
+phase and those before it are shortened in proportion instead) (e.g. ``opened_by 2024-07`` when the scenario's durations
 allow no opening before 2024-11: the opening is put in 2024-07).  The count of such replications is
 returned and reported: it says the scenario's priors contradict the fact.  A fact that cannot be
 imposed either (a first phase's start is fixed by ``not_before`` and the queue) is refused.
@@ -49,8 +50,9 @@ from expressim.model.rollout_numpy import simulate_rollout_vectorised
 
 __all__ = ["MAX_ROUNDS", "Conditioned", "condition_rollout", "violations"]
 
-#: rejection rounds before a fact is imposed (a fact of probability 5% is left unmet in 0.95^200 ~ 4e-5)
-MAX_ROUNDS = 200
+#: rejection rounds before a fact is imposed (a fact of probability 1% is left unmet in 0.99^1000 ~ 4e-5
+#: of the replications; a round redraws only the replications still violating, so rounds are cheap)
+MAX_ROUNDS = 1000
 
 #: rounds after which a fact no replication has met yet stops being redrawn for (it is imposed)
 NEVER_MET_ROUNDS = 50
@@ -186,10 +188,17 @@ def _impose(projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], 
         k = f.phase if f.event == "end" else f.phase - 1
         if k < 0:
             _refuse(f, int(hit.sum()), "the first phase's start is set by its not_before and the queue")
-        begun = res.phase_start[hit, j, k]
-        if np.any(target < begun):
-            _refuse(f, int(hit.sum()), f"phase '{projects[j].phases[k].name}' starts too late to meet it")
-        override[rows[hit], j, k] = target - begun
+        begun, first = res.phase_start[hit, j, k], res.phase_start[hit, j, 0]
+        late = target < begun  # phase k starts after the target: shrink phases 0..k in proportion
+        if np.any(late & (target < first)):
+            _refuse(f, int(hit.sum()), "the project's first phase starts after it")
+        spent = res.phase_end[hit, j, k] - first
+        scale = np.where(spent > 0, (target - first) / np.where(spent > 0, spent, 1.0), 0.0)
+        dur = res.phase_end[hit, j, : k + 1] - res.phase_start[hit, j, : k + 1]
+        where = rows[hit]
+        override[where, j, k] = np.where(late, dur[:, k] * scale, target - begun)
+        for q in range(k):
+            override[where, j, q] = np.where(late, dur[:, q] * scale, override[where, j, q])
         imposed[f.line] = imposed.get(f.line, 0) + int(hit.sum())
     res = simulate(projects, resources, u[rows], override[rows])
     if violations(res, facts).any():

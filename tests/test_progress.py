@@ -127,6 +127,15 @@ def test_a_fact_outside_the_durations_is_imposed_at_the_nearest_month() -> None:
     assert cond.imposed == {2: 500}
 
 
+def test_an_opening_earlier_than_the_phases_allow_shrinks_them_in_proportion() -> None:
+    """a starts at month 4 and needs at least 3 months; 'opened in month 5' is imposed at 5.5."""
+    _, cond = _run([_fact("a", 5.0, 6.0)], n=200)
+    res = simulate_rollout_vectorised(PROJECTS, RESOURCES, cond.u, cond.override)
+    np.testing.assert_allclose(res.opening[:, 0], 5.5, rtol=0, atol=1e-12)
+    assert np.all(res.phase_end[:, 0, 0] > 4.0) and np.all(res.phase_end[:, 0, 0] < 5.5)
+    assert cond.imposed == {2: 200}
+
+
 def test_a_first_phase_start_that_cannot_be_reached_is_refused() -> None:
     with pytest.raises(ProgressError, match="line 2"):
         _run([_fact("a", -math.inf, 3.0, phase=0, event="start")], n=50)
@@ -296,3 +305,47 @@ def test_a_year_that_is_over_is_never_on_track(tmp_path: Path) -> None:
     tracked = html[html.index("Plan tasks tracked"):]
     assert "Done" in tracked and "2024-05" in tracked and "bureau note" in tracked and "Partly done · 部分完成 (50%)" in tracked
     assert "Unknown · 未知 (no progress row)" in tracked
+
+
+# ---- engines, scenario key, reruns -------------------------------------------------------------------
+
+
+def test_reference_engine_matches_vectorised_on_conditioned_draws(plan: sc.Scenario, fitted: object,
+                                                                  tmp_path: Path) -> None:
+    """Both engines read the conditioned uniforms and the imposed durations the same way."""
+    from expressim.model import ensemble
+    from expressim.model.conditioning import condition_draws
+    from expressim.model.engine import flatten_outputs
+    from expressim.model.reference import simulate_reference
+
+    prog = load(_write(tmp_path, "village_stations,opened_by,2024-07,,,\ncentre_qianxi,opened,2023-12,,,\n"
+                                 "centre_zhijin,not_opened_by,2024-12,,,\n"), plan)
+    comp, draws = ensemble.prepare(plan, fitted, replications=30, seed=4)
+    draws, cond = condition_draws(comp, draws, prog.rollout_facts(plan), 4)
+    assert cond.override is not None and cond.imposed == {2: 30}
+    vec, ref = flatten_outputs(ensemble.execute(comp, fitted, draws)), flatten_outputs(simulate_reference(comp, fitted, draws))
+    for k in vec:
+        np.testing.assert_allclose(ref[k], vec[k], rtol=1e-9, atol=0.0, equal_nan=True, err_msg=k)
+    assert np.all(np.floor(vec["opening"][:, 1]) == 11.0) and np.all(vec["opening"][:, 4] >= 24.0)
+    np.testing.assert_array_equal(vec["opening"][:, -1], 18.5)
+
+
+def test_the_scenario_progress_key_is_read_relative_to_the_scenario(tmp_path: Path) -> None:
+    text = Path(PLAN).read_text(encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text(text + "\nprogress: facts/p.csv\n", encoding="utf-8")
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "p.csv").write_text(HEADER + "jobs_2025,observed,2026-04,12000,x,\n", encoding="utf-8")
+    out = tmp_path / "run"
+    rc, _, err = cli("run", str(tmp_path / "plan.yaml"), "--out", str(out), "--replications", "20", "--seed", "1")
+    assert rc == 0, err
+    s = {t["id"]: t for t in json.loads((out / "summary.json").read_text(encoding="utf-8"))["targets"]}
+    assert (s["jobs_2025"]["probability"], s["jobs_2025"]["observed"]) == (1.0, 12000)
+    rc, out_text, err = cli("run", "--check-manifest", str(out))
+    assert rc == 0 and "reproduced" in out_text, err
+
+
+def test_latest_opening_refuses_a_progress_file(tmp_path: Path) -> None:
+    p = _write(tmp_path, "centre_qianxi,opened,2024-03,,,\n")
+    rc, _, err = cli("compare", str(PLAN), "--latest-opening", "centre_qianxi", "--target", "parcels_inout_2025",
+                     "--progress", str(p), "--out", str(tmp_path / "x"))
+    assert rc == 2 and "--progress" in err
