@@ -160,7 +160,8 @@ class Results:
         """What :func:`load` needs besides the arrays."""
         return {"scenario": self.scenario.model_dump(mode="json"), "seed": self.seed,
                 "project_ids": list(self.project_ids), "phase_names": [list(p) for p in self.phase_names],
-                "county_ids": list(self.county_ids)}
+                "county_ids": list(self.county_ids),
+                "observed": {k: dict(v.__dict__) for k, v in self.observed.items()}}
 
 
 def load(directory: str | Path) -> Results:
@@ -178,4 +179,11 @@ def load(directory: str | Path) -> Results:
         county_ids=tuple(meta["county_ids"]),
         target_values={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("target__")},
         params={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("param__")},
+        observed=_observed(meta.get("observed", {})),
     )
+
+
+def _observed(saved: dict[str, Any]) -> dict[str, Any]:
+    from expressim.model.observed import Observed
+
+    return {k: Observed(**v) for k, v in saved.items()}

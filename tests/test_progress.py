@@ -349,3 +349,14 @@ def test_latest_opening_refuses_a_progress_file(tmp_path: Path) -> None:
     rc, _, err = cli("compare", str(PLAN), "--latest-opening", "centre_qianxi", "--target", "parcels_inout_2025",
                      "--progress", str(p), "--out", str(tmp_path / "x"))
     assert rc == 2 and "--progress" in err
+
+
+def test_observed_values_survive_saving_and_loading(tmp_path: Path) -> None:
+    from expressim.model.results import load as load_results
+
+    p = _write(tmp_path, "jobs_2025,observed,2026-04,9000,src,\n")
+    out = tmp_path / "run"
+    rc, _, err = cli("run", str(PLAN), "--progress", str(p), "--out", str(out), "--replications", "20", "--seed", "1")
+    assert rc == 0, err
+    s = {t.id: t for t in load_results(out).summary()}
+    assert (s["jobs_2025"].observed, s["jobs_2025"].probability, s["jobs_2025"].observed_source) == (9000, 0.0, "src")
