@@ -306,6 +306,13 @@ def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
             if spec is not None and spec.planned_open:
                 ax.plot(t0 + (parse_month(spec.planned_open) + 1 - results.scenario.start_month) / 12, y - 0.18,
                         marker="D", color=RED, linestyle="none", markersize=6, label="planned opening")
+        prog = getattr(results, "progress", None)
+        for r in prog.rows if prog is not None else ():  # progress facts the rollout is conditioned on
+            if r.kind in ("phase", "project") and r.id.split(".", 1)[0] in results.project_ids:
+                y = n_p - 1 - results.project_ids.index(r.id.split(".", 1)[0])
+                mark = "|" if r.status in ("opened", "started", "finished") else ">" if "not_" in r.status else "<"
+                ax.plot(t0 + (r.month + 0.5 - results.scenario.start_month) / 12, y - 0.18, marker=mark,
+                        color="#6a1b9a", markersize=9, linestyle="none", label="progress fact (| in, < by, > not by)")
         ax.set_yticks(range(n_p), labels[::-1], fontsize=8)
         end = t0 + results.scenario.n_months / 12
         ax.axvline(end, color="0.5", linestyle=":", linewidth=1)
