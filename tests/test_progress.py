@@ -267,6 +267,8 @@ def test_each_monitor_point_equals_run_until_that_date(tmp_path: Path, fitted: o
     assert rc == 0, err
     mon = json.loads((tmp_path / "mon" / "monitor.json").read_text(encoding="utf-8"))
     assert mon["as_of"] == ["2024-06", "2026-06"]
+    assert (tmp_path / "mon" / "figures" / "monitor_probability.png").stat().st_size > 1000
+    assert "centre_nayong not_opened_by 2024-12" in (tmp_path / "mon" / "report.html").read_text(encoding="utf-8")
     assert mon["targets"]["jobs_2025"]["observed"] == [None, 12000]
     assert mon["events"][1]["new_facts"] == ["centre_nayong not_opened_by 2024-12", "jobs_2025 observed 2026-03"]
     for i, when in enumerate(mon["as_of"]):
@@ -342,6 +344,11 @@ def test_the_scenario_progress_key_is_read_relative_to_the_scenario(tmp_path: Pa
     assert (s["jobs_2025"]["probability"], s["jobs_2025"]["observed"]) == (1.0, 12000)
     rc, out_text, err = cli("run", "--check-manifest", str(out))
     assert rc == 0 and "reproduced" in out_text, err
+    rc, out_text, _ = cli("validate", str(tmp_path / "plan.yaml"))
+    assert rc == 0 and "1 progress rows" in out_text
+    (tmp_path / "facts" / "p.csv").write_text(HEADER + "jobs_2025,observed,2025-04,12000,x,\n", encoding="utf-8")
+    rc, _, err = cli("validate", str(tmp_path / "plan.yaml"))
+    assert rc == 2 and "p.csv: line 2: date:" in err
 
 
 def test_latest_opening_refuses_a_progress_file(tmp_path: Path) -> None:
