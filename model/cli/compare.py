@@ -54,6 +54,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
     from expressim.model.viz.compare_figures import compare_figures
 
     if args.latest_opening:
+        if getattr(args, "progress", None):  # shifted timelines and dated facts do not mix
+            raise ScenarioError("--progress: not used by --latest-opening (it shifts the planned dates the facts "
+                                "would pin); run compare without one of them")
         return cmd_latest_opening(args)
 
     paths = list(args.scenarios)

@@ -209,7 +209,9 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     The replications, seed and workers are checked before observations are loaded and
     the model is calibrated, so a bad argument fails at once.
     """
-    from expressim.model.engine import ensemble
+    from expressim.model.analysis.monitor import assess
+    from expressim.model.cli.progress_inputs import progress_for
+    from expressim.model.spec.regions import load_pack
 
     scn = check_scenario(path)
     arg_n = getattr(args, "replications", None)
@@ -217,16 +219,19 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
     workers = getattr(args, "workers", 1)
-    from expressim.model.spec.regions import load_pack
-
     check_run_args(scn, path, n, len(load_pack(scn.region_pack).counties))
+    prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
     obs = scenario_observations(args, scn, path)
     t0 = time.perf_counter()
     fitted = fitted_for(obs)
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()
     with progress_bar(args, n, scn.name) as bar:
-        res = ensemble.run(scn, fitted, replications=n, seed=s, workers=workers, progress=bar.update)
+        res = assess(scn, fitted, obs, prog, replications=n, seed=s, workers=workers, on_chunk=bar.update)
+    if res.conditioning is not None and res.conditioning.imposed:
+        warn(args, f"{prog.path if prog else ''}: the scenario's durations (almost) never meet the fact(s) on line(s) "
+                   f"{', '.join(map(str, sorted(res.conditioning.imposed)))}; imposed in "
+                   f"{max(res.conditioning.imposed.values())} replication(s) (see the report)")
     dt = time.perf_counter() - t0
     verbose(args, f"{scn.name}: {n} replications on {workers} worker(s) in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} reps/s)")
     return scn, obs, fitted, res

@@ -42,6 +42,7 @@ COMMANDS = {
     "run": "expressim.model.cli.run",
     "compare": "expressim.model.cli.compare",
     "sensitivity": "expressim.model.cli.sensitivity",
+    "monitor": "expressim.model.cli.monitor",
 }
 
 
@@ -68,6 +69,12 @@ def _data_args(p: argparse.ArgumentParser) -> None:
                         "(repeat: --data calibration/data --data mine.csv adds a file)")
     p.add_argument("--until", metavar="PERIOD", help="drop every observation after this period (e.g. 2023)")
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
+
+
+def _progress_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", metavar="FILE",
+                   help="progress file (CSV id,status,date,value,source,note): facts the rollout is conditioned on "
+                        "and observed targets; replaces the scenario's progress:")
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -117,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-manifest", metavar="DIR", dest="check_manifest",
                    help="rerun the run recorded in DIR/manifest.json and confirm it is reproduced")
     _run_args(p)
+    _progress_arg(p)
 
     p = sub.add_parser("compare", help="run scenarios on common random numbers and compare them")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
@@ -125,6 +133,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", metavar="ID", help="target for --latest-opening")
     p.add_argument("--probability", type=float, default=0.8, help="required probability for --latest-opening")
     _run_args(p)
+    _progress_arg(p)
+
+    p = sub.add_parser("monitor", help="re-assess a scenario with only what was known at each date")
+    p.add_argument("scenario", metavar="SCENARIO.yaml")
+    p.add_argument("--as-of", dest="as_of", nargs="+", metavar="PERIOD", help="as-of months YYYY-MM")
+    p.add_argument("--every", choices=("month", "quarter", "year"), help="as-of dates at every month/quarter/year end")
+    p.add_argument("--from", dest="from_", metavar="PERIOD", help="first month for --every (YYYY-MM)")
+    p.add_argument("--to", metavar="PERIOD", help="last month for --every (YYYY-MM)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default outputs/<scenario>/monitor-<hash>/)")
+    p.add_argument("--replications", type=int, metavar="N", help="override the scenario's replications (>= 1)")
+    p.add_argument("--seed", type=int, metavar="S", help="override the scenario's seed (>= 0)")
+    p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes (results do not depend on it)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--data", action="append", metavar="DIR|CSV",
+                   help="observation CSVs or folders of them (cut at each as-of date); replaces the shipped data")
+    p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
+    _progress_arg(p)
+    _debug_arg(p)
 
     p = sub.add_parser("sensitivity", help="global sensitivity (SALib), scenario discovery and value of information")
     p.add_argument("scenario", metavar="SCENARIO.yaml")

@@ -34,8 +34,10 @@ def cmd_run(args: argparse.Namespace) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     scn, obs, fitted, res = context.simulate(args, args.scenario)
+    prog = res.progress
     out = Path(args.out) if args.out else context.default_out("", scn.name, Path(args.scenario).read_bytes(), obs.data_hash,
-                                                        obs.until, res.replications, res.seed)
+                                                               obs.until, res.replications, res.seed,
+                                                               *([Path(prog.path).read_bytes()] if prog else []))
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         summary = write_outputs(tmp, args, scn, obs, fitted, res)
     if not args.quiet:
@@ -88,6 +90,7 @@ def check_manifest(args: argparse.Namespace) -> str:
                               f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {str(h)[:12]})")
     args.data = [str(absolute(x)) for x in man["data_args"]] if man.get("data_args") else None
     args.until = man.get("until_arg")
+    args.progress = str(absolute(man["progress_file"])) if man.get("progress_file") else None
     args.replications, args.seed = None, None
     _, _, _, res = context.simulate(args, str(absolute(path)), replications=n, seed=seed)
     digest = results_digest(res)
@@ -104,6 +107,7 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run
     from expressim.model.viz import report
+    from expressim.model.viz.progress_report import as_of_month
     from expressim.model.viz.run_figures import run_figures
 
     rests = rests_on.analyse(res, fitted)
@@ -112,7 +116,7 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
     man = files.manifest
     figs = run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),
-                            rests_on=rests, data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
+                            rests_on=rests, as_of=as_of_month(obs, res.progress, obs.until), data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
                                           for f in obs.files])
     return files.summary
 

@@ -9,9 +9,13 @@ from expressim.model.cli import context
 
 def cmd_validate(args: argparse.Namespace) -> str:
     """``expressim validate``: check each scenario file (schema, regions, parameter overrides)."""
+    from expressim.model.cli.progress_inputs import progress_for
+
     lines = []
     for path in args.scenarios:
         scn = context.check_scenario(path)
+        prog = progress_for(args, scn, path, None)  # the scenario's progress: file, checked against it
+        facts = f", {len(prog.rows)} progress rows" if prog is not None else ""
         lines.append(f"{path}: ok ({scn.name}: {len(scn.projects)} projects, {len(scn.targets)} targets, "
-                     f"{scn.start}..{scn.horizon})")
+                     f"{scn.start}..{scn.horizon}{facts})")
     return "" if args.quiet else "\n".join(lines)

@@ -9,7 +9,7 @@ seed share every draw of every input they have in common (common random numbers)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from typing import Any
@@ -22,6 +22,7 @@ from expressim.model.engine.results import Results
 from expressim.model.engine.rollout import ProjectSpec
 from expressim.model.engine.simulate import Compiled, compile_scenario, simulate_chunk
 from expressim.model.engine.targets import target_values
+from expressim.model.spec.progress import RolloutFact
 from expressim.model.spec.regions import RegionPack, load_pack
 from expressim.model.spec.scenario import Scenario, ScenarioError
 
@@ -124,7 +125,7 @@ def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> 
 
 def run(scenario: Scenario, fitted: Calibration, *, replications: int | None = None, seed: int | None = None,
         workers: int = 1, progress: Callable[[int], None] | None = None,
-        projects: tuple[ProjectSpec, ...] | None = None) -> Results:
+        projects: tuple[ProjectSpec, ...] | None = None, facts: Sequence[RolloutFact] = ()) -> Results:
     """Run a scenario: draws on named streams, engine over chunks, :class:`Results`.
 
     Parameters
@@ -141,8 +142,18 @@ def run(scenario: Scenario, fitted: Calibration, *, replications: int | None = N
         Called with the number of replications finished after each chunk.
     projects : tuple of ProjectSpec, optional
         Replace the scenario's projects (latest-opening searches).
+    facts : sequence of RolloutFact
+        Progress facts every replication's rollout is conditioned on (:mod:`model.conditioning`);
+        the outcome is kept in ``Results.conditioning``.
     """
     s = scenario.seed if seed is None else seed
     comp, draws = prepare(scenario, fitted, replications=replications, seed=s, projects=projects)
+    cond = None
+    if facts:
+        from expressim.model.engine.conditioning import condition_draws
+
+        draws, cond = condition_draws(comp, draws, facts, s)
     raw = execute(comp, fitted, draws, workers=workers, progress=progress)
-    return to_results(comp, raw, draws, s)
+    res = to_results(comp, raw, draws, s)
+    res.conditioning = cond
+    return res

@@ -88,6 +88,9 @@ class Draws:
         County intensity noise (standard normal), shape (n, n_counties, 2) for (out, in).
     u_events : dict
         Uniforms for discrete events (demonstrations, scenic spots), each (n, ...).
+    rollout_override : ndarray or None
+        Phase durations [months] imposed by progress facts, like ``u_rollout``, NaN where none
+        (:mod:`model.conditioning`).
     """
 
     n: int
@@ -95,11 +98,13 @@ class Draws:
     u_rollout: np.ndarray
     z_county: np.ndarray
     u_events: dict[str, np.ndarray] = field(default_factory=dict)
+    rollout_override: np.ndarray | None = None
 
     def slice(self, a: int, b: int) -> Draws:
         """Replications ``a`` to ``b - 1``."""
+        over = None if self.rollout_override is None else self.rollout_override[a:b]
         return Draws(b - a, {k: v[a:b] for k, v in self.params.items()}, self.u_rollout[a:b], self.z_county[a:b],
-                     {k: v[a:b] for k, v in self.u_events.items()})
+                     {k: v[a:b] for k, v in self.u_events.items()}, over)
 
 
 

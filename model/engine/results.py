@@ -8,7 +8,7 @@ without rerunning); ``load`` reads them back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,12 @@ class Results:
         Target id -> its metric in every year, (n, Y).
     params : dict
         Input values per replication (n,), for sensitivity and scenario discovery.
+    conditioning : model.conditioning.Conditioned or None
+        How the rollout was conditioned on progress facts (None: no facts).
+    progress : model.progress.Progress or None
+        The progress rows the run used (cut at ``--until``).
+    observed : dict
+        Target id -> :class:`model.observed.Observed` (targets decided by a known value).
     """
 
     scenario: Scenario
@@ -56,6 +62,9 @@ class Results:
     county_ids: tuple[str, ...]
     target_values: dict[str, np.ndarray]
     params: dict[str, np.ndarray] = field(default_factory=dict)
+    conditioning: Any = None
+    progress: Any = None
+    observed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def replications(self) -> int:
@@ -93,7 +102,11 @@ class Results:
         for t in self.scenario.targets:
             j = self.years.index(t.year)
             vals = self.target_values[t.id]
-            out.append(summarise(t, vals[:, j], attained(t, vals[:, j]), self.first_met(t.id), self.years))
+            s = summarise(t, vals[:, j], attained(t, vals[:, j]), self.first_met(t.id), self.years)
+            if t.id in self.observed:  # decided by a known value (model.observed): P is 0 or 1, stderr 0
+                ob = self.observed[t.id]
+                s = replace(s, observed=ob.value, observed_source=ob.source, probability_stderr=0.0)
+            out.append(s)
         return out
 
     def quantiles(self, metric: str, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
@@ -128,7 +141,8 @@ class Results:
         """What :func:`load` needs besides the arrays."""
         return {"scenario": self.scenario.model_dump(mode="json"), "seed": self.seed,
                 "project_ids": list(self.project_ids), "phase_names": [list(p) for p in self.phase_names],
-                "county_ids": list(self.county_ids)}
+                "county_ids": list(self.county_ids),
+                "observed": {k: dict(v.__dict__) for k, v in self.observed.items()}}
 
 
 def load(directory: str | Path) -> Results:
@@ -146,4 +160,11 @@ def load(directory: str | Path) -> Results:
         county_ids=tuple(meta["county_ids"]),
         target_values={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("target__")},
         params={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("param__")},
+        observed=_observed(meta.get("observed", {})),
     )
+
+
+def _observed(saved: dict[str, Any]) -> dict[str, Any]:
+    from expressim.model.engine.targets import Observed
+
+    return {k: Observed(**v) for k, v in saved.items()}

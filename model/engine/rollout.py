@@ -141,7 +141,8 @@ class _Compiled:
     dur: np.ndarray  # [R, P, K], NaN where no phase
 
 
-def _compile(projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], u: np.ndarray) -> _Compiled:
+def _compile(projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], u: np.ndarray,
+             override: np.ndarray | None = None) -> _Compiled:
     if not projects:
         raise ValueError("rollout: no projects")
     ids = [p.id for p in projects]
@@ -184,6 +185,8 @@ def _compile(projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec],
             d = ph.duration.ppf(u[:, i, k])
             if not np.all(np.isfinite(d)):
                 raise ValueError(f"{where}, phase '{ph.name}': infinite duration (a uniform of 0 or 1?)")
+            if override is not None:  # durations a progress fact imposes (model.conditioning), NaN elsewhere
+                d = np.where(np.isnan(override[:, i, k]), d, override[:, i, k])
             dur[:, i, k] = d
     start = np.array([p.start for p in projects], dtype=np.float64)
     return _Compiled(n_phases, res, not_before, start, tuple(int(r.capacity) for r in resources), dur)
@@ -355,7 +358,8 @@ def _project(
 
 
 def simulate_rollout_simpy(
-    projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], u: np.ndarray
+    projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], u: np.ndarray,
+    override: np.ndarray | None = None,
 ) -> RolloutResult:
     """Phase start/end per replication from the discrete-event model (one environment each).
 
@@ -367,7 +371,7 @@ def simulate_rollout_simpy(
     import simpy
 
     projects = tuple(projects)
-    c = _compile(projects, resources, u)
+    c = _compile(projects, resources, u, override)
     n_r, n_p, n_k = c.dur.shape
     s = np.full((n_r, n_p, n_k), np.nan)
     e = np.full((n_r, n_p, n_k), np.nan)

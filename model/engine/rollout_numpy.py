@@ -26,7 +26,8 @@ _CHUNK = 4096  # replications per block (fastest on a 10 projects x 4 phases ben
 
 
 def simulate_rollout_vectorised(
-    projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], u: np.ndarray
+    projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec], u: np.ndarray,
+    override: np.ndarray | None = None,
 ) -> RolloutResult:
     """Phase start/end per replication, numpy over replications (same numbers as SimPy).
 
@@ -38,6 +39,9 @@ def simulate_rollout_vectorised(
         Every resource a phase names.
     u : ndarray
         ``[rep, project, >= max_phases]`` uniforms in (0, 1), e.g. from :func:`phase_uniforms`.
+    override : ndarray, optional
+        Durations [months] that replace ``ppf(u)`` where not NaN (same shape as ``u``): what a
+        progress fact the durations cannot meet imposes (:mod:`model.conditioning`).
 
     Returns
     -------
@@ -45,7 +49,7 @@ def simulate_rollout_vectorised(
         Times in [months since the simulation start].
     """
     projects = tuple(projects)
-    c = _compile(projects, resources, u)
+    c = _compile(projects, resources, u, override)
     n_r, n_p, n_k = c.dur.shape
     s = np.full((n_r, n_p, n_k), np.nan)
     e = np.full((n_r, n_p, n_k), np.nan)

@@ -94,7 +94,7 @@ def rollout_for(comp: Compiled, draws: Draws) -> RolloutResult:
     if not comp.projects:
         n = draws.n
         return RolloutResult((), (), np.zeros((n, 0, 1)), np.zeros((n, 0, 1)), np.zeros((n, 0)))
-    return simulate_rollout_vectorised(comp.projects, comp.resources, draws.u_rollout)
+    return simulate_rollout_vectorised(comp.projects, comp.resources, draws.u_rollout, draws.rollout_override)
 
 
 def annual_sum(monthly: np.ndarray) -> np.ndarray:

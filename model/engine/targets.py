@@ -79,6 +79,8 @@ class TargetSummary:
     p90: float
     headline: bool
     first_met: dict[str, float]
+    observed: float | None = None
+    observed_source: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -95,3 +97,18 @@ def summarise(target: Target, value_in_year: np.ndarray, ok_in_year: np.ndarray,
     fm["never"] = float(np.mean(np.isnan(first_met)))
     return TargetSummary(target.id, target.label, target.year, target.threshold, target.unit, p, se,
                          q10, q50, q90, target.headline, fm)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A target's known value for its year, in the target's unit, and where it comes from.
+
+    ``known_since`` is the month (``YYYY-MM``) the value became known: the progress row's date, or
+    the end of the observed year for a data row.
+    """
+
+    value: float
+    source: str
+    origin: str  # "progress" or "data"
+    known_since: str
+    met: bool

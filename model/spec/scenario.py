@@ -303,6 +303,7 @@ class Scenario(_Model):
     parameters: dict[str, Dist] = Field(default_factory=dict)
     targets: tuple[Target, ...] = Field(min_length=1)
     tracked: tuple[Tracked, ...] = ()
+    progress: str | None = None  # progress file (model.progress), relative to the scenario file
 
     @field_validator("start", "horizon")
     @classmethod

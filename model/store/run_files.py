@@ -73,7 +73,8 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
 
     summaries = res.summary()
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
-               "targets": [{k: v for k, v in s.as_dict().items() if k != "first_met"} for s in summaries]}
+               "targets": [{k: v for k, v in s.as_dict().items() if k != "first_met"
+                            and not (k.startswith("observed") and v is None)} for s in summaries]}
     if rests is not None:
         for t in summary["targets"]:
             entries = rests.get(str(t["id"]), [])
@@ -89,7 +90,7 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
     targets = {t.id: t for t in scn.targets}
     with (tmp / "targets.csv").open("w", newline="", encoding="utf-8") as fh:
         fields = ["id", "label", "metric", "year", "threshold", "unit", "comparison", "probability",
-                  "probability_stderr", "p10", "median", "p90", "headline"] + [f"first_met_{y}" for y in res.years] + [
+                  "probability_stderr", "p10", "median", "p90", "headline", "observed", "observed_source"] + [f"first_met_{y}" for y in res.years] + [
                   "never_met"]
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
@@ -98,7 +99,8 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
             row = {"id": s.id, "label": s.label, "metric": t.metric, "year": s.year, "threshold": s.threshold,
                    "unit": s.unit, "comparison": t.comparison, "probability": s.probability,
                    "probability_stderr": s.probability_stderr, "p10": s.p10, "median": s.median, "p90": s.p90,
-                   "headline": s.headline, "never_met": s.first_met["never"]}
+                   "headline": s.headline, "never_met": s.first_met["never"],
+                   "observed": "" if s.observed is None else s.observed, "observed_source": s.observed_source or ""}
             row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
             w.writerow(row)
     if rests is not None:
@@ -109,8 +111,11 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
     write_json(tmp / "results.json", res.meta())
     res.save_arrays(tmp / "arrays.npz")
     write_json(tmp / "calibration.json", fitted.to_dict())
+    prog = getattr(res, "progress", None)
+    inputs = [Path(path).resolve()] + ([Path(prog.path).resolve()] if prog is not None else [])
     man = manifest.build(command=command, seed=res.seed, data_files=[Path(f).resolve() for f in obs.files],
-                         inputs=[Path(path).resolve()], extra={
+                         inputs=inputs, extra={
+        "progress_file": str(Path(prog.path).resolve()) if prog is not None else None,
         "kind": "run", "scenario": scn.name, "scenario_file": str(Path(path).resolve()), "scenario_arg": str(path),
         "replications": res.replications, "workers": workers, "cwd": os.getcwd(),
         "data_hash": obs.data_hash, "until": obs.until, "results_sha256": results_digest(res),

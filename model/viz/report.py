@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,10 @@ from typing import Any
 import numpy as np
 
 from expressim.model.spec.conventions import AT_RISK, METRICS, ON_TRACK
+from expressim.model.viz.html_text import escape, linkify
 
 __all__ = ["format_value", "status", "write_compare_report", "write_run_report"]
 
-_URL = re.compile(r"https?://[^\s<>\"'()，。；、]+")
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
  max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
@@ -51,19 +50,8 @@ _CAPTIONS = {
 }
 
 
-def _e(x: Any) -> str:
-    return html.escape(str(x), quote=True)
-
-
-def _linkify(text: Any) -> str:
-    """Escape ``text`` and turn its http(s) URLs into plain links (no resource is loaded)."""
-    s, out, pos = str(text), [], 0
-    for m in _URL.finditer(s):
-        out.append(_e(s[pos:m.start()]))
-        out.append(f'<a href="{_e(m.group())}" rel="noopener noreferrer">{_e(m.group())}</a>')
-        pos = m.end()
-    out.append(_e(s[pos:]))
-    return "".join(out)
+_e = escape
+_linkify = linkify
 
 
 def status(p: float) -> tuple[str, str]:
@@ -159,13 +147,16 @@ def _rests_cell(entries: Sequence[Any]) -> str:
     return f"{_e(rests_on.sentence(entries))}{flag}<br><span class=\"muted\">{more.lstrip('; ')}</span>"
 
 
-def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None = None) -> list[str]:
+def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None = None,
+                 as_of: int | None = None) -> list[str]:
+    from expressim.model.viz.progress_report import target_status
+
     comparisons = {t.id: t.comparison for t in results.scenario.targets}
     rows = []
     ordered = sorted(summaries, key=lambda s: not bool(_get(s, "headline", False)))
     for s in ordered:
         p, se, unit = float(_get(s, "probability")), float(_get(s, "probability_stderr") or 0.0), _get(s, "unit", "")
-        cls, words = status(p)
+        cls, words = target_status(s, as_of, status(p)) if hasattr(s, "observed") else status(p)
         cmp = comparisons.get(_get(s, "id"), ">=").replace(">=", "≥").replace("<=", "≤")
         quant = " / ".join(format_value(float(_get(s, k)), unit) for k in ("p10", "median", "p90"))
         head = ' class="headline"' if _get(s, "headline", False) else ""
@@ -231,7 +222,8 @@ def _assumption_rows(results: Any, assumptions: Mapping[str, Any]) -> list[str]:
 
 def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
                      figures: Sequence[str | Path], assumptions: Mapping[str, Any],
-                     data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None) -> None:
+                     data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None,
+                     as_of: int | None = None) -> None:
     """Write the run's self-contained HTML report.
 
     Parameters
@@ -254,14 +246,17 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
     rests_on : mapping, optional
         Target id -> :class:`model.rests_on.RestsOn` entries, most influential first; adds the
         "What it rests on" column (the P range across the priors).
+    as_of : int, optional
+        Month index the run speaks as of (:func:`expressim.model.viz.progress_report.as_of_month`): a target
+        whose year is over is met / missed / unknown, never "on track".
     """
+    from expressim.model.viz import progress_report as rp
+
     scn = results.scenario
     n = results.replications
     years = results.years
     created = manifest.get("created_utc", "") if isinstance(manifest, Mapping) else ""
-    tracked = [f"<tr><td><code>{_e(t.id)}</code></td><td>{_e(t.label)}</td>"
-               f'<td class="num">{_e(t.year) if t.year is not None else "—"}</td>'
-               f"<td>tracked from the progress file (not simulated)</td></tr>" for t in scn.tracked]
+    tracked = rp.tracked_rows(results)
     heads = sum(1 for s in summaries if _get(s, "headline", False))
     body = [
         f"<h1>Express-delivery scenario report · {_e(scn.name)}</h1>",
@@ -280,10 +275,12 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         if rests_on is not None else "",
         _table(["Target", "Year", "Threshold", "Probability", "Status", "P10 / median / P90"]
                + (["What it rests on (P at the input's 10th → 90th percentile)"] if rests_on is not None else []),
-               _target_rows(results, summaries, rests_on)),
+               _target_rows(results, summaries, rests_on, as_of)),
         f'<p class="muted">Status: <span class="green">On track</span> P ≥ {ON_TRACK:g}; '
         f'<span class="amber">At risk</span> {AT_RISK:g} ≤ P &lt; {ON_TRACK:g}; <span class="red">Unlikely</span> '
-        f'P &lt; {AT_RISK:g}.</p>',
+        f'P &lt; {AT_RISK:g} (targets whose year is still ahead); Met / Missed: the value is observed; Unknown: the '
+        "year is over and its value is not observed.</p>",
+        rp.decided_section(results, summaries, as_of), rp.facts_section(results),
         "<h2>Figures</h2>", _figures(figures),
         "<h2>Assumptions that drive the result</h2>",
         "<p>Every uncertain input of the simulation, with its distribution. “Link” is the rank correlation "
@@ -293,7 +290,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         _table(["Input", "Distribution, range (mean)", "Unit", "Link", "Source"],
                _assumption_rows(results, assumptions), (28, 20, 10, 14, 28)),
         "<h2>Plan tasks tracked, not simulated</h2>",
-        _table(["Id", "Task", "Year", "How"], tracked) if tracked else '<p class="muted">None.</p>',
+        _table(["Id", "Task", "Year", "Status", "Date", "Source"], tracked) if tracked else '<p class="muted">None.</p>',
         "<h2>Data sources</h2>",
         "<ul>" + "".join(f"<li>{_linkify(s)}</li>" for s in data_sources) + "</ul>",
         "<h2>Manifest</h2>", _manifest(manifest),

@@ -213,6 +213,10 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
                     label=f"target {t.year}: {_label(t.label, t.id, cjk)}")
             ax.annotate(f"P = {p:.2f}", (t.year, t.threshold / div), textcoords="offset points", xytext=(-8, 8),
                         ha="right", color=RED, fontsize=9)
+            ob = results.observed.get(t.id)
+            if ob is not None:  # a known value decides the target (model.observed)
+                ax.plot([t.year], [ob.value / div], marker="*", markersize=14, color="black", linestyle="none",
+                        label=f"observed {t.year}: {'met' if ob.met else 'missed'}")
         _years_axis(ax, results.years)
         ax.set_ylabel(ulabel)
         _title(ax, _label(desc, metric, cjk), results, cjk)
@@ -308,6 +312,13 @@ def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
             if spec is not None and spec.planned_open:
                 ax.plot(t0 + (parse_month(spec.planned_open) + 1 - results.scenario.start_month) / 12, y - 0.18,
                         marker="D", color=RED, linestyle="none", markersize=6, label="planned opening")
+        prog = getattr(results, "progress", None)
+        for r in prog.rows if prog is not None else ():  # progress facts the rollout is conditioned on
+            if r.kind in ("phase", "project") and r.id.split(".", 1)[0] in results.project_ids:
+                y = n_p - 1 - results.project_ids.index(r.id.split(".", 1)[0])
+                mark = "|" if r.status in ("opened", "started", "finished") else ">" if "not_" in r.status else "<"
+                ax.plot(t0 + (r.month + 0.5 - results.scenario.start_month) / 12, y - 0.18, marker=mark,
+                        color="#6a1b9a", markersize=9, linestyle="none", label="progress fact (| in, < by, > not by)")
         ax.set_yticks(range(n_p), labels[::-1], fontsize=8)
         end = t0 + results.scenario.n_months / 12
         ax.axvline(end, color="0.5", linestyle=":", linewidth=1)
@@ -351,7 +362,9 @@ def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None) -> Ax
             inside = v + 2 * e > 0.9
             ax.text(v - 0.02 if inside else v + 2 * e + 0.015, y, f"{v:.2f}", va="center", fontsize=7,
                     ha="right" if inside else "left", color="white" if inside else "black")
-        labels = [_with_year(_label(str(_get(s, "label")), str(_get(s, "id")), cjk), _get(s, "year")) for s in summaries]
+        labels = [_with_year(_label(str(_get(s, "label")), str(_get(s, "id")), cjk), _get(s, "year"))
+                  + (" [observed]" if (s.get("observed") if isinstance(s, Mapping) else getattr(s, "observed", None))
+                     is not None else "") for s in summaries]
         ax.set_yticks(ys, labels, fontsize=8)
         ax.set_xlim(0, 1.05)
         for v in (0.5, 0.8):

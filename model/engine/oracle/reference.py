@@ -85,7 +85,8 @@ class Replication:
 # ---- rollout and baseline ------------------------------------------------------------------------
 
 
-def rollout_rep(comp: Compiled, u: np.ndarray) -> tuple[list[float], list[list[float]], list[list[float]]]:
+def rollout_rep(comp: Compiled, u: np.ndarray,
+                override: np.ndarray | None = None) -> tuple[list[float], list[list[float]], list[list[float]]]:
     """Opening, phase starts and phase ends of one replication from the SimPy model.
 
     Parameters
@@ -94,6 +95,8 @@ def rollout_rep(comp: Compiled, u: np.ndarray) -> tuple[list[float], list[list[f
         The compiled scenario (projects in priority order, resources).
     u : ndarray
         This replication's phase uniforms, shape (P, K).
+    override : ndarray, optional
+        Durations imposed by progress facts, shape (P, K), NaN where none.
 
     Returns
     -------
@@ -104,7 +107,8 @@ def rollout_rep(comp: Compiled, u: np.ndarray) -> tuple[list[float], list[list[f
     """
     if not comp.projects:
         return [], [], []
-    res = simulate_rollout_simpy(comp.projects, comp.resources, u[None, :, :])
+    over = None if override is None else override[None, :, :]
+    res = simulate_rollout_simpy(comp.projects, comp.resources, u[None, :, :], over)
     return (
         [float(x) for x in res.opening[0]],
         [[float(x) for x in row] for row in res.phase_start[0]],
@@ -395,7 +399,8 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
     p = {k: float(v[r]) for k, v in draws.params.items()}
     t_n, y_n = comp.n_months, len(comp.years)
     c_n = len(comp.pop_shares)
-    opening, ph_start, ph_end = rollout_rep(comp, draws.u_rollout[r])
+    over = None if draws.rollout_override is None else draws.rollout_override[r]
+    opening, ph_start, ph_end = rollout_rep(comp, draws.u_rollout[r], over)
 
     annual = baseline_annual_rep(fitted, comp.years, draws.params, r)
     base = monthly_baseline_rep(annual, [float(w) for w in fitted.profile.weights])[:t_n]

@@ -1,0 +1,150 @@
+"""Plan versus actual over time: the plan re-assessed with only what was known at each date.
+
+At an as-of month ``P`` the assessment uses the observations whose period ends by ``P`` (exactly
+``--until P``), the progress rows dated by ``P``, and the same seed and replications at every point,
+so two points differ only by what became known between them (common random numbers): the rollout is
+conditioned on the facts known by then (:mod:`model.conditioning`) and targets whose value was known
+are decided (:mod:`model.observed`).  :func:`assess` is the one step shared with ``expressim run``,
+so each point equals ``run --until P`` with the same seed and replications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from expressim.model.analysis.observed import apply_observed, observed_targets
+from expressim.model.spec.progress import Progress, month_text, until_month
+from expressim.model.spec.scenario import Scenario, ScenarioError, parse_month
+
+__all__ = ["Monitor", "MonitorPoint", "as_of_points", "assess", "monitor"]
+
+_STEP = {"month": 1, "quarter": 3, "year": 12}
+
+
+def assess(scenario: Scenario, fitted: Any, observations: Any, progress: Progress | None, *, replications: int,
+           seed: int, workers: int = 1, on_chunk: Callable[[int], None] | None = None) -> Any:
+    """One assessment: the ensemble conditioned on the progress facts, observed targets decided.
+
+    Returns
+    -------
+    model.results.Results
+        With ``progress``, ``conditioning`` and ``observed`` set.
+    """
+    from expressim.model.engine import ensemble
+
+    res = ensemble.run(scenario, fitted, replications=replications, seed=seed, workers=workers, progress=on_chunk,
+                       facts=progress.rollout_facts(scenario) if progress is not None else ())
+    res.progress = progress
+    apply_observed(res, observed_targets(scenario, observations, progress))
+    return res
+
+
+def as_of_points(as_of: Sequence[str] | None, every: str | None = None, start: str | None = None,
+                 end: str | None = None) -> list[str]:
+    """The as-of months: the given ones (checked, in order), or every month/quarter/year from ``start`` to ``end``.
+
+    Raises
+    ------
+    ScenarioError
+        Neither or both forms, a malformed month, ``end`` before ``start``, or repeated points.
+    """
+    if bool(as_of) == bool(every):
+        raise ScenarioError("monitor: expected --as-of P1 P2 ... or --every month|quarter|year --from P --to P")
+    if as_of:
+        months = []
+        for p in as_of:
+            try:
+                months.append(parse_month(p))
+            except ValueError as exc:
+                raise ScenarioError(f"--as-of: {exc}") from None
+        if len(set(months)) != len(months):
+            raise ScenarioError(f"--as-of: repeated month in {' '.join(as_of)}")
+        return [month_text(m) for m in sorted(months)]
+    if every not in _STEP:
+        raise ScenarioError(f"--every: expected month, quarter or year, got '{every}'")
+    if not start or not end:
+        raise ScenarioError("--every: expected --from P and --to P as well")
+    try:
+        a, b = parse_month(start), parse_month(end)
+    except ValueError as exc:
+        raise ScenarioError(f"--from/--to: {exc}") from None
+    if b < a:
+        raise ScenarioError(f"--to: {end} is before --from {start}")
+    step = _STEP[every]
+    first = a + (-(a + 1)) % step  # the first month ending a step (quarter: 03, 06, 09, 12)
+    return [month_text(m) for m in range(first, b + 1, step)]
+
+
+@dataclass(frozen=True)
+class MonitorPoint:
+    """The assessment at one as-of month and what had become known since the previous point."""
+
+    as_of: str
+    summaries: tuple[Any, ...]
+    new_facts: tuple[str, ...]
+    new_releases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """All points of a monitor run (same seed and replications at each)."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    points: tuple[MonitorPoint, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"scenario", "seed", "replications", "as_of", "targets": {id: {...}}, "events"}``."""
+        targets: dict[str, Any] = {}
+        for t in self.scenario.targets:
+            rows = [next(s for s in p.summaries if s.id == t.id) for p in self.points]
+            targets[t.id] = {"label": t.label, "year": t.year, "headline": t.headline,
+                             "probability": [s.probability for s in rows],
+                             "probability_stderr": [s.probability_stderr for s in rows],
+                             "observed": [s.observed for s in rows]}
+        return {"scenario": self.scenario.name, "seed": self.seed, "replications": self.replications,
+                "as_of": [p.as_of for p in self.points], "targets": targets,
+                "events": [{"as_of": p.as_of, "new_facts": list(p.new_facts), "new_releases": list(p.new_releases)}
+                           for p in self.points]}
+
+
+def _releases(observations: Any) -> set[str]:
+    return {f"{o.geography} {o.indicator} {o.period}" for o in getattr(observations, "observations", ())
+            if not o.derived and o.indicator.startswith("express")}
+
+
+def monitor(scenario: Scenario, points: Sequence[str], *, load_observations: Callable[[str], Any],
+            fit: Callable[[Any], Any], progress: Progress | None, replications: int, seed: int,
+            workers: int = 1, on_chunk: Callable[[int], None] | None = None) -> Monitor:
+    """Assess ``scenario`` at each as-of month with only what was known by then.
+
+    Parameters
+    ----------
+    points : sequence of str
+        As-of months ``YYYY-MM``, in order.
+    load_observations : callable
+        ``until -> ObservationSet``: the data cut at that period (as ``--until``).
+    fit : callable
+        ``ObservationSet -> Fitted`` (the calibration; cached by the CLI).
+    progress : Progress, optional
+        The whole progress file; each point sees the rows dated by then.
+    """
+    out: list[MonitorPoint] = []
+    seen_rows: set[int] = set()
+    seen_releases: set[str] | None = None
+    for p in points:
+        obs = load_observations(p)
+        prog = progress.until(until_month(p)) if progress is not None else None
+        res = assess(scenario, fit(obs), obs, prog, replications=replications, seed=seed, workers=workers,
+                     on_chunk=on_chunk)
+        rows = prog.rows if prog is not None else ()
+        facts = tuple(f"{r.id} {r.status} {r.date}" for r in rows if r.line not in seen_rows)
+        seen_rows |= {r.line for r in rows}
+        releases = _releases(obs)
+        new = tuple(sorted(releases - seen_releases)) if seen_releases is not None else ()
+        seen_releases = releases
+        out.append(MonitorPoint(p, tuple(res.summary()), facts, new))
+    return Monitor(scenario, seed, replications, tuple(out))

@@ -1,0 +1,71 @@
+"""``expressim monitor``: the CLI handler (arguments, data per date, outputs written atomically)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from expressim.model.cli import context as cm
+
+__all__ = ["cmd_monitor"]
+
+
+def cmd_monitor(args: argparse.Namespace) -> str:
+    """Re-assess a scenario at each as-of date; write monitor.json, a figure, report.html, manifest.json."""
+    from expressim.calibration.observations import load
+    from expressim.model.analysis.monitor import as_of_points, monitor
+    from expressim.model.cli.progress_inputs import progress_for
+    from expressim.model.store import manifest
+    from expressim.model.store.folders import atomic_dir, check_target, write_json
+    from expressim.model.viz import monitor_figures as plots_monitor
+    from expressim.model.viz import monitor_report as report_monitor
+    from expressim.model.viz import run_figures as plots
+
+    points = as_of_points(args.as_of, args.every, args.from_, args.to)
+    scn = cm.check_scenario(args.scenario)
+    n = args.replications if args.replications is not None else scn.replications
+    seed = args.seed if args.seed is not None else scn.seed
+    from expressim.model.spec.regions import load_pack
+
+    cm.check_run_args(scn, args.scenario, n, len(load_pack(scn.region_pack).counties))
+    if args.out:
+        check_target(args.out, force=args.force)
+    prog = progress_for(args, scn, args.scenario, None)
+    data = args.data
+    if not data and scn.calibration.data:
+        base = Path(args.scenario).resolve().parent
+        data = [str(base / d) for d in scn.calibration.data]
+    loaded: dict[str, object] = {}
+
+    def observations(until: str) -> object:
+        obs = load(data, until=until, strict=args.strict)
+        loaded[until] = obs
+        return obs
+
+    with cm.progress_bar(args, n * len(points), f"{scn.name} monitor") as bar:
+        mon = monitor(scn, points, load_observations=observations, fit=cm.fitted_for, progress=prog,
+                      replications=n, seed=seed, workers=args.workers, on_chunk=bar.update)
+    result = mon.to_json()
+    files = sorted({f for obs in loaded.values() for f in getattr(obs, "files", ())})
+    out = Path(args.out) if args.out else cm.default_out("monitor", scn.name, Path(args.scenario).read_bytes(),
+                                                          *points, n, seed, *(data or []),
+                                                          *([Path(prog.path).read_bytes()] if prog else []))
+    inputs = [Path(args.scenario).resolve()] + ([Path(prog.path).resolve()] if prog else [])
+    man = manifest.build(command=cm.command_line(args), seed=seed, data_files=[Path(f).resolve() for f in files],
+                         inputs=inputs, extra={"kind": "monitor", "scenario": scn.name, "as_of": points,
+                                               "replications": n, "workers": args.workers,
+                                               "progress_file": str(Path(prog.path).resolve()) if prog else None})
+    with atomic_dir(out, force=args.force or not args.out) as tmp:
+        write_json(tmp / "monitor.json", result)
+        write_json(tmp / "manifest.json", man)
+        (tmp / "figures").mkdir()
+        fig = plots.save(plots_monitor.monitor_figure(result), tmp / "figures" / "monitor_probability.png")
+        report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man)
+    if not args.quiet:
+        lines = [f"{scn.name}: monitor at {', '.join(points)} ({n} replications, seed {seed}) -> {out}"]
+        for tid, t in result["targets"].items():
+            if t["headline"]:
+                lines.append(f"  {tid:<28} " + "  ".join(f"{p:.3f}" for p in t["probability"]))
+        print("\n".join(lines), file=sys.stderr)
+    return ""
