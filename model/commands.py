@@ -62,9 +62,9 @@ def load_observations(args: argparse.Namespace) -> Any:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> str:
-    """``expressim calibrate``: fit, backtest, write the artefact and backtest plots."""
+    """``expressim calibrate``: fit, write the artefact and the table of what each observation moved."""
     from expressim.calibration.observations import report
-    from expressim.model import manifest, plots, plots_calibration
+    from expressim.model import manifest
     from expressim.model.outputs import atomic_dir, check_target, write_json
 
     if args.out:
@@ -79,32 +79,33 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
             "observations": rep.n_observations, "derived_from_growth": rep.n_derived,
             "duplicates_merged": obs.duplicates_dropped, "conflicts_over_1pct": rep.conflicts,
             "all_conflicts": [c.describe() for c in obs.conflicts], "scope_breaks": rep.scope_breaks})
-        frames = []
-        for ind, nf in fitted.national.items():
-            t = nf.backtest.table.copy()
-            t.insert(0, "indicator", ind)
-            frames.append(t)
-            s = nf.backtest.summary()
-            s.insert(0, "indicator", ind)
-            s.to_csv(tmp / f"backtest_summary_{ind}.csv", index=False)
         import pandas as pd
 
-        pd.concat(frames).to_csv(tmp / "backtest.csv", index=False)
-        (tmp / "figures").mkdir()
-        for ind, nf in fitted.national.items():
-            plots.save(plots_calibration.backtest_plot(nf), tmp / "figures" / f"backtest_China_{ind}.png")
+        pd.DataFrame(list(fitted.moved)).to_csv(tmp / "what_moved.csv", index=False)
         write_json(tmp / "manifest.json", manifest.build(command=_argv(args), seed=None, data_files=obs.files,
                                                          extra={"data_hash": obs.data_hash, "until": obs.until}))
     lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
              f"from {len(obs.files)} file(s) -> {out}"]
     lines += [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]
     lines += [f"conflict over 1%: {c}" for c in rep.conflicts]
-    for ind, nf in fitted.national.items():
-        top = sorted(nf.weights.items(), key=lambda kv: -kv[1])[:3]
-        lines.append(f"China {ind}: weights " + ", ".join(f"{k} {v:.2f}" for k, v in top))
+    lines += [f"note: {n}" for n in fitted.notes]
+    lines += _moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
     if not args.quiet:
         print("\n".join(lines), file=sys.stderr)
     return ""
+
+
+def _moved_lines(fitted: Any, top: int) -> list[str]:
+    """The observations that moved the headline forecasts most (what_moved.csv has them all)."""
+    rows = sorted(fitted.moved, key=lambda r: -max(abs(v) for k, v in r.items() if k.endswith("%")))[:top]
+    if not rows:
+        return []
+    heads = [k for k in rows[0] if k.endswith("%")]
+    out = [f"what moved the forecasts of {fitted.last_year + 1} (leave-one-out, %): " + " | ".join(heads)]
+    for r in rows:
+        out.append(f"  {r['geography']}/{r['indicator']}/{r['period']}{' (growth-implied)' if r['implied_by_growth'] else ''}: "
+                   + " | ".join(f"{r[k]:+.2f}" for k in heads))
+    return out
 
 
 def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
@@ -114,7 +115,11 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     if not 100 <= args.draws <= 10_000_000:
         raise FitError(f"--draws: expected 100 to 10000000, got {args.draws}")
     obs = load_observations(args)
-    result = forecast(fitted_for(obs), args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
+    fitted = fitted_for(obs)
+    for note in fitted.notes:
+        if note.startswith("not used:"):
+            warn(args, note)
+    result = forecast(fitted, args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
     if args.json:
         return result
     q = result["quantiles"]
@@ -276,13 +281,11 @@ def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: Any, second
     for b in obs.scope_breaks:
         if b.indicator.startswith("express"):
             _verbose(args, f"scope break {b.geography}/{b.indicator}/{b.period}: ratio {b.ratio:.3f}")
-    for ind, nf in fitted.national.items():
-        w = ", ".join(f"{k} {v:.2f}" for k, v in sorted(nf.weights.items(), key=lambda kv: -kv[1]) if v > 0)
-        _verbose(args, f"China {ind}: model weights {w}")
-    for name, belief in (("collected intensity", fitted.bijie_collected), ("delivered ratio", fitted.bijie_delivered)):
-        lo, hi = belief.interval()
-        _verbose(args, f"Bijie {name}: median {belief.ppf(0.5):.3f}, 90% {lo:.3f}-{hi:.3f} "
-                       f"({belief.n_updates} local observation(s))")
+    est = fitted.hier.to_dict()
+    _verbose(args, "state-space estimate: " + ", ".join(f"{k} {v:.3g}" for k, v in est["parameters"].items())
+             + f" ({est['observations_in_likelihood']} observations in the likelihood)")
+    for line in _moved_lines(fitted, 5):
+        _verbose(args, line)
     for note in fitted.notes:
         _verbose(args, f"note: {note}")
 
