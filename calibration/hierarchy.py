@@ -81,6 +81,8 @@ def priors_from(register: Mapping[str, Mapping[str, Any]]) -> Priors:
         phi_logit=(float(register["national_growth_persistence_logit"]["mean"]),
                    float(register["national_growth_persistence_logit"]["sd"])),
         log_sigma=(float(np.log(register["shock_sd_prior"]["median"])), float(register["shock_sd_prior"]["sigma"])),
+        omega_logit=(float(register["national_level_shock_share_logit"]["mean"]),
+                     float(register["national_level_shock_share_logit"]["sd"])),
         rho_atanh=(float(register["revenue_growth_shock_correlation_atanh"]["mean"]),
                    float(register["revenue_growth_shock_correlation_atanh"]["sd"])),
         bijie_sigma={"c": lvl, "v": lvl, "p": float(register["bijie_revenue_per_parcel_shock_sd"]["value"]),

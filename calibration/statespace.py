@@ -17,13 +17,13 @@ p     Bijie revenue per parcel / national revenue per parcel
 
 Transition (``η`` independent normal shocks)::
 
-    a' = a + (1-φ) μ + φ g + η_g  (= a + g')  g' = (1-φ) μ + φ g + η_g
+    a' = a + (1-φ) μ + φ g + η_a + η_g        g' = (1-φ) μ + φ g + η_g
     r' = r + rd + η_r       rd' = rd + η_rd        (corr(η_r, η_g) = ρ)
     s' = s + sd + η_s       sd' = sd          sr' = sr + srd + η_s     srd' = srd
     c' = c + cd + η_c - (1-λ) η_s             v'  = v + vd + η_v       vd'  = vd
     p' = p + η_p            d' = d            dr' = dr
 
-``μ, φ, σ_g, σ_r, σ_rd, σ_s, ρ`` are estimated (maximum a posteriori with the weak priors of
+``μ, φ, τ, ω, σ_r, σ_rd, σ_s, ρ`` are estimated (``σ_a = τ√ω``, ``σ_g = τ√(1-ω)``) (maximum a posteriori with the weak priors of
 the assumption register); the Bijie shock scales are register assumptions (no Bijie series
 exists to estimate them).  Observation equations are built in :mod:`calibration.slots`.
 """
@@ -39,13 +39,15 @@ import numpy as np
 STATES: tuple[str, ...] = ("a", "g", "d", "dr", "r", "rd", "s", "sd", "sr", "srd", "c", "cd", "v", "vd", "p")
 IX = {n: i for i, n in enumerate(STATES)}
 M = len(STATES)
-#: shocks and the state each one enters (η_g also enters a; the level has no shock of its own: a
-#: separate level shock is not identified next to the growth shock on annual data, and its
-#: poorly known scale inflated the parameter draws)
-SHOCKS: tuple[str, ...] = ("g", "r", "rd", "s", "sr", "c", "v", "p")
+#: shocks and the state each one enters (η_g also enters a)
+SHOCKS: tuple[str, ...] = ("a", "g", "r", "rd", "s", "sr", "c", "v", "p")
 K = len(SHOCKS)
 #: estimated parameters (constrained values)
-PARAMS: tuple[str, ...] = ("mu", "phi", "sigma_g", "sigma_r", "sigma_rd", "sigma_s", "rho_gr")
+#: estimated parameters (constrained values); the national shocks are parametrised by their total
+#: one-year SD ``tau`` and the level shock's share of its variance ``omega`` (σ_a = τ√ω,
+#: σ_g = τ√(1-ω)): the total is well determined by annual data, the split is not, and drawing
+#: the two separately would inflate the parameter draws
+PARAMS: tuple[str, ...] = ("mu", "phi", "tau", "omega", "sigma_r", "sigma_rd", "sigma_s", "rho_gr")
 PHI_MAX = 0.98
 #: which baseline factor each state / shock belongs to (engine sensitivity groups)
 FACTOR_OF_STATE = {"a": "national_volume_u", "g": "national_volume_u", "d": "national_volume_u",
@@ -67,6 +69,8 @@ class Priors:
         Mean and SD of ``logit(φ / PHI_MAX)``.
     log_sigma : (float, float)
         Mean and SD of the log of each estimated shock SD.
+    omega_logit : (float, float)
+        Mean and SD of ``logit(ω)``, the level shock's share of the national shock variance.
     rho_atanh : (float, float)
         Mean and SD of ``atanh`` of the correlation of the revenue-per-parcel and growth shocks.
     bijie_sigma : dict
@@ -77,6 +81,7 @@ class Priors:
     phi_logit: tuple[float, float] = (1.0, 1.0)
     log_sigma: tuple[float, float] = (float(np.log(0.03)), 1.0)
     rho_atanh: tuple[float, float] = (0.0, 0.5)
+    omega_logit: tuple[float, float] = (-1.0, 1.5)
     bijie_sigma: Mapping[str, float] | None = None
 
     def log_density(self, theta: np.ndarray) -> Any:
@@ -85,9 +90,10 @@ class Priors:
         ph_m, ph_s = self.phi_logit
         ls_m, ls_s = self.log_sigma
         out = -0.5 * ((theta[0] - mu_m) / mu_s) ** 2 - 0.5 * ((theta[1] - ph_m) / ph_s) ** 2
-        for j in range(2, 6):
+        for j in (2, 4, 5, 6):
             out = out - 0.5 * ((theta[j] - ls_m) / ls_s) ** 2
-        return out - 0.5 * ((theta[6] - self.rho_atanh[0]) / self.rho_atanh[1]) ** 2
+        out = out - 0.5 * ((theta[3] - self.omega_logit[0]) / self.omega_logit[1]) ** 2
+        return out - 0.5 * ((theta[7] - self.rho_atanh[0]) / self.rho_atanh[1]) ** 2
 
 
 def constrain(theta: np.ndarray) -> np.ndarray:
@@ -96,8 +102,10 @@ def constrain(theta: np.ndarray) -> np.ndarray:
     out = np.empty_like(th)
     out[..., 0] = th[..., 0]
     out[..., 1] = PHI_MAX / (1.0 + np.exp(-th[..., 1]))
-    out[..., 2:6] = np.exp(th[..., 2:6])
-    out[..., 6] = np.tanh(th[..., 6])
+    out[..., 2] = np.exp(th[..., 2])
+    out[..., 3] = 1.0 / (1.0 + np.exp(-th[..., 3]))
+    out[..., 4:7] = np.exp(th[..., 4:7])
+    out[..., 7] = np.tanh(th[..., 7])
     return out
 
 
@@ -108,8 +116,10 @@ def unconstrain(params: np.ndarray) -> np.ndarray:
     out[..., 0] = p[..., 0]
     x = p[..., 1] / PHI_MAX
     out[..., 1] = np.log(x / (1 - x))
-    out[..., 2:6] = np.log(p[..., 2:6])
-    out[..., 6] = np.arctanh(p[..., 6])
+    out[..., 2] = np.log(p[..., 2])
+    out[..., 3] = np.log(p[..., 3] / (1 - p[..., 3]))
+    out[..., 4:7] = np.log(p[..., 4:7])
+    out[..., 7] = np.arctanh(p[..., 7])
     return out
 
 
@@ -145,16 +155,17 @@ def system(params: np.ndarray, bijie_sigma: Mapping[str, float]) -> tuple[np.nda
     c[..., IX["a"]] = (1 - phi) * mu
     c[..., IX["g"]] = (1 - phi) * mu
     L = np.zeros((*batch, M, K), dtype=dtype)
-    sd = {"g": p[..., 2], "r": p[..., 3], "rd": p[..., 4], "s": p[..., 5], "sr": p[..., 5]}
+    sig_a, sig_g = p[..., 2] * np.sqrt(p[..., 3]), p[..., 2] * np.sqrt(1.0 - p[..., 3])
+    sd = {"a": sig_a, "g": sig_g, "r": p[..., 4], "rd": p[..., 5], "s": p[..., 6], "sr": p[..., 6]}
     for k, name in enumerate(SHOCKS):
         scale = sd[name] if name in sd else float(bijie_sigma[name])
         L[..., IX[name], k] = scale
-    L[..., IX["a"], SHOCKS.index("g")] = p[..., 2]
+    L[..., IX["a"], SHOCKS.index("g")] = sig_g
     # revenue per parcel shares a correlation ρ with the growth shock (price wars: volume up, price down)
-    L[..., IX["r"], SHOCKS.index("g")] = p[..., 6] * p[..., 3]
-    L[..., IX["r"], SHOCKS.index("r")] = np.sqrt(1.0 - p[..., 6] ** 2) * p[..., 3]
+    L[..., IX["r"], SHOCKS.index("g")] = p[..., 7] * p[..., 4]
+    L[..., IX["r"], SHOCKS.index("r")] = np.sqrt(1.0 - p[..., 7] ** 2) * p[..., 4]
     # only a share λ of a Guizhou share shock reaches Bijie: c takes -(1 - λ) of it
-    L[..., IX["c"], SHOCKS.index("s")] = -(1.0 - float(bijie_sigma.get("passthrough", 1.0))) * p[..., 5]
+    L[..., IX["c"], SHOCKS.index("s")] = -(1.0 - float(bijie_sigma.get("passthrough", 1.0))) * p[..., 6]
     return F, c, L
 
 
@@ -195,7 +206,7 @@ def make_model(endog: np.ndarray, design: np.ndarray, obs_intercept: np.ndarray,
 
         @property
         def start_params(self) -> np.ndarray:
-            return np.array([0.08, 0.8, 0.05, 0.03, 0.01, 0.05, 0.0])
+            return np.array([0.08, 0.8, 0.09, 0.2, 0.03, 0.01, 0.05, 0.0])
 
         def transform_params(self, unconstrained: np.ndarray) -> np.ndarray:
             return constrain(unconstrained)

@@ -99,3 +99,14 @@ def test_until_removes_later_data_and_shifts_the_origin() -> None:
     assert early.last_year == 2022
     assert all(o.period.last <= parse_period("2022").last for o in load(until="2022").observations
                if o.period.kind != "approx")
+
+
+def test_artefact_round_trip_gives_the_same_forecasts(fitted) -> None:
+    """The cache's .npz + JSON artefact (no pickle) restores an equal calibration."""
+    from expressim.calibration import artefact
+
+    back = artefact.loads(artefact.dumps(fitted))
+    for geo, ind, per in (("China", "express_revenue", "2026"), ("Bijie", "express_volume_inout", "2025-Q3"),
+                          ("Guizhou", "express_volume", "2024-01..10")):
+        assert forecast(back, geo, ind, per, n=2000) == forecast(fitted, geo, ind, per, n=2000)
+    assert back.published == fitted.published and back.moved == fitted.moved

@@ -23,7 +23,8 @@ def test_one_partial_year_observation_is_a_kalman_update() -> None:
     """The filtered national level and growth after one Q1 release equal the hand computation."""
     ref = json.loads(REF.read_text(encoding="utf-8"))
     p, ini, ob = ref["params"], ref["initial"], ref["observation"]
-    params = np.array([p["mu"], p["phi"], p["sigma_g"], 0.03, 0.01, 0.05, 0.0])
+    tau = float(np.hypot(p["sigma_a"], p["sigma_g"]))
+    params = np.array([p["mu"], p["phi"], tau, p["sigma_a"] ** 2 / tau**2, 0.03, 0.01, 0.05, 0.0])
     mean0 = np.zeros(M)
     cov0 = np.eye(M) * 0.01
     mean0[IX["a"]], mean0[IX["g"]] = ini["a"], ini["g"]
@@ -48,7 +49,8 @@ def test_one_partial_year_observation_is_a_kalman_update() -> None:
     assert cov[IX["a"], IX["a"]] == pytest.approx(f["var_a"], rel=1e-8)
     assert cov[IX["g"], IX["g"]] == pytest.approx(f["var_g"], rel=1e-8)
     assert cov[IX["a"], IX["g"]] == pytest.approx(f["cov_ag"], rel=1e-8)
-    assert L[IX["a"], SHOCKS.index("g")] == p["sigma_g"] and F[IX["a"], IX["g"]] == p["phi"] and c[IX["g"]] > 0
+    assert L[IX["a"], SHOCKS.index("g")] == pytest.approx(p["sigma_g"]) and F[IX["a"], IX["g"]] == p["phi"]
+    assert L[IX["a"], SHOCKS.index("a")] == pytest.approx(p["sigma_a"]) and c[IX["g"]] > 0
 
 
 def _simulated_national(seed: int, years: range, params: np.ndarray) -> ObservationSet:
@@ -67,7 +69,7 @@ def _simulated_national(seed: int, years: range, params: np.ndarray) -> Observat
 
 
 def test_parameters_are_recovered_from_data_simulated_by_the_model() -> None:
-    truth = np.array([0.06, 0.7, 0.04, 0.03, 0.01, 0.05, -0.5])
+    truth = np.array([0.06, 0.7, 0.045, 0.2, 0.03, 0.01, 0.05, -0.5])
     est = []
     for seed in (1, 2):
         f = fit_all(_simulated_national(seed, range(1950, 2030), truth))
@@ -75,9 +77,9 @@ def test_parameters_are_recovered_from_data_simulated_by_the_model() -> None:
     e = np.mean(est, axis=0)
     assert e[0] == pytest.approx(truth[0], abs=0.03)  # long-run growth
     assert e[1] == pytest.approx(truth[1], abs=0.2)  # persistence
-    assert e[2] == pytest.approx(truth[2], rel=0.4)  # growth shock SD
-    assert e[3] == pytest.approx(truth[3], rel=0.5)  # revenue-per-parcel shock SD
-    assert e[6] < 0  # the sign of the correlation
+    assert e[2] == pytest.approx(truth[2], rel=0.4)  # national one-year shock SD
+    assert e[4] == pytest.approx(truth[4], rel=0.5)  # revenue-per-parcel shock SD
+    assert e[7] < 0  # the sign of the correlation
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import json
 import math
 from pathlib import Path
 
-MU, PHI, SA, SG = 0.05, 0.8, 0.0, 0.06  # the model has no level shock of its own (SA = 0)
+MU, PHI, SA, SG = 0.05, 0.8, 0.03, 0.06
 A0, G0, VA0, VG0, CAG0 = 25.0, 0.20, 0.01**2, 0.04**2, 0.0
 SHARE, Y, H = 0.21, math.log(371.1e8), 0.04**2
 
@@ -30,7 +30,7 @@ innov = Y - a1 - math.log(SHARE)
 f = paa + H
 ka, kg = paa / f, pag / f
 out = {
-    "params": {"mu": MU, "phi": PHI, "sigma_g": SG},
+    "params": {"mu": MU, "phi": PHI, "sigma_a": SA, "sigma_g": SG},
     "initial": {"a": A0, "g": G0, "var_a": VA0, "var_g": VG0, "cov_ag": CAG0},
     "observation": {"log_value": Y, "share": SHARE, "variance": H},
     "filtered": {"a": a1 + ka * innov, "g": g1 + kg * innov, "var_a": paa - ka * paa, "var_g": pgg - kg * pag,
