@@ -1,6 +1,7 @@
 """A disk cache of calibrations: the same data, ``--until`` and code give the same fit.
 
-The fit takes seconds (backtests of every model at every origin); forecasts and runs reuse it.
+The fit takes seconds (the state-space estimate and its parameter draws); forecasts and runs reuse it.
+An entry is an ``.npz`` of arrays and JSON (:mod:`calibration.artefact`): loading it runs no code.
 The cache key hashes the observation files, ``--until``, the calibration package's source and
 the assumption register, so any change refits.  A stale or truncated entry is simply refitted.
 Location: ``$EXPRESSIM_CACHE``, else ``$XDG_CACHE_HOME/fitted``, else a per-user folder in the
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,12 @@ def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
     from expressim.calibration.fit import fit_all
 
     key = hashlib.sha256(f"{obs.data_hash}|{obs.until}|{_code_hash()}".encode()).hexdigest()[:24]
-    path = _cache_dir() / f"{key}.pickle"
+    from expressim.calibration import artefact
+
+    path = _cache_dir() / f"{key}.npz"
     if use_cache and path.is_file():
         try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)
+            return artefact.load(path)
         except Exception:  # noqa: BLE001 - a stale or truncated cache is just refitted
             pass
     fitted = fit_all(obs)
@@ -50,8 +51,7 @@ def fitted_for(obs: Any, *, use_cache: bool = True) -> Any:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as fh:
-                pickle.dump(fitted, fh)
+            artefact.save(fitted, tmp)
             tmp.replace(path)
         except OSError:
             pass
