@@ -164,3 +164,26 @@ def test_no_look_ahead(tmp_path: Path, observations: Any) -> None:
     b = fit_all(load([full], until="2018"))
     for ind in ("express_volume", "express_revenue"):
         assert forecast(a, "China", ind, "2020") == forecast(b, "China", ind, "2020")
+
+
+def test_an_unusable_observation_is_named_and_calibrate_says_what_each_moved(tmp_path: Path, observations: Any) -> None:
+    """A row the model has no equation for gets one warning line naming it; calibrate writes the what-moved table."""
+    import csv
+
+    from helpers import cli
+
+    data = observations.files[0].rsplit("/", 1)[0]
+    extra = tmp_path / "extra.csv"
+    extra.write_text(HEADER + "China,express_volume_inbound,2023,1300,亿件,,,not modelled nationally\n"
+                     + "Bijie,express_revenue,2024,5.00,亿元,,,synthetic\n", encoding="utf-8")
+    rc, out, err = cli("forecast", "--data", data, "--data", str(extra), "--geography", "Bijie", "--indicator",
+                       "express_revenue", "--period", "2024", "--json")
+    assert rc == 0
+    assert [ln for ln in err.splitlines() if "not used" in ln and "China/express_volume_inbound/2023" in ln]
+    assert json.loads(out)["quantiles"]["0.5"] == pytest.approx(5e8, rel=0.05)  # Bijie revenue is in the likelihood
+    rc, _, err = cli("calibrate", "--data", data, "--data", str(extra), "--out", str(tmp_path / "cal"))
+    assert rc == 0 and "what moved" in err
+    with (tmp_path / "cal" / "what_moved.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    bijie = [r for r in rows if r["geography"] == "Bijie" and r["indicator"] == "express_revenue"]
+    assert len(bijie) == 1 and abs(float(bijie[0]["Bijie express_volume_inout 2025 %"])) > 0.1
