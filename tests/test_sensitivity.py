@@ -124,6 +124,9 @@ def test_factors_derived_from_the_plan_scenario() -> None:
     # baseline block columns: standard normals with the tails cut, grouped by the factor they drive
     assert by["baseline:0"].bounds == pytest.approx((-3.0902, 3.0902), abs=1e-4)
     assert [by[f"baseline:{j}"].group for j in range(3)] == ["national_volume_u"] * 2 + ["bijie_collected_intensity"]
+    from expressim.model.voi import voi_group
+
+    assert {voi_group(by[f"baseline:{j}"]) for j in range(3)} == {"local level"}  # by group, not by column name
     assert {g for g in prob.groups if g.startswith("rollout:")} == {f"rollout:{p.kind}" for p, _ in phases}
     ungrouped = scenario_factors(scn, dists, None, rollout_groups="none")
     assert ungrouped.groups == ungrouped.names and "groups" not in ungrouped.salib()
