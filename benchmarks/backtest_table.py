@@ -1,4 +1,4 @@
-"""Rerunnable backtest table for the national series (README / docs/backtest.md).
+"""Benchmark only: the former model menu's in-process backtest of the national series.
 
 Rolling origins over China's express volume and revenue (annual, chain-linked
 across the 2024 scope break): MAPE at horizons 1, 2 and 3 years for each model of
@@ -7,13 +7,14 @@ nested 80% interval.  Also the grey model as the literature applies it (GM(1,1)
 on the last 6 years) and on the full history.
 
     python benchmarks/backtest_table.py            # prints Markdown
-    python benchmarks/backtest_table.py --write    # also writes docs/backtest.md
+
+The shipped model's backtest, run through the CLI, is ``benchmarks/backtest_cli.py`` (it writes
+docs/backtest.md, whose lower section quotes this table).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -75,8 +76,7 @@ advantage is that its weights and intervals come from a backtest, and that it is
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--write", action="store_true", help="write docs/backtest.md")
-    args = ap.parse_args()
+    ap.parse_args()
     np.seterr(all="ignore")
     text = "\n\n".join(["# Backtests of the national series", "",
                         "Produced by `python benchmarks/backtest_table.py --write`; origins are the last training "
@@ -84,9 +84,6 @@ def main() -> None:
                         "(weights and intervals at an origin use only errors of earlier target years)."]
                        + [table(i) for i in SERIES] + [NOTES])
     print(text)
-    if args.write:
-        out = Path(__file__).resolve().parents[1] / "docs" / "backtest.md"
-        out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

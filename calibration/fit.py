@@ -1,44 +1,42 @@
-"""From an observation set to fitted, uncertain paths for China, Guizhou and Bijie.
+"""From an observation set to one fitted generative model of China, Guizhou and Bijie.
 
-* China (express_volume, express_revenue): the annual series, chain-linked across
-  scope breaks (growth is the signal, so earlier levels are put on the latest
-  basis), is fitted with every model of the menu; rolling-origin backtests weight
-  them and give the log-error distribution by horizon that sets the intervals.
-* Guizhou: China times a fitted share (:mod:`calibration.topdown`), from the
-  partial-year releases and their implied year-earlier windows.
-* Bijie: collected = Guizhou × population share × intensity; delivered = national
-  deliveries per person × population × relative consumption; both ratios are
-  lognormal priors from the assumption register, updated by local observations.
-
-Every window (month, quarter, half, Jan–N) is an annual draw times its seasonal
-share (:mod:`calibration.seasonality`).
+The hierarchy (national volume with damped growth and a scope-break offset, national revenue
+per parcel, Guizhou shares, Bijie collected intensity, delivered ratio and revenue-per-parcel
+factor) is one linear Gaussian state space in logs (:mod:`calibration.statespace`); every
+published window enters its likelihood (:mod:`calibration.slots`); the estimate, its
+parameter draws and smoothed states (:mod:`calibration.hierarchy`) give coherent paths
+(:mod:`calibration.paths`).  :class:`Fitted` answers forecasts of any window and gives the
+engine Bijie's baseline paths from a block of standard normals per replication.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from expressim.calibration import assumptions as reg
-from expressim.calibration.backtest import BacktestResult, combine, interval_quantiles, rolling_origin
-from expressim.calibration.conventions import LOG_ERROR_CAP, QUANTILES
+from expressim.calibration.conventions import QUANTILES
 from expressim.calibration.errors import FitError
-from expressim.calibration.models import FIT_ERRORS, default_menu
+from expressim.calibration.hierarchy import HierarchyFit, fit_hierarchy, floors_from
+from expressim.calibration.news import what_moved
 from expressim.calibration.observations import Observation, ObservationSet
+from expressim.calibration.paths import block_groups, block_size, log_growth, log_level, simulate_states
 from expressim.calibration.periods import Period, parse_period
 from expressim.calibration.seasonality import SeasonalProfile, profile_from_observations
-from expressim.calibration.topdown import LogNormalBelief, ShareFit, fit_share, window_mid_year
+from expressim.calibration.slots import LEVEL, SUPPORTED, Constants, window_var
+from expressim.calibration.statespace import IX
 
-NATIONAL = ("express_volume", "express_revenue")
-BIJIE_INDICATORS = ("express_volume", "express_volume_inbound", "express_volume_inout", "express_revenue")
-MAX_HORIZON = 12
 #: the unit of each supported indicator (canonical)
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
          "express_volume_inout": "件"}
+#: furthest year forecast after the last data year
+MAX_HORIZON = 12
+#: per-replication summaries the engine keeps in ``draws.params`` (for binning and rests-on)
+BASELINE_FACTORS = ("national_volume_u", "guizhou_share_u", "bijie_collected_intensity",
+                    "bijie_delivered_relative", "revenue_per_parcel")
 
 
 @dataclass(frozen=True)
@@ -83,99 +81,6 @@ def annual_series(obs: ObservationSet, geography: str, indicator: str) -> Annual
     return AnnualSeries(years, values, tuple(applied))
 
 
-@dataclass(frozen=True)
-class NationalFit:
-    """A menu-fitted national series with backtest-based intervals.
-
-    Attributes
-    ----------
-    series : AnnualSeries
-        History on the latest basis [canonical unit].
-    point : ndarray
-        Weighted-combination forecast for the ``MAX_HORIZON`` years after the last [canonical unit].
-    errors : ndarray
-        Combination backtest ``(horizon, log error)`` pairs, shape (n, 2).
-    """
-
-    indicator: str
-    series: AnnualSeries
-    weights: dict[str, float]
-    point: np.ndarray
-    errors: np.ndarray
-    backtest: BacktestResult
-    model_params: dict[str, dict[str, float]] = field(default_factory=dict)
-
-    @property
-    def last_year(self) -> int:
-        return int(self.series.years[-1])
-
-    def levels(self, years: Sequence[int], u: np.ndarray) -> np.ndarray:
-        """Levels for ``years`` at predictive quantile ``u`` (one per draw), shape (n, len(years)).
-
-        Past years return history; future years the combination forecast times
-        ``exp(q_h(u))``, the backtest log-error quantile at horizon ``h`` from the
-        pooled model of :func:`calibration.backtest.interval_quantiles` (bias and
-        spread proportional to ``h``; the same ``u`` at every horizon: a draw is a
-        whole, coherent path).
-        """
-        u = np.asarray(u, dtype=float)
-        hist = self.series.as_dict()
-        out = np.empty((u.size, len(years)))
-        for j, y in enumerate(years):
-            h = int(y) - self.last_year
-            if h <= 0:
-                if int(y) not in hist:
-                    raise FitError(f"China {self.indicator}: no level for {y}")
-                out[:, j] = hist[int(y)]
-            elif h > MAX_HORIZON:
-                raise FitError(f"China {self.indicator}: {y} is beyond the {MAX_HORIZON}-year horizon")
-            else:
-                out[:, j] = self.point[h - 1] * np.exp(self._quantiles(h, u))
-        return out
-
-    def _quantiles(self, h: int, u: np.ndarray) -> np.ndarray:
-        if self.errors.size == 0:
-            raise FitError(f"China {self.indicator}: no backtest errors to set intervals")
-        # a Student t with very few degrees of freedom has enormous tails: cap a log error at ±8
-        # (a factor of about 3000) so no draw overflows; such intervals are uninformative anyway
-        return np.clip(np.asarray(interval_quantiles(self.errors, h, u)), -LOG_ERROR_CAP, LOG_ERROR_CAP)
-
-    def to_dict(self) -> dict[str, Any]:
-        summ = self.backtest.summary()
-        return {
-            "indicator": self.indicator, "history": self.series.as_dict(),
-            "scope_breaks": [{"year": y, "ratio": r} for y, r in self.series.breaks],
-            "weights": self.weights, "model_params": self.model_params,
-            "point_forecast": {str(self.last_year + i + 1): float(v) for i, v in enumerate(self.point)},
-            "backtest_summary": summ.to_dict(orient="records"),
-            "backtest_failures": self.backtest.failures,
-        }
-
-
-def fit_national(obs: ObservationSet, indicator: str, min_train: int = 6,
-                 horizons: Sequence[int] = (1, 2, 3)) -> NationalFit:
-    """Fit the model menu to a national annual series and backtest it."""
-    s = annual_series(obs, "China", indicator)
-    bt = rolling_origin(s.years, s.values, default_menu(), min_train=min_train, horizons=horizons)
-    forecasts: dict[str, np.ndarray] = {}
-    params: dict[str, dict[str, float]] = {}
-    for m in default_menu():
-        if bt.weights.get(m.name, 0.0) <= 0:
-            continue
-        try:
-            fm = m.fit(s.years, s.values)
-            forecasts[m.name] = fm.predict(MAX_HORIZON)
-            params[m.name] = dict(fm.params)
-        except FIT_ERRORS:
-            continue
-    if not forecasts:
-        raise FitError(f"China {indicator}: no model of the menu could be fitted")
-    weights = {k: v for k, v in bt.weights.items() if k in forecasts}
-    total = sum(weights.values())
-    weights = {k: v / total for k, v in weights.items()}
-    point = combine(forecasts, weights)
-    errors = bt.error_pairs("combination")
-    return NationalFit(indicator, s, weights, point, errors, bt, params)
 
 
 def _population(obs: ObservationSet, geography: str, indicator: str) -> float | None:
@@ -184,208 +89,172 @@ def _population(obs: ObservationSet, geography: str, indicator: str) -> float | 
 
 
 @dataclass(frozen=True)
-class Fitted:
-    """Everything calibration produced, with draws for any supported window.
+class Published:
+    """A published window as the forecast conditions on it: log value, rounding and deviation variances."""
 
-    Use :meth:`annual_draws` / :meth:`window_draws` for forecasts and
-    :meth:`bijie_paths` (with :meth:`baseline_factor_ppfs`) for the simulation.
+    log_value: float
+    var_round: float
+    var_dev: float
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Everything calibration produced.
+
+    Use :meth:`window_draws` / :meth:`annual_draws` for forecasts, and :meth:`baseline_groups`,
+    :meth:`bijie_paths`, :meth:`bijie_revenue_per_parcel`, :meth:`baseline_summaries` (all
+    from one block of standard normals per replication) for the simulation.
     """
 
     data_hash: str
     until: str | None
     profile: SeasonalProfile
-    national: dict[str, NationalFit]
-    guizhou: dict[str, ShareFit]
-    bijie_collected: LogNormalBelief
-    bijie_delivered: LogNormalBelief
+    hier: HierarchyFit
+    const: Constants
+    floors: dict[str, float]
+    published: dict[tuple[str, str, tuple[int, int, int, bool, str]], Published]
     register: dict[str, dict[str, Any]]
     populations: dict[str, float]
     notes: tuple[str, ...] = ()
+    moved: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
-    # ---- national and provincial -------------------------------------------------------------
     @property
     def last_year(self) -> int:
-        """Last year of national history (the forecast origin)."""
-        return self.national["express_volume"].last_year
+        """Last year with an observation (the forecast origin)."""
+        return self.hier.last_year
 
-    def guizhou_levels(self, indicator: str, years: Sequence[int], u_nat: np.ndarray,
-                       u_share: np.ndarray) -> np.ndarray:
-        """Guizhou annual levels = China × exp(log share), shape (n, len(years))."""
-        nat = self.national[indicator].levels(years, u_nat)
-        t = np.asarray(years, dtype=float) + 0.5
-        return nat * np.exp(self.guizhou[indicator].log_share(t, np.asarray(u_share)[:, None]))
+    # ---- the engine's seam ------------------------------------------------------------------
+    def baseline_groups(self, years: Sequence[int]) -> tuple[str, ...]:
+        """Factor name of each column of the normal block for ``years`` (its width is the length)."""
+        return block_groups(self.hier, years)
 
-    # ---- Bijie ---------------------------------------------------------------------------------
-    def baseline_factor_ppfs(self) -> dict[str, Any]:
-        """Quantile functions of the calibration uncertainties the simulation draws.
+    def _states(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
+        if min(int(y) for y in years) < self.hier.first_year:
+            raise FitError(f"{min(years)} is before the first year of data ({self.hier.first_year})")
+        if max(int(y) for y in years) - self.last_year > MAX_HORIZON:
+            raise FitError(f"{max(years)} is beyond the {MAX_HORIZON}-year horizon after the data ({self.last_year})")
+        return simulate_states(self.hier, years, z)
 
-        Keys: ``national_volume_u`` and ``guizhou_share_u`` (identity on (0, 1): the
-        fitted paths take the uniform directly), ``bijie_collected_intensity`` and
-        ``bijie_delivered_relative`` (posterior lognormals).
+    def bijie_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bijie baseline (no new policy) collected and delivered parcels [件/year], each (n, len(years)).
+
+        ``z`` is the (n, ``len(baseline_groups(years))``) block of standard normals.
         """
-        return {
-            "national_volume_u": lambda u: np.asarray(u, dtype=float),
-            "guizhou_share_u": lambda u: np.asarray(u, dtype=float),
-            "bijie_collected_intensity": self.bijie_collected.ppf,
-            "bijie_delivered_relative": self.bijie_delivered.ppf,
-        }
+        x = self._states(years, z)
+        return (np.exp(log_level(x, "Bijie", "express_volume", self.const)),
+                np.exp(log_level(x, "Bijie", "express_volume_inbound", self.const)))
 
-    def bijie_paths(self, years: Sequence[int], factors: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Bijie baseline (no new policy) annual collected and delivered parcels [件], each (n, len(years)).
+    def bijie_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
+        """Bijie revenue per collected parcel [元/件], (n, len(years)): national state × Bijie factor."""
+        x = self._states(years, z)
+        return np.asarray(np.exp(x[..., IX["r"]] + x[..., IX["p"]]))
 
-        Parameters
-        ----------
-        years : sequence of int
-            Calendar years.
-        factors : mapping
-            Values of the four factors of :meth:`baseline_factor_ppfs` (already
-            mapped through their ppfs), each shape (n,).
+    def baseline_summaries(self, years: Sequence[int], z: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-replication scalars of the path in ``years[1]`` (the first simulated year), each (n,).
+
+        ``national_volume_u``: national volume growth [fraction]; ``guizhou_share_u``: Guizhou's
+        share of the national volume; ``bijie_collected_intensity`` and ``bijie_delivered_relative``:
+        the ratios; ``revenue_per_parcel``: Bijie's [元/件].
         """
-        pop = self.populations
-        if "express_volume" not in self.guizhou:
-            raise FitError("Bijie: needs Guizhou's share of the national volume, which could not be fitted ("
-                           + "; ".join(n for n in self.notes if n.startswith("Guizhou")) + ")")
-        nat = self.national["express_volume"].levels(years, factors["national_volume_u"])
-        t = np.asarray(years, dtype=float) + 0.5
-        share = np.exp(self.guizhou["express_volume"].log_share(t, np.asarray(factors["guizhou_share_u"])[:, None]))
-        collected = nat * share * (pop["Bijie"] / pop["Guizhou"]) * np.asarray(factors["bijie_collected_intensity"])[:, None]
-        per_collected = reg.median(self.register["national_delivered_per_collected"])
-        delivered = (nat * per_collected / pop["China"] * pop["Bijie"]
-                     * np.asarray(factors["bijie_delivered_relative"])[:, None])
-        return collected, delivered
+        y = list(years)[1 if len(years) > 1 else 0]
+        x = self._states([y], z)[:, 0]
+        return {"national_volume_u": np.expm1(x[:, IX["g"]]), "guizhou_share_u": np.exp(x[:, IX["s"]]),
+                "bijie_collected_intensity": np.exp(x[:, IX["c"]]), "bijie_delivered_relative": np.exp(x[:, IX["v"]]),
+                "revenue_per_parcel": np.exp(x[:, IX["r"]] + x[:, IX["p"]])}
 
-    def revenue_per_parcel(self, years: Sequence[int], u_level: np.ndarray, u_decline: np.ndarray) -> np.ndarray:
-        """Bijie revenue per collected parcel [元/件], (n, len(years)), from the register's priors."""
-        lvl = reg.distribution(self.register["revenue_per_parcel_2023"]).ppf(u_level)[:, None]
-        dec = reg.distribution(self.register["revenue_per_parcel_decline"]).ppf(u_decline)[:, None]
-        return np.asarray(lvl * (1 - dec) ** (np.asarray(years, dtype=float) - 2023))
+    #: the observed series behind each baseline factor: (geography, indicator) pairs
+    FACTOR_SERIES = {
+        "national_volume_u": (("China", "express_volume"),),
+        "guizhou_share_u": (("Guizhou", "express_volume"),),
+        "bijie_collected_intensity": (("Bijie", "express_volume"), ("Bijie", "express_volume_inout")),
+        "bijie_delivered_relative": (("Bijie", "express_volume_inbound"), ("Bijie", "express_volume_inout")),
+        "revenue_per_parcel": (("Bijie", "express_revenue"),),
+    }
 
-    # ---- draws for any supported series ---------------------------------------------------------
+    def observations_behind(self, factor: str) -> int:
+        """How many published windows in the likelihood bear directly on a baseline factor (0 = prior only).
+
+        The national path and Guizhou's share count their own series; the Bijie ratios and the
+        Bijie revenue per parcel count only local Bijie releases (the national and provincial
+        series set their scale, not their level).
+        """
+        series = set(self.FACTOR_SERIES.get(factor, ()))
+        return sum(1 for key in self.published if (key[0], key[1]) in series)
+
+    # ---- forecasts ------------------------------------------------------------------------------
+    def _check(self, geography: str, indicator: str) -> None:
+        if geography not in LEVEL:
+            raise FitError(f"geography '{geography}' is not calibrated (have China, Guizhou, Bijie)")
+        if (geography, indicator) not in SUPPORTED:
+            have = sorted(i for g, i in SUPPORTED if g == geography)
+            raise FitError(f"{geography}: indicator '{indicator}' is not calibrated (have {', '.join(have)})")
+
     def annual_draws(self, geography: str, indicator: str, years: Sequence[int], n: int,
                      rng: np.random.Generator) -> np.ndarray:
-        """Joint draws of annual levels, shape (n, len(years)) [canonical unit]."""
-        u = rng.random((6, n))
-        if geography == "China":
-            if indicator not in self.national:
-                raise FitError(f"China: indicator '{indicator}' is not calibrated (have {', '.join(self.national)})")
-            return self.national[indicator].levels(years, u[0])
-        if geography == "Guizhou":
-            if indicator not in self.guizhou:
-                why = "; ".join(n for n in self.notes if n.startswith(f"Guizhou {indicator}"))
-                raise FitError(f"Guizhou: indicator '{indicator}' is not calibrated ({why or 'unknown indicator'})")
-            return self.guizhou_levels(indicator, years, u[0], u[1])
-        if geography == "Bijie":
-            if indicator not in BIJIE_INDICATORS:
-                raise FitError(f"Bijie: indicator '{indicator}' is not calibrated (have {', '.join(BIJIE_INDICATORS)})")
-            factors = {"national_volume_u": u[0], "guizhou_share_u": u[1],
-                       "bijie_collected_intensity": self.bijie_collected.ppf(u[2]),
-                       "bijie_delivered_relative": self.bijie_delivered.ppf(u[3])}
-            col, dlv = self.bijie_paths(years, factors)
-            if indicator == "express_volume":
-                return col
-            if indicator == "express_volume_inbound":
-                return dlv
-            if indicator == "express_volume_inout":
-                return col + dlv
-            return col * self.revenue_per_parcel(years, u[4], u[5])
-        raise FitError(f"geography '{geography}' is not calibrated (have China, Guizhou, Bijie)")
+        """Joint draws of the model's annual levels on coherent paths, shape (n, len(years)) [canonical unit]."""
+        self._check(geography, indicator)
+        z = rng.standard_normal((n, block_size(self.hier, years)))
+        return np.exp(log_level(self._states(years, z), geography, indicator, self.const))
 
     def window_draws(self, geography: str, indicator: str, period: Period, n: int,
                      rng: np.random.Generator) -> np.ndarray:
-        """Draws of the total over a window (year, quarter, half, month, Jan–N) [canonical unit]."""
+        """Draws of the published total over a window (year, quarter, half, month, Jan–N) [canonical unit].
+
+        The model's annual level times the window's seasonal share, times the window's own
+        deviation (share residual and definition mismatch): drawn fresh for an unpublished
+        window, and conditioned on the published value for a published one (a normal update
+        of the deviation given the release; what is left is the release's rounding).
+        """
+        self._check(geography, indicator)
         if not period.is_flow_window or period.first // 12 != period.last // 12:
             raise FitError(f"period {period}: expected a window inside one calendar year")
         y = period.year
-        ann = self.annual_draws(geography, indicator, [y - 1, y], n, rng)
-        if period.kind == "year":
-            return ann[:, 1]
-        growth = ann[:, 1] / ann[:, 0] - 1
-        share = self.profile.window_share(period, growth)
-        noise = np.exp(self.profile.resid_sd * rng.standard_normal(n))
-        return ann[:, 1] * share * noise
+        z = rng.standard_normal((n, block_size(self.hier, [y])))
+        x = self._states([y], z)[:, 0]
+        lvl = log_level(x, geography, indicator, self.const)
+        share = 1.0 if period.kind == "year" else self.profile.window_share(period, np.expm1(
+            log_growth(x, geography, indicator, self.const)))
+        model = lvl + np.log(share)
+        e = rng.standard_normal(n)
+        pub = self.published.get((geography, indicator, period.window))
+        if pub is None:
+            s0 = 1.0 if period.kind == "year" else float(np.median(share))
+            sd = float(np.sqrt(window_var(s0, geography, self.profile.month_sd, self.floors)))
+            return np.asarray(np.exp(model + sd * e))
+        w = pub.var_dev / (pub.var_dev + pub.var_round)
+        return np.asarray(np.exp(model + w * (pub.log_value - model) + np.sqrt(w * pub.var_round) * e))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable artefact (``calibrate`` writes it as ``fitted.json``)."""
+        h = self.hier
+        t = h.last_year - h.first_year
+        m = h.state_mean[0, t]
         return {
             "data_hash": self.data_hash, "until": self.until, "last_year": self.last_year,
-            "seasonal_profile": self.profile.to_dict(),
-            "national": {k: v.to_dict() for k, v in self.national.items()},
-            "guizhou_share": {k: v.to_dict() for k, v in self.guizhou.items()},
-            "bijie": {"collected_intensity": self.bijie_collected.to_dict(),
-                      "delivered_relative": self.bijie_delivered.to_dict(),
-                      "populations": self.populations},
-            "notes": list(self.notes),
+            "model": "hierarchy state space in logs (docs/calibration.md)",
+            "estimate": h.to_dict(), "seasonal_profile": self.profile.to_dict(),
+            "measurement_floors": self.floors,
+            "state_at_last_year": {k: float(m[i]) for k, i in IX.items()},
+            "populations": self.populations, "notes": list(self.notes), "what_moved": list(self.moved),
         }
 
 
-def _national_window(nat: NationalFit, profile: SeasonalProfile, period: Period) -> float | None:
-    hist = nat.series.as_dict()
-    y = period.year
-    if y not in hist or period.first // 12 != period.last // 12:
-        return None
-    g = hist[y] / hist[y - 1] - 1 if y - 1 in hist else 0.0
-    return float(hist[y] * profile.window_share(period, g))
-
-
-def _local_updates(obs: ObservationSet, fitted_parts: dict[str, Any], indicator: str) -> tuple[list[float], list[float]]:
-    """Log ratios implied by local Bijie observations and their variances."""
-    nat: NationalFit = fitted_parts["nat"]
-    share: ShareFit = fitted_parts["share"]
-    profile: SeasonalProfile = fitted_parts["profile"]
-    pops: dict[str, float] = fitted_parts["pops"]
-    ys: list[float] = []
-    vs: list[float] = []
-    for o in obs.select("Bijie", indicator):
-        if not o.period.is_flow_window or o.period.first // 12 != o.period.last // 12:
-            continue
-        y = o.period.year
-        h = y - nat.last_year
-        if h > MAX_HORIZON:
-            continue
-        mid = np.array([0.5])
-        nat_year = float(nat.levels([y], mid)[0, 0])
-        prev = float(nat.levels([y - 1], mid)[0, 0]) if y - 1 >= nat.series.years[0] else nat_year
-        win = nat_year * float(profile.window_share(o.period, nat_year / prev - 1))
-        var = (o.rel_precision + 0.01) ** 2
-        if o.period.kind != "year":
-            var += profile.resid_sd**2
-        if h > 0:
-            q = nat._quantiles(h, stats.norm.cdf(np.array([-1.0, 1.0])))
-            var += float((q[1] - q[0]) / 2) ** 2
-        if indicator == "express_volume":
-            t = window_mid_year(o.period.first, o.period.last)
-            parent = win * float(np.exp(share.log_share(t))) * pops["Bijie"] / pops["Guizhou"]
-            var += float(share.scale(t)) ** 2
-        else:
-            parent = win / pops["China"] * pops["Bijie"]
-        ys.append(float(np.log(o.value / parent)))
-        vs.append(var)
-    return ys, vs
+def _growth(obs: ObservationSet) -> dict[int, float]:
+    try:
+        s = annual_series(obs, "China", "express_volume")
+    except FitError:
+        return {}
+    return {int(y): float(v / p - 1) for y, v, p in zip(s.years[1:], s.values[1:], s.values[:-1], strict=True)}
 
 
 def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = None) -> Fitted:
     """Calibrate everything from an observation set (the ``calibrate`` command's work)."""
     register = register if register is not None else reg.load_register()
     notes: list[str] = []
-    national = {ind: fit_national(obs, ind) for ind in NATIONAL}
-    vol = national["express_volume"]
-    growth = {int(y): float(v / p - 1) for y, v, p in zip(vol.series.years[1:], vol.series.values[1:],
-                                                             vol.series.values[:-1], strict=True)}
+    growth = _growth(obs)
     published = {o.period.year: o.value for o in obs.select("China", "express_volume", derived=False)
                  if o.period.kind == "year"}
     profile = profile_from_observations(obs, published, growth)
-    guizhou: dict[str, ShareFit] = {}
-    for ind in NATIONAL:
-        rows = obs.select("Guizhou", ind)
-        nf = national[ind]
-
-        def parent(o: Observation, nf: NationalFit = nf) -> float | None:
-            return _national_window(nf, profile, o.period)
-
-        try:
-            guizhou[ind] = fit_share(rows, parent)
-        except ValueError as exc:  # China still forecasts; Guizhou and Bijie say why they cannot
-            notes.append(f"Guizhou {ind}: {exc}")
     pops = {
         "China": _population(obs, "China", "population_yearend") or 1.40828e9,
         "Guizhou": _population(obs, "Guizhou", "resident_population_census") or 3.85621e7,
@@ -393,20 +262,26 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
     }
     if _population(obs, "China", "population_yearend") is None:
         notes.append("China population not in the data: used 140,828万 (2024, drivers.csv)")
-    prior_c = register["bijie_collected_intensity"]
-    prior_d = register["bijie_delivered_relative"]
-    parts = {"nat": vol, "share": guizhou.get("express_volume"), "profile": profile, "pops": pops}
-    bc = LogNormalBelief.from_median(prior_c["median"], prior_c["sigma"])
-    if parts["share"] is not None:
-        bc = bc.update(*_local_updates(obs, parts, "express_volume"))
-    bd = LogNormalBelief.from_median(prior_d["median"], prior_d["sigma"]).update(
-        *_local_updates(obs, parts, "express_volume_inbound"))
-    return Fitted(obs.data_hash, obs.until, profile, national, guizhou, bc, bd, register, pops, tuple(notes))
+    per_collected = reg.median(register["national_delivered_per_collected"])
+    const = Constants(float(np.log(pops["Bijie"] / pops["Guizhou"])),
+                      float(np.log(per_collected * pops["Bijie"] / pops["China"])))
+    try:
+        hier, data, rebuild = fit_hierarchy(obs, profile, growth, register, const)
+    except ValueError as exc:
+        raise FitError(str(exc)) from None
+    notes += list(data.notes)
+    floors = floors_from(register)
+    pub: dict[tuple[str, str, tuple[int, int, int, bool, str]], Published] = {}
+    for r in data.rows:
+        if not r.implied:
+            pub[(r.obs.geography, r.obs.indicator, r.obs.period.window)] = Published(r.log_value, r.var_round, r.var_dev)
+    moved = tuple(what_moved(rebuild, hier, data, const))
+    return Fitted(obs.data_hash, obs.until, profile, hier, const, floors, pub, register, pops, tuple(notes), moved)
 
 
 def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int = 20000,
              seed: int = 0) -> dict[str, Any]:
-    """Forecast one window: the ``forecast --json`` dictionary (docs/outputs.md), canonical units."""
+    """Forecast one window: the ``forecast --json`` dictionary, canonical units."""
     try:
         p = parse_period(period, allow_approx=False)
     except ValueError as exc:

@@ -2,7 +2,7 @@
 
 The engine (``expressim.model.engine``) and the analyses type their calibration argument with
 :class:`Calibration`, never with a concrete class, so a new calibration (for example a
-state-space model) plugs in by providing these members.  :class:`calibration.fit.Fitted`
+model) plugs in by providing these members.  :class:`calibration.fit.Fitted`
 implements both protocols today; mypy checks it (``tests/test_static.py``).
 
 Keep this file small: it names exactly what is used, nothing more.
@@ -10,13 +10,10 @@ Keep this file small: it names exactly what is used, nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-
-#: a percent-point function: probabilities in (0, 1) -> values of a factor
-PPF = Callable[[np.ndarray], np.ndarray]
 
 
 class MonthlyProfile(Protocol):
@@ -41,14 +38,27 @@ class Calibration(Protocol):
         """The assumption register (id -> prior with its range and source), as loaded."""
         ...
 
-    def baseline_factor_ppfs(self) -> dict[str, PPF]:
-        """Percent-point functions of the baseline factors, by name (the keys of
-        ``bijie_paths``' ``factors``)."""
+    def baseline_groups(self, years: Sequence[int]) -> tuple[str, ...]:
+        """The factor each column of a replication's block of standard normals feeds, for a run over
+        ``years``; the block's width is the length (the engine draws the block from one named stream)."""
         ...
 
-    def bijie_paths(self, years: Sequence[int], factors: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Annual baseline parcels collected and delivered in the region [件], shape (rep, year),
-        given each replication's baseline factor values."""
+    def bijie_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Annual baseline parcels collected and delivered in the region [件], each (rep, year): one
+        coherent path per row of the block ``z`` of standard normals (rep, width)."""
+        ...
+
+    def bijie_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
+        """Revenue per collected parcel in the region [元/件], (rep, year), on the same paths as
+        :meth:`bijie_paths` for the same ``z``."""
+        ...
+
+    def baseline_summaries(self, years: Sequence[int], z: np.ndarray) -> dict[str, np.ndarray]:
+        """One scalar per replication and factor (rep,), for sensitivity and "rests on" analyses."""
+        ...
+
+    def observations_behind(self, factor: str) -> int:
+        """How many observations in the likelihood bear on a factor (0: it is a prior only)."""
         ...
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,23 +70,23 @@ class DescribedCalibration(Calibration, Protocol):
     """A calibration the CLI can describe (``calibrate`` files, ``--verbose`` lines)."""
 
     @property
-    def national(self) -> Mapping[str, Any]:
-        """National fits by indicator (each with ``weights``, ``backtest``, ``last_year``)."""
+    def last_year(self) -> int:
+        """The last year with an observation (the forecast origin)."""
         ...
 
     @property
-    def bijie_collected(self) -> Any:
-        """Belief on the region's collected intensity (``ppf``, ``interval``, ``n_updates``)."""
+    def hier(self) -> Any:
+        """The state-space estimate (``to_dict()`` gives its parameters and counts)."""
         ...
 
     @property
-    def bijie_delivered(self) -> Any:
-        """Belief on the region's delivered ratio (``ppf``, ``interval``, ``n_updates``)."""
+    def moved(self) -> tuple[dict[str, Any], ...]:
+        """What each observation moved: one row per observation, the change in each headline forecast."""
         ...
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What the fit could not do, in words."""
+        """What the fit could not do or use, in words."""
         ...
 
 

@@ -46,11 +46,16 @@ class SeasonalProfile:
         Residual SD of log(window / annual) [log units].
     n_points : int
         Number of (window, annual) pairs used.
+    month_sd : float
+        SD of one month's log deviation from its profile share [log units], from the residuals
+        scaled by the share of the year each window covers (a window of share ``s`` has
+        ``SD = month_sd √((1 - s) / (12 s))``; a full year has none).
     """
 
     weights: np.ndarray
     resid_sd: float
     n_points: int
+    month_sd: float = 0.1
 
     def shares(self, growth: np.ndarray | float) -> np.ndarray:
         """Monthly shares of the annual total for growth rate(s) ``growth``, shape (..., 12)."""
@@ -65,7 +70,8 @@ class SeasonalProfile:
         return self.shares(growth)[..., m0:m1 + 1].sum(axis=-1)
 
     def to_dict(self) -> dict[str, object]:
-        return {"weights": [float(x) for x in self.weights], "resid_sd": self.resid_sd, "n_points": self.n_points}
+        return {"weights": [float(x) for x in self.weights], "resid_sd": self.resid_sd, "n_points": self.n_points,
+                "month_sd": self.month_sd}
 
 
 def fit_profile(pairs: list[tuple[Period, float, float]], smooth: float = 2.0) -> SeasonalProfile:
@@ -101,7 +107,10 @@ def fit_profile(pairs: list[tuple[Period, float, float]], smooth: float = 2.0) -
     prof = SeasonalProfile(w, 0.0, len(pairs))
     resid = np.array([np.log(r) - np.log(prof.window_share(p, g)) for p, r, g in pairs])
     dof = max(len(pairs) - 4, 1)
-    return SeasonalProfile(w, float(np.sqrt(np.sum(resid**2) / dof)), len(pairs))
+    shares = np.array([prof.window_share(p, g) for p, _, g in pairs])
+    scale = (1.0 - np.minimum(shares, 0.99)) / (12.0 * shares)
+    month_sd = float(np.sqrt(np.sum(resid**2 / scale) / dof))
+    return SeasonalProfile(w, float(np.sqrt(np.sum(resid**2) / dof)), len(pairs), month_sd)
 
 
 def profile_from_observations(obs: ObservationSet, annual: Mapping[int, float], growth: Mapping[int, float],

@@ -55,7 +55,7 @@ def assert_same_outputs(a: dict[str, Any], b: dict[str, Any], rtol: float = RTOL
 def demand_outputs(comp: Compiled, fitted: Any, draws: Draws) -> dict[str, np.ndarray]:
     """The demand model's full output (what ``simulate_chunk`` computes before summarising)."""
     inp = DemandInputs(
-        baseline_annual(fitted, comp, draws.params),
+        baseline_annual(fitted, comp, draws),
         fitted.profile.weights,
         comp.pop_shares,
         comp.urban_index,
@@ -213,7 +213,7 @@ def test_counties_sum_to_city_and_parcels_are_conserved(plan: Scenario, fitted: 
     county_base = dem["demand"] / dem["multiplier"]  # (n, C, T, 2)
     np.testing.assert_allclose(county_base.sum(axis=1), dem["baseline_city"], rtol=1e-12)
     np.testing.assert_allclose(dem["baseline_city"], raw["baseline_monthly"], rtol=0)
-    col, dlv = fitted.bijie_paths(comp.years, draws.params)
+    col, dlv = fitted.bijie_paths(comp.years, draws.u_events["baseline"])
     yearly_base = raw["baseline_monthly"].reshape(300, len(comp.years), 12, 2).sum(axis=2)
     np.testing.assert_allclose(yearly_base, np.stack([col, dlv], axis=-1), rtol=1e-12)
 
@@ -232,7 +232,7 @@ def test_sampled_durations_and_parameters_match_their_moments(plan: Scenario, fi
     n = 4000
     pack = load_pack(plan.region_pack)
     dists = resolve(plan, fitted.register)
-    draws = make_draws(plan, dists, fitted.baseline_factor_ppfs(), n, 51, len(pack.counties))
+    draws = make_draws(plan, dists, fitted, n, 51, len(pack.counties))
     comp = ensemble.compile_scenario(plan, pack)
     ro = rollout_for(comp, draws)
 

@@ -1,4 +1,4 @@
-"""Calibration end to end: national fits, Guizhou from partial-year releases, Bijie top-down and local updates."""
+"""Calibration end to end: the hierarchy state space on the shipped data, forecasts of any window, local data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from expressim.calibration.fit import annual_series, fit_all, forecast
 from expressim.calibration.observations import load
 from expressim.calibration.periods import parse_period
 from expressim.calibration.seasonality import fit_profile
-from expressim.calibration.topdown import LogNormalBelief
 
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
 
@@ -78,14 +77,6 @@ def test_bijie_inout_is_collected_plus_delivered(fitted) -> None:
     np.testing.assert_allclose(a, b + c)
 
 
-def test_conjugate_update_closed_form() -> None:
-    prior = LogNormalBelief(0.0, 0.5)
-    post = prior.update([np.log(2.0)], [0.5**2])
-    # equal precisions: the posterior mean is halfway, the variance halves
-    assert post.mu == pytest.approx(np.log(2.0) / 2)
-    assert post.sigma == pytest.approx(0.5 / np.sqrt(2))
-
-
 def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, obs, fitted) -> None:
     """An analyst's own Bijie figure pulls the posterior toward it and narrows the interval."""
     base = forecast(fitted, "Bijie", "express_volume", "2024")
@@ -98,7 +89,7 @@ def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, obs, fitted) 
     width = lambda f: np.log(f["quantiles"]["0.95"] / f["quantiles"]["0.05"])  # noqa: E731
     assert width(after) < 0.8 * width(base)
     assert after["quantiles"]["0.5"] > base["quantiles"]["0.5"]  # 1.2亿 is above the prior median
-    assert new.bijie_collected.n_updates == 1 and fitted.bijie_collected.n_updates == 0
+    assert any(r["geography"] == "Bijie" for r in new.moved) and not any(r["geography"] == "Bijie" for r in fitted.moved)
 
 
 def test_until_removes_later_data_and_shifts_the_origin() -> None:
@@ -108,3 +99,14 @@ def test_until_removes_later_data_and_shifts_the_origin() -> None:
     assert early.last_year == 2022
     assert all(o.period.last <= parse_period("2022").last for o in load(until="2022").observations
                if o.period.kind != "approx")
+
+
+def test_artefact_round_trip_gives_the_same_forecasts(fitted) -> None:
+    """The cache's .npz + JSON artefact (no pickle) restores an equal calibration."""
+    from expressim.calibration import artefact
+
+    back = artefact.loads(artefact.dumps(fitted))
+    for geo, ind, per in (("China", "express_revenue", "2026"), ("Bijie", "express_volume_inout", "2025-Q3"),
+                          ("Guizhou", "express_volume", "2024-01..10")):
+        assert forecast(back, geo, ind, per, n=2000) == forecast(fitted, geo, ind, per, n=2000)
+    assert back.published == fitted.published and back.moved == fitted.moved

@@ -16,7 +16,6 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from expressim.model.engine.results import Results  # noqa: E402
-from expressim.model.viz import calibration_figures as plots_calibration  # noqa: E402
 from expressim.model.viz import run_figures as plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -60,14 +59,6 @@ def test_figure_returns_axes_and_saves_png(results, make, tmp_path):
         ax = make(results)
         assert isinstance(ax, Axes)
         _png(plots.save(ax, tmp_path / "fig.png"))
-
-
-def test_backtest_plot(fitted, tmp_path):
-    for ind, nf in fitted.national.items():
-        ax = plots_calibration.backtest_plot(nf)
-        assert isinstance(ax, Axes)
-        assert ind in ax.get_title()
-        _png(plots.save(ax, tmp_path / f"backtest_{ind}.png"))
 
 
 def test_given_axes_is_used(results):

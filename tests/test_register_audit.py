@@ -62,7 +62,7 @@ def test_every_spillover_coefficient_cites_evidence_rows_or_is_a_labelled_assump
     with (ROOT / "calibration" / "data" / "priors_evidence.csv").open(encoding="utf-8") as fh:
         rows = {r["parameter"] for r in csv.DictReader(fh)}
     reg = load_register()
-    spill = SIMULATION_PARAMETERS[SIMULATION_PARAMETERS.index("revenue_per_parcel_2023"):]
+    spill = SIMULATION_PARAMETERS[SIMULATION_PARAMETERS.index("jobs_per_10k_parcels_2023"):]
     for key in spill:
         e = reg[key]
         assert e.get("description") and e.get("unit"), key

@@ -101,7 +101,7 @@ def test_local_probability_recovers_a_linear_curve() -> None:
 
 def test_kind_labels_follow_the_data(fitted: object) -> None:
     """Shipped data: national path and Guizhou share are data; the Bijie ratios and the register priors are
-    assumptions (no local Bijie observation); a ratio updated by one local observation becomes data."""
+    assumptions (no local Bijie observation); a ratio with one local release behind it becomes data."""
     import dataclasses
 
     assert ro.input_kind("national_volume_u", fitted) == "data"
@@ -109,8 +109,11 @@ def test_kind_labels_follow_the_data(fitted: object) -> None:
     assert ro.input_kind("bijie_collected_intensity", fitted) == "assumption"
     assert ro.input_kind("bijie_delivered_relative", fitted) == "assumption"
     assert ro.input_kind("jobs_per_10k_parcels_2023", fitted) == "assumption"
-    updated = dataclasses.replace(fitted, bijie_delivered=fitted.bijie_delivered.update([0.1], [0.04]))  # type: ignore[type-var]
+    assert ro.input_kind("revenue_per_parcel", fitted) == "assumption"
+    key = ("Bijie", "express_volume_inbound", (2023, 0, 11, False, "year"))
+    updated = dataclasses.replace(fitted, published={**fitted.published, key: None})  # type: ignore[type-var]
     assert ro.input_kind("bijie_delivered_relative", updated) == "data"
+    assert ro.input_kind("bijie_collected_intensity", updated) == "assumption"
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from expressim.calibration.distributions import LogNormal, Uniform
+from expressim.calibration.distributions import Uniform
 from expressim.model.analysis.closed_sobol import value_of_information
 from expressim.model.analysis.discovery import prim
 from expressim.model.analysis.sensitivity import (
@@ -43,7 +43,7 @@ V = V1 + V2 + V13
 def uniform_factors(names: list[str], low: float = 0.0, high: float = 1.0) -> Problem:
     """Factors built exactly as scenario_factors builds a parameter's."""
     d = Uniform(low=low, high=high)
-    return scenario_factors(_NoProjects(), {n: d for n in names}, {})
+    return scenario_factors(_NoProjects(), {n: d for n in names}, None)
 
 
 class _NoProjects:
@@ -106,20 +106,20 @@ def test_constant_output_gets_nan_indices() -> None:
     assert all(r["constant"] and np.isnan(r["S1"]) for r in rows)
 
 
-def lognormal_ppfs() -> dict[str, Any]:
-    return {"national_volume_u": lambda u: np.asarray(u, dtype=float),
-            "guizhou_share_u": lambda u: np.asarray(u, dtype=float),
-            "bijie_collected_intensity": LogNormal(median=0.46, sigma=0.38).ppf,
-            "bijie_delivered_relative": LogNormal(median=0.40, sigma=0.25).ppf}
+class _Baseline:
+    """A calibration stand-in: a baseline block of three normal columns in two factor groups."""
+
+    def baseline_groups(self, years: list[int]) -> tuple[str, ...]:
+        return ("national_volume_u", "national_volume_u", "bijie_collected_intensity")
 
 
 def test_factors_derived_from_the_plan_scenario() -> None:
     scn = load(PLAN)
     dists = resolve(scn)
-    prob = scenario_factors(scn, dists, lognormal_ppfs())
+    prob = scenario_factors(scn, dists, _Baseline())
     phases = [(p, ph) for p in scn.projects for ph in p.phases if not ph.duration.is_fixed]
     free = {k: d for k, d in dists.items() if not d.is_fixed}
-    assert len(prob.factors) == len(free) + 4 + len(phases)
+    assert len(prob.factors) == len(free) + 3 + len(phases)
     by = {f.name: f for f in prob.factors}
     for k, d in free.items():
         assert by[k].bounds == pytest.approx(d.bounds())
@@ -128,10 +128,14 @@ def test_factors_derived_from_the_plan_scenario() -> None:
         f = by[f"rollout:{p.id}:{ph.name}"]
         assert f.bounds == pytest.approx(ph.duration.bounds()) and f.group == f"rollout:{p.kind}"
         assert f.slot == (list(scn.projects).index(p), list(p.phases).index(ph))
-    assert by["national_volume_u"].bounds == (0.001, 0.999)  # calibration quantiles need open (0, 1)
-    assert by["bijie_collected_intensity"].bounds == pytest.approx(LogNormal(median=0.46, sigma=0.38).bounds())
+    # baseline block columns: standard normals with the tails cut, grouped by the factor they drive
+    assert by["baseline:0"].bounds == pytest.approx((-3.0902, 3.0902), abs=1e-4)
+    assert [by[f"baseline:{j}"].group for j in range(3)] == ["national_volume_u"] * 2 + ["bijie_collected_intensity"]
+    from expressim.model.analysis.closed_sobol import voi_group
+
+    assert {voi_group(by[f"baseline:{j}"]) for j in range(3)} == {"local level"}  # by group, not by column name
     assert {g for g in prob.groups if g.startswith("rollout:")} == {f"rollout:{p.kind}" for p, _ in phases}
-    ungrouped = scenario_factors(scn, dists, lognormal_ppfs(), rollout_groups="none")
+    ungrouped = scenario_factors(scn, dists, None, rollout_groups="none")
     assert ungrouped.groups == ungrouped.names and "groups" not in ungrouped.salib()
 
 
@@ -188,7 +192,7 @@ def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
 
     scn = load(PLAN)
     dists = resolve(scn, fitted.register)
-    prob = scenario_factors(scn, dists, fitted.baseline_factor_ppfs())
+    prob = scenario_factors(scn, dists, fitted)
     design = sample_design(prob, "sobol", 16, seed=4)
     target = [t for t in scn.targets if t.id == "parcels_inout_2025"]
     model = engine_model(compile_scenario(scn, load_pack(scn.region_pack)), fitted, dists, 4, target)
@@ -208,7 +212,7 @@ def test_engine_model_outputs_do_not_depend_on_workers(fitted: Any, monkeypatch:
     monkeypatch.setattr(ensemble, "CHUNK", 64)  # several chunks, so two processes really share the design
     scn = load(PLAN)
     dists = resolve(scn, fitted.register)
-    prob = scenario_factors(scn, dists, fitted.baseline_factor_ppfs())
+    prob = scenario_factors(scn, dists, fitted)
     design = sample_design(prob, "sobol", 8, seed=5)
     comp = compile_scenario(scn, load_pack(scn.region_pack))
     one, two = (evaluate(prob, design.u, design.noise, design.n_noise,

@@ -47,7 +47,7 @@ VOI_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
         ("centre_*", "hub_*", "station_*", "capacity_*"),
         "before/after parcel counts and capacity of an opened county co-distribution centre"),
     "spillover coefficients": (
-        ("revenue_per_parcel_*", "jobs_*", "online_value_per_parcel*", "specialty_*", "firm_*"),
+        ("revenue_per_parcel*", "jobs_*", "online_value_per_parcel*", "specialty_*", "firm_*"),
         "Bijie express revenue, express employment and online-retail / specialty-sales statistics"),
     "policy timing": (("rollout:*",), "not a statistic: project schedules are decided by policy"),
 }
@@ -56,9 +56,13 @@ DATA_GROUPS = tuple(g for g in VOI_GROUPS if g != "policy timing")
 
 
 def voi_group(factor: Factor) -> str:
-    """The value-of-information group of a factor (by name pattern), else :data:`OTHER`."""
+    """The value-of-information group of a factor (by name pattern), else :data:`OTHER`.
+
+    A calibrated-baseline column is matched by its factor group (``national_volume_u`` ...).
+    """
+    name = factor.group if factor.kind == "baseline" else factor.name
     for g, (patterns, _) in VOI_GROUPS.items():
-        if any(fnmatchcase(factor.name, p) for p in patterns):
+        if any(fnmatchcase(name, p) for p in patterns):
             return g
     return OTHER
 

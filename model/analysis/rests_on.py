@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.seam import Calibration
+
 #: the two quantiles at which each input is held
 SWING_QUANTILES = (0.1, 0.9)
 #: a swing |P_high - P_low| at least this large, and above noise, "decides" a target
@@ -46,8 +48,6 @@ NOISE_SDS = 3.0
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "jobs_per_parcel": ("the assumed jobs per parcel (2023 level and yearly fall)",
                         ("jobs_per_10k_parcels_2023", "jobs_productivity_growth")),
-    "revenue_per_parcel": ("the revenue per parcel (2023 level and yearly fall)",
-                           ("revenue_per_parcel_2023", "revenue_per_parcel_decline")),
     "online_value_per_parcel": ("the assumed online-retail value per delivered parcel (2023 level and yearly fall)",
                                 ("online_value_per_parcel", "online_value_per_parcel_decline")),
     "specialty_per_parcel": ("the assumed specialty sales per collected parcel (share and value)",
@@ -67,13 +67,8 @@ CALIBRATED_LABELS: dict[str, str] = {
     "guizhou_share_u": "Guizhou's share of the national parcels",
     "bijie_collected_intensity": "Bijie's parcels collected per person against Guizhou's",
     "bijie_delivered_relative": "Bijie's parcels delivered per person against China's",
+    "revenue_per_parcel": "Bijie's express revenue per parcel",
 }
-#: calibration factors fitted to national / provincial observations whenever the fit exists
-_ALWAYS_FITTED = ("national_volume_u", "guizhou_share_u")
-#: Bijie ratios: data only when local Bijie observations were folded in (attribute of ``Fitted``)
-_LOCAL_RATIOS = {"bijie_collected_intensity": "bijie_collected", "bijie_delivered_relative": "bijie_delivered"}
-
-
 @dataclass(frozen=True)
 class Input:
     """One input of the analysis.
@@ -135,22 +130,17 @@ class RestsOn:
                 "stderr": self.stderr}
 
 
-def input_kind(name: str, fitted: Any) -> str:
+def input_kind(name: str, fitted: Calibration) -> str:
     """``data`` for a calibrated quantity with observations behind it, else ``assumption``.
 
-    The national path and Guizhou's share are fitted to observations; the Bijie ratios are data
-    only when local Bijie observations updated their prior.  A calibration may answer for any
-    other name through a method ``observations_behind(name) -> int``; without it, every other
-    input (register priors, scenario priors, rollout durations) is an assumption.
+    The calibration says how many observations bear on each of its factors
+    (:meth:`Calibration.observations_behind`): the national path and Guizhou's share have their
+    own series; the Bijie ratios and revenue per parcel are data only when local Bijie releases
+    are in the likelihood.  Every other input (register priors, scenario priors, rollout
+    durations) is an assumption.
     """
-    hook = getattr(fitted, "observations_behind", None)
-    if callable(hook):
-        return "data" if int(hook(name)) > 0 else "assumption"
-    if name in _ALWAYS_FITTED:
-        return "data"
-    if name in _LOCAL_RATIOS:
-        belief = getattr(fitted, _LOCAL_RATIOS[name], None)
-        return "data" if int(getattr(belief, "n_updates", 0)) > 0 else "assumption"
+    if name in CALIBRATED_LABELS:
+        return "data" if fitted.observations_behind(name) > 0 else "assumption"
     return "assumption"
 
 
@@ -162,7 +152,7 @@ def _label(name: str, register: Mapping[str, Any]) -> str:
     return f"the assumed {desc}" if desc else name.replace("_", " ")
 
 
-def collect_inputs(results: Any, fitted: Any, register: Mapping[str, Any] | None = None,
+def collect_inputs(results: Any, fitted: Calibration, register: Mapping[str, Any] | None = None,
                    groups: Mapping[str, tuple[str, tuple[str, ...]]] = GROUPS) -> list[Input]:
     """Every uncertain input of a run: the entries of ``results.params`` (grouped by ``groups``)
     and, per project kind, the phase durations (``phase_end - phase_start``).
@@ -317,7 +307,7 @@ def swings(inputs: Sequence[Input], met: Mapping[str, np.ndarray]) -> dict[str, 
     return out
 
 
-def analyse(results: Any, fitted: Any, register: Mapping[str, Any] | None = None) -> dict[str, list[RestsOn]]:
+def analyse(results: Any, fitted: Calibration, register: Mapping[str, Any] | None = None) -> dict[str, list[RestsOn]]:
     """What every target of a run rests on (see the module docstring for the method)."""
     inputs = collect_inputs(results, fitted, register)
     met = {t.id: results.attainment(t.id) for t in results.scenario.targets}

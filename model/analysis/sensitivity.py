@@ -1,9 +1,10 @@
 """Global sensitivity of a scenario's outcomes: factors from the scenario, SALib designs, the engine.
 
 Every uncertain input becomes a factor automatically (:func:`scenario_factors`): each non-fixed
-parameter distribution of :func:`model.parameters.resolve`, the four calibration baseline
-factors (``Fitted.baseline_factor_ppfs``) and one factor per project phase with an uncertain
-duration.  SALib samples the unit hypercube; a factor maps its coordinate ``u`` to the
+parameter distribution of :func:`model.parameters.resolve`, every column of the calibrated
+baseline's block of standard normals (``Fitted.baseline_groups``: grouped by the baseline factor
+it drives -- national volume, Guizhou share, Bijie collected intensity, Bijie delivered ratio,
+revenue per parcel) and one factor per project phase with an uncertain duration.  SALib samples the unit hypercube; a factor maps its coordinate ``u`` to the
 probability ``p = p_lo + u (p_hi - p_lo)`` and then through its quantile function, so
 non-uniform priors are respected (``p_lo, p_hi`` are 0 and 1 where the support is finite,
 else 0.001 and 0.999, the quantiles :meth:`Distribution.bounds` reports; always 0.001 and 0.999
@@ -135,7 +136,7 @@ def _p_range(ppf: Callable[[np.ndarray], np.ndarray], bounds: tuple[float, float
     return p_lo, p_hi
 
 
-def scenario_factors(scenario: Any, dists: dict[str, Any], baseline_ppfs: dict[str, Any], *,
+def scenario_factors(scenario: Any, dists: dict[str, Any], fitted: Any | None, *,
                      rollout_groups: str = "kind") -> Problem:
     """Every uncertain input of a scenario as a factor.
 
@@ -145,8 +146,9 @@ def scenario_factors(scenario: Any, dists: dict[str, Any], baseline_ppfs: dict[s
         Gives the projects and their phase durations.
     dists : dict
         Parameter distributions (:func:`model.parameters.resolve`); fixed ones are skipped.
-    baseline_ppfs : dict
-        Calibration factors' quantile functions (``Fitted.baseline_factor_ppfs()``).
+    fitted : calibration.fit.Fitted or None
+        Calibration: one standard-normal factor per column of its baseline block, grouped by
+        ``fitted.baseline_groups`` (None: no baseline factors).
     rollout_groups : {'kind', 'project', 'none'}
         Group phase durations by project kind, by project, or not at all.
     """
@@ -157,10 +159,15 @@ def scenario_factors(scenario: Any, dists: dict[str, Any], baseline_ppfs: dict[s
         if not d.is_fixed:
             b = d.bounds()
             out.append(Factor(name, "parameter", name, d.ppf, b, _p_range(d.ppf, b), d.unit))
-    for name, f in baseline_ppfs.items():  # calibration quantiles take open (0, 1): always cut the tails
+    from scipy.stats import norm
+
+    from expressim.model.engine.parameters import baseline_years
+
+    groups = fitted.baseline_groups(baseline_years(scenario)) if fitted is not None else ()
+    for j, group in enumerate(groups):  # standard normals: cut the tails
         pr = (TAIL, 1.0 - TAIL)
-        b = (float(np.asarray(f(np.array([pr[0]])))[0]), float(np.asarray(f(np.array([pr[1]])))[0]))
-        out.append(Factor(name, "baseline", name, f, b, pr, "probability" if name.endswith("_u") else "ratio"))
+        b = (float(norm.ppf(pr[0])), float(norm.ppf(pr[1])))
+        out.append(Factor(f"baseline:{j}", "baseline", group, norm.ppf, b, pr, "standard normal"))
     for i, p in enumerate(scenario.projects):
         for j, ph in enumerate(p.phases):
             if ph.duration.is_fixed:
@@ -305,23 +312,26 @@ def engine_model(comp: Any, fitted: Calibration, dists: dict[str, Any], seed: in
     from functools import partial
 
     from expressim.model.engine import ensemble
-    from expressim.model.engine.parameters import Draws, make_draws
+    from expressim.model.engine.parameters import Draws, baseline_years, make_draws
 
-    ppfs = fitted.baseline_factor_ppfs()
     noise_draws: dict[int, Draws] = {}
 
     def model(b: Batch) -> dict[str, np.ndarray]:
         if b.n_noise not in noise_draws:
-            noise_draws[b.n_noise] = make_draws(comp.scenario, dists, ppfs, b.n_noise, seed, len(comp.county_ids))
+            noise_draws[b.n_noise] = make_draws(comp.scenario, dists, fitted, b.n_noise, seed, len(comp.county_ids))
         base, idx = noise_draws[b.n_noise], b.noise
         params = {k: v[idx] for k, v in base.params.items()}
         u_roll = base.u_rollout[idx].copy()
+        events = {k: v[idx] for k, v in base.u_events.items()}
         for c, f in enumerate(b.problem.factors):
             if f.slot is not None:
                 u_roll[:, f.slot[0], f.slot[1]] = f.probability(b.u[:, c])
+            elif f.kind == "baseline":
+                events["baseline"][:, int(f.name.split(":")[1])] = f.values(b.u[:, c])
             else:
                 params[f.name] = f.values(b.u[:, c])
-        draws = Draws(len(idx), params, u_roll, base.z_county[idx], {k: v[idx] for k, v in base.u_events.items()})
+        params.update(fitted.baseline_summaries(baseline_years(comp.scenario), events["baseline"]))
+        draws = Draws(len(idx), params, u_roll, base.z_county[idx], events)
         return ensemble.execute(comp, fitted, draws, workers=workers, progress=progress,
                                 reduce=partial(_reduce_to_targets, seed=seed, targets=tuple(targets)))
 

@@ -1,4 +1,5 @@
-"""``expressim calibrate``: fit the models to the observations, backtest them, write the artefact."""
+"""``expressim calibrate``: fit the state-space model to the observations, write the artefact and what each
+observation moved."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ from expressim.model.cli import context
 
 
 def cmd_calibrate(args: argparse.Namespace) -> str:
-    """``expressim calibrate``: fit, backtest, write the artefact and backtest plots."""
+    """``expressim calibrate``: fit, write the artefact and the table of what each observation moved."""
     from expressim.calibration.observations import report
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, check_target, write_json
-    from expressim.model.viz import calibration_figures as plots_calibration
-    from expressim.model.viz import run_figures as plots
 
     if args.out:
         check_target(args.out, force=args.force)
@@ -29,29 +28,17 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
             "observations": rep.n_observations, "derived_from_growth": rep.n_derived,
             "duplicates_merged": obs.duplicates_dropped, "conflicts_over_1pct": rep.conflicts,
             "all_conflicts": [c.describe() for c in obs.conflicts], "scope_breaks": rep.scope_breaks})
-        frames = []
-        for ind, nf in fitted.national.items():
-            t = nf.backtest.table.copy()
-            t.insert(0, "indicator", ind)
-            frames.append(t)
-            s = nf.backtest.summary()
-            s.insert(0, "indicator", ind)
-            s.to_csv(tmp / f"backtest_summary_{ind}.csv", index=False)
         import pandas as pd
 
-        pd.concat(frames).to_csv(tmp / "backtest.csv", index=False)
-        (tmp / "figures").mkdir()
-        for ind, nf in fitted.national.items():
-            plots.save(plots_calibration.backtest_plot(nf), tmp / "figures" / f"backtest_China_{ind}.png")
+        pd.DataFrame(list(fitted.moved)).to_csv(tmp / "what_moved.csv", index=False)
         write_json(tmp / "manifest.json", manifest.build(command=context.command_line(args), seed=None, data_files=obs.files,
                                                          extra={"data_hash": obs.data_hash, "until": obs.until}))
     lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
              f"from {len(obs.files)} file(s) -> {out}"]
     lines += [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]
     lines += [f"conflict over 1%: {c}" for c in rep.conflicts]
-    for ind, nf in fitted.national.items():
-        top = sorted(nf.weights.items(), key=lambda kv: -kv[1])[:3]
-        lines.append(f"China {ind}: weights " + ", ".join(f"{k} {v:.2f}" for k, v in top))
+    lines += [f"note: {n}" for n in fitted.notes]
+    lines += context.moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
     if not args.quiet:
         print("\n".join(lines), file=sys.stderr)
     return ""

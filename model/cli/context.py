@@ -252,15 +252,26 @@ def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: DescribedCa
     for b in obs.scope_breaks:
         if b.indicator.startswith("express"):
             verbose(args, f"scope break {b.geography}/{b.indicator}/{b.period}: ratio {b.ratio:.3f}")
-    for ind, nf in fitted.national.items():
-        w = ", ".join(f"{k} {v:.2f}" for k, v in sorted(nf.weights.items(), key=lambda kv: -kv[1]) if v > 0)
-        verbose(args, f"China {ind}: model weights {w}")
-    for name, belief in (("collected intensity", fitted.bijie_collected), ("delivered ratio", fitted.bijie_delivered)):
-        lo, hi = belief.interval()
-        verbose(args, f"Bijie {name}: median {belief.ppf(0.5):.3f}, 90% {lo:.3f}-{hi:.3f} "
-                       f"({belief.n_updates} local observation(s))")
+    est = fitted.hier.to_dict()
+    verbose(args, "state-space estimate: " + ", ".join(f"{k} {v:.3g}" for k, v in est["parameters"].items())
+            + f" ({est['observations_in_likelihood']} observations in the likelihood)")
+    for line in moved_lines(fitted, 5):
+        verbose(args, line)
     for note in fitted.notes:
         verbose(args, f"note: {note}")
+
+
+def moved_lines(fitted: Any, top: int) -> list[str]:
+    """The observations that moved the headline forecasts most (what_moved.csv has them all)."""
+    rows = sorted(fitted.moved, key=lambda r: -max(abs(v) for k, v in r.items() if k.endswith("%")))[:top]
+    if not rows:
+        return []
+    heads = [k for k in rows[0] if k.endswith("%")]
+    out = [f"what moved the forecasts of {fitted.last_year + 1} (leave-one-out, %): " + " | ".join(heads)]
+    for r in rows:
+        out.append(f"  {r['geography']}/{r['indicator']}/{r['period']}{' (growth-implied)' if r['implied_by_growth'] else ''}: "
+                   + " | ".join(f"{r[k]:+.2f}" for k in heads))
+    return out
 
 
 def default_out(kind: str, name: str, *parts: Any) -> Path:

@@ -13,7 +13,11 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     from expressim.calibration.fit import forecast
 
     obs = context.load_observations(args)
-    result = forecast(context.fitted_for(obs), args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
+    fitted = context.fitted_for(obs)
+    for note in fitted.notes:
+        if note.startswith("not used:"):
+            context.warn(args, note)
+    result = forecast(fitted, args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
     if args.json:
         return result
     q = result["quantiles"]

@@ -83,7 +83,7 @@ def cmd_sensitivity(args: Any) -> str:
     except ValueError as exc:
         raise ScenarioError(f"{args.scenario}: {exc}") from None
     dists = resolve(scn, fitted.register)
-    problem = scenario_factors(scn, dists, fitted.baseline_factor_ppfs(), rollout_groups=grouping)
+    problem = scenario_factors(scn, dists, fitted, rollout_groups=grouping)
     timing: dict[str, float] = {}
     t0 = time.perf_counter()
     design = sample_design(problem, args.method, args.samples, seed)

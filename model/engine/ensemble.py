@@ -102,7 +102,7 @@ def prepare(scenario: Scenario, fitted: Calibration, *, replications: int | None
     pk = pack if pack is not None else load_pack(scenario.region_pack)
     comp = compile_scenario(scenario, pk, projects)
     dists = resolve(scenario, register if register is not None else fitted.register)
-    draws = make_draws(scenario, dists, fitted.baseline_factor_ppfs(), n, s, len(pk.counties))
+    draws = make_draws(scenario, dists, fitted, n, s, len(pk.counties))
     return comp, draws
 
 

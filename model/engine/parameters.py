@@ -26,15 +26,17 @@ SIMULATION_PARAMETERS: tuple[str, ...] = (
     "qixingguan_collected_intensity", "qixingguan_delivered_intensity", "county_share_noise",
     "centre_delivered_uplift", "centre_collected_uplift", "centre_ramp_months", "hub_collected_uplift",
     "hub_ramp_months", "station_delivered_uplift", "village_coverage_start", "capacity_headroom",
-    "centre_capacity_factor", "revenue_per_parcel_2023", "revenue_per_parcel_decline", "jobs_per_10k_parcels_2023",
+    "centre_capacity_factor", "jobs_per_10k_parcels_2023",
     "jobs_productivity_growth", "online_value_per_parcel", "online_value_per_parcel_decline", "specialty_share_outbound",
     "specialty_value_per_parcel", "firm_count", "firm_size_exponent", "green_gap_closure", "slim_tape_2023",
     "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability", "jinsha_liquor_tonnes_2023",
     "jinsha_liquor_growth", "scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard",
 )
-#: calibration uncertainties the simulation also draws (their laws come from the fit)
+#: per-replication summaries of the calibrated baseline paths kept in ``Draws.params`` (the paths
+#: themselves come from the block of standard normals ``Draws.u_events["baseline"]``)
 BASELINE_FACTORS: tuple[str, ...] = (
     "national_volume_u", "guizhou_share_u", "bijie_collected_intensity", "bijie_delivered_relative",
+    "revenue_per_parcel",
 )
 
 
@@ -108,7 +110,12 @@ class Draws:
 
 
 
-def make_draws(scenario: Scenario, dists: dict[str, Any], baseline_ppfs: dict[str, Any], n: int, seed: int,
+def baseline_years(scenario: Scenario) -> list[int]:
+    """Years of the calibrated baseline paths: the year before the start, then every simulated year."""
+    return [scenario.years[0] - 1, *scenario.years]
+
+
+def make_draws(scenario: Scenario, dists: dict[str, Any], fitted: Any, n: int, seed: int,
                n_counties: int) -> Draws:
     """Draw every random input of ``n`` replications on named streams (common random numbers).
 
@@ -118,17 +125,15 @@ def make_draws(scenario: Scenario, dists: dict[str, Any], baseline_ppfs: dict[st
         Gives the projects (their ids and phase names name the rollout streams).
     dists : dict
         Parameter distributions from :func:`resolve`.
-    baseline_ppfs : dict
-        Quantile functions of the calibration uncertainties
-        (``Fitted.baseline_factor_ppfs()``).
+    fitted : calibration.fit.Fitted
+        Calibration: the width of the baseline block (``baseline_groups``) and the
+        per-replication summaries of its paths (``baseline_summaries``).
     n, seed : int
         Replications and root seed.
     n_counties : int
         Counties in the region pack.
     """
     params = {k: np.asarray(d.ppf(open_uniform(stream(seed, k), n))) for k, d in dists.items()}
-    for k, f in baseline_ppfs.items():
-        params[k] = np.asarray(f(open_uniform(stream(seed, k), n)))
     max_ph = max((len(p.phases) for p in scenario.projects), default=1)
     u_roll = np.full((n, len(scenario.projects), max_ph), 0.5)
     for i, p in enumerate(scenario.projects):
@@ -141,4 +146,9 @@ def make_draws(scenario: Scenario, dists: dict[str, Any], baseline_ppfs: dict[st
         "demo_manufacturing": stream(seed, "demo_manufacturing").random((n, years, MAX_DEMONSTRATIONS_PER_YEAR)),
         "scenic": stream(seed, "scenic").random((n, MAX_SCENIC, years + 1)),
     }
+    # calibrated baseline: one coherent path per replication from a block of standard normals
+    by = baseline_years(scenario)
+    zb = stream(seed, "baseline_paths").standard_normal((n, len(fitted.baseline_groups(by))))
+    events["baseline"] = zb
+    params.update(fitted.baseline_summaries(by, zb))
     return Draws(n, params, u_roll, z, events)

@@ -82,10 +82,13 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
     )
 
 
-def baseline_annual(fitted: Calibration, comp: Compiled, params: dict[str, np.ndarray]) -> np.ndarray:
-    """City baseline [件/year], shape (n, Y + 1, 2) for the year before the start and each year."""
+def baseline_annual(fitted: Calibration, comp: Compiled, draws: Draws) -> np.ndarray:
+    """City baseline [件/year], shape (n, Y + 1, 2) for the year before the start and each year.
+
+    One calibrated path per replication from its block of standard normals ``u_events["baseline"]``.
+    """
     years = [comp.years[0] - 1, *comp.years]
-    col, dlv = fitted.bijie_paths(years, params)
+    col, dlv = fitted.bijie_paths(years, draws.u_events["baseline"])
     return np.stack([col, dlv], axis=-1)
 
 
@@ -102,8 +105,9 @@ def annual_sum(monthly: np.ndarray) -> np.ndarray:
     return monthly.reshape(*monthly.shape[:-1], monthly.shape[-1] // 12, 12).sum(axis=-1)
 
 
-def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Annual metrics (n, Y) from the demand output and the draws."""
+def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict[str, np.ndarray],
+                 revenue_per_parcel: np.ndarray) -> dict[str, np.ndarray]:
+    """Annual metrics (n, Y) from the demand output, the draws and the calibrated revenue per parcel [元/件] (n, Y)."""
     p = draws.params
     years = comp.years
     handled = dem["handled"]
@@ -111,7 +115,7 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     in_m = handled[..., 1].sum(axis=1)
     out_a, in_a = annual_sum(out_m), annual_sum(in_m)
     inout = out_a + in_a
-    rev = sp.revenue(out_a, p, years)
+    rev = sp.revenue(out_a, revenue_per_parcel)
     m: dict[str, np.ndarray] = {
         "parcels_out": out_a, "parcels_in": in_a, "parcels_inout": inout, "revenue": rev,
         "jobs": sp.jobs(inout, p, years), "online_shopping": sp.online_shopping(in_a, p, years),
@@ -145,10 +149,11 @@ def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[st
         (n, P), ``phase_start`` / ``phase_end`` (n, P, K) in months since the start.
     """
     rollout = rollout_for(comp, draws)
-    inp = DemandInputs(baseline_annual(fitted, comp, draws.params), fitted.profile.weights, comp.pop_shares,
+    inp = DemandInputs(baseline_annual(fitted, comp, draws), fitted.profile.weights, comp.pop_shares,
                        comp.urban_index, comp.project_county, comp.kinds)
     dem = simulate_demand(inp, rollout, draws.params, draws.z_county, comp.n_months)
-    metrics = metrics_from(comp, draws, rollout, dem)
+    rpp = fitted.bijie_revenue_per_parcel(list(comp.years), draws.u_events["baseline"])
+    metrics = metrics_from(comp, draws, rollout, dem, rpp)
     return {
         "metrics": metrics,
         "monthly": dem["handled"].sum(axis=1),

@@ -20,9 +20,12 @@ def _trend(level: np.ndarray, rate: np.ndarray, years: Sequence[int]) -> np.ndar
     return level[:, None] * (1.0 - rate[:, None]) ** (np.asarray(years, dtype=float) - BASE_YEAR)
 
 
-def revenue(out_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
-    """Express revenue [元/year] = collected parcels × revenue per parcel (falling each year)."""
-    return out_annual * _trend(p["revenue_per_parcel_2023"], p["revenue_per_parcel_decline"], years)
+def revenue(out_annual: np.ndarray, revenue_per_parcel: np.ndarray) -> np.ndarray:
+    """Express revenue [元/year] = collected parcels × revenue per parcel [元/件] (both (n, Y)).
+
+    Revenue per parcel is the calibrated path (national state × Bijie factor), not a drawn parameter.
+    """
+    return out_annual * revenue_per_parcel
 
 
 def jobs(inout_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:

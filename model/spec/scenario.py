@@ -54,7 +54,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     **{k: (0.0, 1.0, False) for k in (
         "village_coverage_start", "online_value_per_parcel_decline", "specialty_share_outbound", "green_gap_closure",
         "slim_tape_2023", "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability",
-        "scenic_coverage_start", "scenic_yearly_hazard", "revenue_per_parcel_decline", "jobs_productivity_growth",
+        "scenic_coverage_start", "scenic_yearly_hazard", "jobs_productivity_growth",
     )},
     # positive ratios and ramp lengths (a ramp of 0 months would divide by zero)
     **{k: (0.0, math.inf, True) for k in (
@@ -64,7 +64,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     # non-negative uplifts, levels and values
     **{k: (0.0, math.inf, False) for k in (
         "county_share_noise", "centre_delivered_uplift", "centre_collected_uplift", "hub_collected_uplift",
-        "station_delivered_uplift", "revenue_per_parcel_2023", "jobs_per_10k_parcels_2023",
+        "station_delivered_uplift", "jobs_per_10k_parcels_2023",
         "online_value_per_parcel", "specialty_value_per_parcel", "firm_size_exponent", "jinsha_liquor_tonnes_2023",
     )},
     "jinsha_liquor_growth": (-1.0, math.inf, False),

@@ -1,14 +1,15 @@
 """A disk cache of calibrations: the same data, ``--until``, code and libraries give the same fit.
 
-The fit takes seconds; forecasts and runs reuse it.  The cache key hashes the observation
+The fit takes seconds (the state-space estimate and its parameter draws); forecasts and runs reuse it.  The cache key hashes the observation
 files, ``--until``, the calibration package's source, the assumption register and the versions
 of the numerical libraries, so any change refits.
 
-A cached entry is a pickle, and loading a pickle runs code, so an entry is read only from a
-folder that the current user owns and that nobody else can write to (checked on the folder and
-on the file: owner, no group/other write bit, a regular file, not a link).  Anything else -- a
-folder planted by another user, a cache path that is a file, a truncated entry, an object of
-the wrong type -- is ignored and the calibration refitted; a cache problem never fails a command.
+An entry is an ``.npz`` of arrays and JSON text (:mod:`expressim.calibration.artefact`, read
+without pickle: loading it runs no code), and it is read only from a folder that the current user
+owns and that nobody else can write to (checked on the folder and on the file: owner, no
+group/other write bit, a regular file, not a link).  Anything else -- a folder planted by another
+user, a cache path that is a file, a truncated or foreign entry -- is ignored and the calibration
+refitted; a cache problem never fails a command.
 
 Location: ``$EXPRESSIM_CACHE``, else ``$XDG_CACHE_HOME/expressim``, else ``~/.cache/expressim``
 (the user's own cache folder, never a shared temporary folder).
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from expressim.calibration.fit import Fitted
 
-#: libraries whose versions change what a fit object holds or how it unpickles
+#: libraries whose versions change what a fit holds or how it is read back
 KEY_LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "pydantic")
 
 
@@ -70,8 +70,10 @@ def _usable_folder(d: Path, *, create: bool) -> bool:
         return False
 
 
-def _load(path: Path, expected: type) -> Any | None:
-    """The cached object, or None when absent, unsafe to unpickle, unreadable or of the wrong type."""
+def _load(path: Path) -> Fitted | None:
+    """The cached calibration, or None when absent, in a folder or file others could write, or unreadable."""
+    from expressim.calibration import artefact
+
     if not _usable_folder(path.parent, create=False):
         return None
     try:
@@ -82,24 +84,25 @@ def _load(path: Path, expected: type) -> Any | None:
         if not _private(os.fstat(fd), folder=False):
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            obj = pickle.load(fh)  # noqa: S301 - only from a private folder and file, see the module docstring
-    except Exception:  # noqa: BLE001 - a stale or truncated cache is just refitted
+            return artefact.loads(fh.read())
+    except Exception:  # noqa: BLE001 - a stale, truncated or foreign entry is just refitted
         return None
     finally:
         os.close(fd)
-    return obj if isinstance(obj, expected) else None
 
 
-def _store(path: Path, obj: Any) -> None:
+def _store(path: Path, fitted: Fitted) -> None:
+    from expressim.calibration import artefact
+
     if not _usable_folder(path.parent, create=True):
         return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh)
+            fh.write(artefact.dumps(fitted))
         tmp.replace(path)
-    except (OSError, pickle.PicklingError):
+    except OSError:
         pass
     finally:  # an interrupted or failed write leaves no stray file (the cache is rebuilt next time)
         tmp.unlink(missing_ok=True)
@@ -107,13 +110,13 @@ def _store(path: Path, obj: Any) -> None:
 
 def fitted_for(obs: Any, *, use_cache: bool = True) -> Fitted:
     """Calibrate, reusing a cached fit of the same data, ``--until``, code and libraries."""
-    from expressim.calibration.fit import Fitted, fit_all  # noqa: F811 - the runtime class for isinstance
+    from expressim.calibration.fit import fit_all
 
     key = hashlib.sha256(f"{obs.data_hash}|{obs.until}|{_code_hash()}".encode()).hexdigest()[:24]
-    path = cache_dir() / f"{key}.pickle"
+    path = cache_dir() / f"{key}.npz"
     if use_cache:
-        cached = _load(path, Fitted)
-        if isinstance(cached, Fitted):
+        cached = _load(path)
+        if cached is not None:
             return cached
     fitted = fit_all(obs)
     if use_cache:

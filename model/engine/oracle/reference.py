@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from expressim.calibration.seam import Calibration
-from expressim.model.engine.parameters import BASELINE_FACTORS, Draws
+from expressim.model.engine.parameters import Draws
 from expressim.model.engine.rollout import simulate_rollout_simpy
 from expressim.model.engine.simulate import FIRM_THRESHOLDS, Compiled
 from expressim.model.spec.conventions import BASE_YEAR, MAX_FIRMS
@@ -116,16 +116,14 @@ def rollout_rep(comp: Compiled, u: np.ndarray,
     )
 
 
-def baseline_annual_rep(
-    fitted: Calibration, years: Sequence[int], params: Mapping[str, np.ndarray], r: int
-) -> list[list[float]]:
+def baseline_annual_rep(fitted: Calibration, years: Sequence[int], z: np.ndarray, r: int) -> list[list[float]]:
     """City baseline of replication ``r`` [件/year], ``[Y + 1][2]`` (the year before the start first).
 
-    Uses :meth:`calibration.fit.Fitted.bijie_paths` on this replication's four
-    calibration factors.
+    Uses :meth:`calibration.fit.Fitted.bijie_paths` on this replication's row of the
+    baseline block of standard normals ``z``.
     """
     ext = [years[0] - 1, *years]
-    col, dlv = fitted.bijie_paths(ext, {k: params[k][r : r + 1] for k in BASELINE_FACTORS})
+    col, dlv = fitted.bijie_paths(ext, z[r : r + 1])
     return [[float(col[0, j]), float(dlv[0, j])] for j in range(len(ext))]
 
 
@@ -319,16 +317,14 @@ def metrics_rep(
     county_annual: Sequence[Sequence[Sequence[float]]],
     coverage: Sequence[float],
     jinsha_mult: Sequence[float],
+    revenue_per_parcel: Sequence[float],
 ) -> dict[str, list[float]]:
     """Annual metrics of replication ``r`` (each ``[Y]``) from parcels handled by county and year."""
     years = comp.years
     out_a = [math.fsum(cty[j][0] for cty in county_annual) for j in range(len(years))]
     in_a = [math.fsum(cty[j][1] for cty in county_annual) for j in range(len(years))]
     inout = [o + i for o, i in zip(out_a, in_a, strict=True)]
-    rev = [
-        o * trend(p["revenue_per_parcel_2023"], p["revenue_per_parcel_decline"], y)
-        for o, y in zip(out_a, years, strict=True)
-    ]
+    rev = [o * rpp for o, rpp in zip(out_a, revenue_per_parcel, strict=True)]
     demos = comp.scenario.demonstrations
     m: dict[str, list[float]] = {
         "parcels_out": out_a,
@@ -402,7 +398,7 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
     over = None if draws.rollout_override is None else draws.rollout_override[r]
     opening, ph_start, ph_end = rollout_rep(comp, draws.u_rollout[r], over)
 
-    annual = baseline_annual_rep(fitted, comp.years, draws.params, r)
+    annual = baseline_annual_rep(fitted, comp.years, draws.u_events["baseline"], r)
     base = monthly_baseline_rep(annual, [float(w) for w in fitted.profile.weights])[:t_n]
     z = [[float(draws.z_county[r, c, d]) for d in range(2)] for c in range(c_n)]
     shares = county_shares_rep(
@@ -444,7 +440,8 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
         for c in range(c_n)
     ]
     jinsha = [mult[comp.jinsha_index][t][0] for t in range(t_n)]
-    metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, jinsha)
+    rpp = fitted.bijie_revenue_per_parcel(list(comp.years), draws.u_events["baseline"][r : r + 1])[0]
+    metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, jinsha, [float(x) for x in rpp])
     return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
 
 

@@ -1,0 +1,129 @@
+"""National rolling-origin backtest run through the CLI, as a user runs it.
+
+For every origin ``O`` in 2015..2022 a data folder holding only the shipped China rows is
+given to ``expressim forecast --until O`` (subprocess, its own fit cache) for China's
+express volume and revenue at ``O + 1 .. O + 3``.  Each forecast is scored against the
+published annual level; a level published after a scope break the origin's data could not
+know of is put on the origin's basis with the break ratio the full data show (the published
+growth rate across the break), which is how the forecast (made on the old basis) is meant.
+The benchmark is GM(1,1) fitted to the last five annual levels up to the origin (published
+basis, the same scoring).
+
+    python benchmarks/backtest_cli.py            # prints the Markdown table
+    python benchmarks/backtest_cli.py --write    # also writes it into docs/backtest.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from expressim.calibration.fit import annual_series
+from expressim.calibration.models import GreyGM11
+from expressim.calibration.observations import load
+
+ROOT = Path(__file__).resolve().parents[1]
+ORIGINS = range(2015, 2023)
+HORIZONS = (1, 2, 3)
+INDICATORS = ("express_volume", "express_revenue")
+BEGIN, END = "<!-- backtest_cli:begin -->", "<!-- backtest_cli:end -->"
+
+
+def china_only(dest: Path) -> None:
+    """Copy the shipped observation files keeping only China's rows."""
+    for f in sorted((ROOT / "calibration" / "data").glob("*.csv")):
+        with f.open(encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        if not rows or "geography" not in rows[0]:
+            continue
+        with (dest / f.name).open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(r for r in rows if r["geography"] == "China")
+
+
+def cli_forecast(data: Path, until: int, indicator: str, year: int, cache: str) -> dict[str, float]:
+    p = subprocess.run(["expressim", "forecast", "--data", str(data), "--until", str(until), "--geography", "China",
+                        "--indicator", indicator, "--period", str(year), "--json"], capture_output=True, text=True,
+                       env={**os.environ, "EXPRESSIM_CACHE": cache}, check=True)
+    return {k: float(v) for k, v in json.loads(p.stdout)["quantiles"].items()}
+
+
+def truth_on_origin_basis(indicator: str) -> tuple[dict[int, float], dict[int, float]]:
+    """Published levels, and the chain-linked ratio that puts each year on an earlier origin's basis."""
+    obs = load()
+    s = annual_series(obs, "China", indicator)
+    published = {o.period.year: o.value for o in obs.select("China", indicator, derived=False)
+                 if o.period.kind == "year"}
+    breaks = dict(s.breaks)
+    return published, breaks
+
+
+def run() -> dict[str, list[dict[str, float]]]:
+    out: dict[str, list[dict[str, float]]] = {i: [] for i in INDICATORS}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "china"
+        data.mkdir()
+        china_only(data)
+        cache = str(Path(tmp) / "cache")
+        for ind in INDICATORS:
+            published, breaks = truth_on_origin_basis(ind)
+            for o in ORIGINS:
+                hist = np.array([published[y] for y in range(o - 4, o + 1)])
+                gm = GreyGM11(window=5).fit(np.arange(o - 4, o + 1), hist).predict(3)
+                for h in HORIZONS:
+                    y = o + h
+                    if y not in published:
+                        continue
+                    truth = published[y]
+                    for b, ratio in breaks.items():
+                        if o < b <= y:  # the origin's data are on the basis before the break
+                            truth /= ratio
+                    q = cli_forecast(data, o, ind, y, cache)
+                    out[ind].append({"origin": o, "h": h, "truth": truth, "median": q["0.5"], "lo": q["0.1"],
+                                     "hi": q["0.9"], "gm": float(gm[h - 1])})
+    return out
+
+
+def table(res: dict[str, list[dict[str, float]]]) -> str:
+    lines = ["| series | h | n | MAPE state space | MAPE GM(1,1) last 5 | ratio | 80% coverage |",
+             "|---|---|---|---|---|---|---|"]
+    for ind, rows in res.items():
+        for h in HORIZONS:
+            r = [x for x in rows if x["h"] == h]
+            if not r:
+                continue
+            m = 100 * np.mean([abs(x["median"] / x["truth"] - 1) for x in r])
+            g = 100 * np.mean([abs(x["gm"] / x["truth"] - 1) for x in r])
+            cov = np.mean([x["lo"] <= x["truth"] <= x["hi"] for x in r])
+            lines.append(f"| China {ind} | {h} | {len(r)} | {m:.1f}% | {g:.1f}% | {m / g:.2f} | {cov:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help="write the table into docs/backtest.md")
+    args = ap.parse_args()
+    res = run()
+    md = table(res)
+    print(md)
+    if args.write:
+        doc = ROOT / "docs" / "backtest.md"
+        text = doc.read_text(encoding="utf-8")
+        block = f"{BEGIN}\n{md}\n{END}"
+        if BEGIN in text:
+            text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+        doc.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

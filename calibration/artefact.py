@@ -1,0 +1,77 @@
+"""A fitted calibration on disk as one ``.npz`` of arrays and JSON text (no pickle: loading runs no code).
+
+The arrays are the estimate, the parameter draws and the smoothed states per draw; the JSON
+holds the rest (seasonal profile, constants, published windows, register, notes, the
+what-moved table).  :func:`save` then :func:`load` gives back an equal :class:`Fitted`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from expressim.calibration.fit import Fitted, Published
+from expressim.calibration.hierarchy import HierarchyFit
+from expressim.calibration.seasonality import SeasonalProfile
+from expressim.calibration.slots import Constants
+
+FORMAT = 1
+_ARRAYS = ("params", "theta_cov", "param_draws", "state_mean", "state_chol")
+
+
+def dumps(f: Fitted) -> bytes:
+    """The calibration as ``.npz`` bytes."""
+    h = f.hier
+    meta: dict[str, Any] = {
+        "format": FORMAT, "data_hash": f.data_hash, "until": f.until,
+        "profile": {"weights": [float(x) for x in f.profile.weights], "resid_sd": f.profile.resid_sd,
+                    "n_points": f.profile.n_points, "month_sd": f.profile.month_sd},
+        "hier": {"first_year": h.first_year, "last_year": h.last_year, "bijie_sigma": h.bijie_sigma,
+                 "loglike": h.loglike, "n_observations": h.n_observations},
+        "const": {"collected": f.const.collected, "delivered": f.const.delivered},
+        "floors": f.floors,
+        "published": [[g, i, list(w), p.log_value, p.var_round, p.var_dev] for (g, i, w), p in f.published.items()],
+        "register": f.register, "populations": f.populations, "notes": list(f.notes), "moved": list(f.moved),
+    }
+    buf = io.BytesIO()
+    np.savez(buf, meta=np.array(json.dumps(meta, ensure_ascii=False)), **{k: getattr(h, k) for k in _ARRAYS})
+    return buf.getvalue()
+
+
+def loads(data: bytes) -> Fitted:
+    """Inverse of :func:`dumps`.
+
+    Raises
+    ------
+    ValueError
+        For another format version or a malformed file.
+    """
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"calibration artefact format {meta.get('format')}, expected {FORMAT}")
+        arr = {k: np.asarray(z[k]) for k in _ARRAYS}
+    hm = meta["hier"]
+    hier = HierarchyFit(hm["first_year"], hm["last_year"], arr["params"], arr["theta_cov"], arr["param_draws"],
+                        arr["state_mean"], arr["state_chol"], dict(hm["bijie_sigma"]), float(hm["loglike"]),
+                        int(hm["n_observations"]))
+    pr = meta["profile"]
+    profile = SeasonalProfile(np.array(pr["weights"]), float(pr["resid_sd"]), int(pr["n_points"]), float(pr["month_sd"]))
+    published = {(g, i, (int(w[0]), int(w[1]), int(w[2]), bool(w[3]), str(w[4]))): Published(float(v), float(r), float(d))
+                 for g, i, w, v, r, d in meta["published"]}
+    return Fitted(meta["data_hash"], meta["until"], profile, hier, Constants(**meta["const"]), dict(meta["floors"]),
+                  published, meta["register"], meta["populations"], tuple(meta["notes"]), tuple(meta["moved"]))
+
+
+def save(f: Fitted, path: Path) -> None:
+    """Write :func:`dumps` to ``path``."""
+    path.write_bytes(dumps(f))
+
+
+def load(path: Path) -> Fitted:
+    """Read a file written by :func:`save`."""
+    return loads(path.read_bytes())
