@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
 
 class MonthlyProfile(Protocol):
     """Seasonal profile of the parcels over the calendar months."""
@@ -96,4 +94,6 @@ def _fitted_implements_the_seam(fitted: Fitted) -> DescribedCalibration:
 
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from expressim.calibration.fit import Fitted
