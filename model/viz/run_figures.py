@@ -214,7 +214,7 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
             ax.annotate(f"P = {p:.2f}", (t.year, t.threshold / div), textcoords="offset points", xytext=(-8, 8),
                         ha="right", color=RED, fontsize=9)
             ob = results.observed.get(t.id)
-            if ob is not None:  # a known value decides the target (model.observed)
+            if ob is not None:  # a known value decides the target (model.analysis.observed)
                 ax.plot([t.year], [ob.value / div], marker="*", markersize=14, color="black", linestyle="none",
                         label=f"observed {t.year}: {'met' if ob.met else 'missed'}")
         _years_axis(ax, results.years)
