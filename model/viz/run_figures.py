@@ -1,4 +1,4 @@
-"""Figures of a run: fan charts, probability over time, rollout Gantt, target probabilities, backtests.
+"""Figures of a run: fan charts, probability over time, rollout Gantt, target probabilities and the comparison chart.
 
 Every function takes data and an optional ``ax`` (a new figure is made when it is None) and
 returns the Axes; :func:`save` writes a PNG.  Figures are built on :class:`matplotlib.figure.Figure`
