@@ -1,7 +1,7 @@
 """Cost of the rests-on analysis: a plan run with it against one without (medians, ratio).
 
 "Without" is what every run does before writing files: the ensemble (draws, engine) and the
-target summary.  "With" adds :func:`model.rests_on.analyse` on the same results.  The acceptance
+target summary.  "With" adds :func:`model.analysis.rests_on.analyse` on the same results.  The acceptance
 bound is a ratio below 2.  Figures, report and file writing are left out of both, which makes
 the ratio larger (stricter) than that of a whole ``expressim run``.
 

@@ -1,5 +1,8 @@
 """Rolling-origin backtests, nested model weights, the combination and its interval errors.
 
+Benchmark only: the shipped calibration is the state-space model (:mod:`calibration.fit`); this
+module serves ``benchmarks/backtest_table.py`` and its tests.
+
 For every origin ``T`` (the last training year) each model is fitted on ``y[years <= T]`` only
 (plus ``population[years <= T]`` and ``population_future``) and forecasts ``T + h``. The
 combination at ``T`` is the weighted geometric mean of the models' forecasts with weights

@@ -1,5 +1,9 @@
 """Short-series model menu for annual indicator levels (docs/backtest.md).
 
+Benchmark only: the shipped calibration is the state-space model (:mod:`calibration.fit`); this
+module serves ``benchmarks/backtest_table.py``, the GM(1,1) benchmark of ``benchmarks/backtest_cli.py`` and
+their tests.
+
 Every family is a small frozen class holding its options; ``fit`` turns a series into a
 :class:`FittedModel` whose ``predict`` returns positive levels in the units of ``y``
 (e.g. [亿件] or [亿元]) for the years after the last training year.  Growth models work on

@@ -1,8 +1,8 @@
 """The seam between calibration and the model: what the simulation may ask of a calibration.
 
 The engine (``expressim.model.engine``) and the analyses type their calibration argument with
-:class:`Calibration`, never with a concrete class, so a new calibration (for example a
-model) plugs in by providing these members.  :class:`calibration.fit.Fitted`
+:class:`Calibration`, never with a concrete class, so a new calibration (for example another
+state-space model) plugs in by providing these members.  :class:`calibration.fit.Fitted`
 implements both protocols today; mypy checks it (``tests/test_static.py``).
 
 Keep this file small: it names exactly what is used, nothing more.

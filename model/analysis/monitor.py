@@ -3,8 +3,8 @@
 At an as-of month ``P`` the assessment uses the observations whose period ends by ``P`` (exactly
 ``--until P``), the progress rows dated by ``P``, and the same seed and replications at every point,
 so two points differ only by what became known between them (common random numbers): the rollout is
-conditioned on the facts known by then (:mod:`model.conditioning`) and targets whose value was known
-are decided (:mod:`model.observed`).  :func:`assess` is the one step shared with ``expressim run``,
+conditioned on the facts known by then (:mod:`model.engine.conditioning`) and targets whose value was known
+are decided (:mod:`model.analysis.observed`).  :func:`assess` is the one step shared with ``expressim run``,
 so each point equals ``run --until P`` with the same seed and replications.
 """
 
@@ -29,7 +29,7 @@ def assess(scenario: Scenario, fitted: Any, observations: Any, progress: Progres
 
     Returns
     -------
-    model.results.Results
+    model.engine.results.Results
         With ``progress``, ``conditioning`` and ``observed`` set.
     """
     from expressim.model.engine import ensemble

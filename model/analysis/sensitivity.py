@@ -1,7 +1,7 @@
 """Global sensitivity of a scenario's outcomes: factors from the scenario, SALib designs, the engine.
 
 Every uncertain input becomes a factor automatically (:func:`scenario_factors`): each non-fixed
-parameter distribution of :func:`model.parameters.resolve`, every column of the calibrated
+parameter distribution of :func:`model.engine.parameters.resolve`, every column of the calibrated
 baseline's block of standard normals (``Fitted.baseline_groups``: grouped by the baseline factor
 it drives -- national volume, Guizhou share, Bijie collected intensity, Bijie delivered ratio,
 revenue per parcel) and one factor per project phase with an uncertain duration.  SALib samples the unit hypercube; a factor maps its coordinate ``u`` to the
@@ -17,7 +17,7 @@ matter"; ``rollout_groups='project'`` or ``'none'`` gives finer factors.
 The design is evaluated by a *model*: a callable from a :class:`Batch` to named outputs.
 :func:`engine_model` builds the one that runs the vectorised engine over the whole design in
 one go (common random numbers: the inputs that are not factors -- county noise, event
-uniforms -- come from :func:`model.parameters.make_draws` on the same seed); tests pass
+uniforms -- come from :func:`model.engine.parameters.make_draws` on the same seed); tests pass
 analytic functions through the same :func:`evaluate` and :func:`analyse`.
 
 Random inputs that are not factors make the model stochastic.  They are tied to the design
@@ -145,7 +145,7 @@ def scenario_factors(scenario: Any, dists: dict[str, Any], fitted: Any | None, *
     scenario : Scenario
         Gives the projects and their phase durations.
     dists : dict
-        Parameter distributions (:func:`model.parameters.resolve`); fixed ones are skipped.
+        Parameter distributions (:func:`model.engine.parameters.resolve`); fixed ones are skipped.
     fitted : calibration.fit.Fitted or None
         Calibration: one standard-normal factor per column of its baseline block, grouped by
         ``fitted.baseline_groups`` (None: no baseline factors).
@@ -305,7 +305,7 @@ def engine_model(comp: Any, fitted: Calibration, dists: dict[str, Any], seed: in
 
     Factors replace the drawn parameters and phase-duration uniforms; every other random input
     is row ``noise[i]`` of ``make_draws(n_noise)`` on ``seed`` (common random numbers with a
-    plain run of the same seed).  :func:`model.ensemble.execute` reduces each chunk to the
+    plain run of the same seed).  :func:`model.engine.ensemble.execute` reduces each chunk to the
     targets' outputs where it ran, so workers ship back only those.  Results do not depend on
     ``workers``.
     """

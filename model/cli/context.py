@@ -108,7 +108,7 @@ def load_observations(args: argparse.Namespace) -> Any:
 def check_scenario(path: str | Path) -> Any:
     """Load a scenario and check it against its region pack and the assumption register.
 
-    Everything ``validate`` checks: the schema (:func:`model.scenario.load`), that every
+    Everything ``validate`` checks: the schema (:func:`model.spec.scenario.load`), that every
     project's region is in the pack, that the scenario compiles, and that every parameter
     override names a simulation parameter.
 

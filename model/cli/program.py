@@ -168,7 +168,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _install_sigterm() -> Any:
-    """Turn SIGTERM into :class:`model.commands.Interrupted` (so partial outputs are removed)."""
+    """Turn SIGTERM into :class:`model.store.folders.Interrupted` (so partial outputs are removed)."""
     if threading.current_thread() is not threading.main_thread():
         return None
     from expressim.model.store.folders import on_signal  # light: the handler is in place before heavy imports

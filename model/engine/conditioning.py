@@ -1,6 +1,6 @@
 """The rollout conditioned on dated progress facts, in every replication.
 
-A rollout fact (:class:`model.progress.RolloutFact`) says that one event time of a project, a
+A rollout fact (:class:`model.spec.progress.RolloutFact`) says that one event time of a project, a
 phase's start or end, lies in ``[low, high)`` [months since the scenario start].  The conditioned
 rollout is drawn by **exact rejection on the project's own phase uniforms**:
 
@@ -119,7 +119,7 @@ def condition_rollout(projects: Sequence[ProjectSpec], resources: Sequence[Resou
         Root seed of the run (names the redraw streams).
     simulate : callable
         The rollout engine (:func:`simulate_rollout_vectorised` or
-        :func:`model.rollout.simulate_rollout_simpy`); both give the same result.
+        :func:`model.engine.rollout.simulate_rollout_simpy`); both give the same result.
 
     Raises
     ------

@@ -143,7 +143,7 @@ def run(scenario: Scenario, fitted: Calibration, *, replications: int | None = N
     projects : tuple of ProjectSpec, optional
         Replace the scenario's projects (latest-opening searches).
     facts : sequence of RolloutFact
-        Progress facts every replication's rollout is conditioned on (:mod:`model.conditioning`);
+        Progress facts every replication's rollout is conditioned on (:mod:`model.engine.conditioning`);
         the outcome is kept in ``Results.conditioning``.
     """
     s = scenario.seed if seed is None else seed

@@ -92,7 +92,7 @@ class Draws:
         Uniforms for discrete events (demonstrations, scenic spots), each (n, ...).
     rollout_override : ndarray or None
         Phase durations [months] imposed by progress facts, like ``u_rollout``, NaN where none
-        (:mod:`model.conditioning`).
+        (:mod:`model.engine.conditioning`).
     """
 
     n: int

@@ -40,12 +40,12 @@ class Results:
         Target id -> its metric in every year, (n, Y).
     params : dict
         Input values per replication (n,), for sensitivity and scenario discovery.
-    conditioning : model.conditioning.Conditioned or None
+    conditioning : model.engine.conditioning.Conditioned or None
         How the rollout was conditioned on progress facts (None: no facts).
-    progress : model.progress.Progress or None
+    progress : model.spec.progress.Progress or None
         The progress rows the run used (cut at ``--until``).
     observed : dict
-        Target id -> :class:`model.observed.Observed` (targets decided by a known value).
+        Target id -> :class:`model.engine.targets.Observed` (targets decided by a known value).
     """
 
     scenario: Scenario
@@ -103,7 +103,7 @@ class Results:
             j = self.years.index(t.year)
             vals = self.target_values[t.id]
             s = summarise(t, vals[:, j], attained(t, vals[:, j]), self.first_met(t.id), self.years)
-            if t.id in self.observed:  # decided by a known value (model.observed): P is 0 or 1, stderr 0
+            if t.id in self.observed:  # decided by a known value (model.analysis.observed): P is 0 or 1, stderr 0
                 ob = self.observed[t.id]
                 s = replace(s, observed=ob.value, observed_source=ob.source, probability_stderr=0.0)
             out.append(s)

@@ -15,7 +15,7 @@ Two engines compute the same numbers:
   ``simpy.Environment`` per replication.  Projects are SimPy processes; units are handed out by
   a driver between events, only after every event of the current instant has run, so that
   requests made at the same instant are ordered by project whatever order SimPy runs them in.
-* :func:`model.rollout_numpy.simulate_rollout_vectorised` - numpy over replications: an event
+* :func:`model.engine.rollout_numpy.simulate_rollout_vectorised` - numpy over replications: an event
   loop over the total number of phases that, per replication, takes the pending phase with the smallest
   ``(ready time, project order)`` and gives it the earliest-free unit, i.e. the FIFO
   multi-server recursion ``start = max(ready, earliest unit-free time)``.
@@ -185,7 +185,7 @@ def _compile(projects: Sequence[ProjectSpec], resources: Sequence[ResourceSpec],
             d = ph.duration.ppf(u[:, i, k])
             if not np.all(np.isfinite(d)):
                 raise ValueError(f"{where}, phase '{ph.name}': infinite duration (a uniform of 0 or 1?)")
-            if override is not None:  # durations a progress fact imposes (model.conditioning), NaN elsewhere
+            if override is not None:  # durations a progress fact imposes (model.engine.conditioning), NaN elsewhere
                 d = np.where(np.isnan(override[:, i, k]), d, override[:, i, k])
             dur[:, i, k] = d
     start = np.array([p.start for p in projects], dtype=np.float64)
@@ -363,7 +363,7 @@ def simulate_rollout_simpy(
 ) -> RolloutResult:
     """Phase start/end per replication from the discrete-event model (one environment each).
 
-    Parameters and result as in :func:`model.rollout_numpy.simulate_rollout_vectorised`.  Each instant is played in
+    Parameters and result as in :func:`model.engine.rollout_numpy.simulate_rollout_vectorised`.  Each instant is played in
     rounds: all pending SimPy events at that time run, then the driver grants one unit to the
     waiting request with the smallest ``(request time, project order)`` among resources with a
     free unit, and so on until nothing can be granted; only then does the clock advance.

@@ -1,9 +1,9 @@
-"""The rollout's numpy twin: the discrete-event model of :mod:`model.rollout`, vectorised over replications.
+"""The rollout's numpy twin: the discrete-event model of :mod:`model.engine.rollout`, vectorised over replications.
 
 An event loop over the total number of phases takes, per replication, the pending phase with the
 smallest ``(ready time, project order)`` and gives it the earliest-free unit of its resource (the
 FIFO multi-server recursion ``start = max(ready, earliest unit-free time)``).  It returns the same
-numbers as :func:`model.rollout.simulate_rollout_simpy` on the same uniforms (tested on random
+numbers as :func:`model.engine.rollout.simulate_rollout_simpy` on the same uniforms (tested on random
 project sets, ties included) at about 40x its speed.
 """
 
@@ -41,7 +41,7 @@ def simulate_rollout_vectorised(
         ``[rep, project, >= max_phases]`` uniforms in (0, 1), e.g. from :func:`phase_uniforms`.
     override : ndarray, optional
         Durations [months] that replace ``ppf(u)`` where not NaN (same shape as ``u``): what a
-        progress fact the durations cannot meet imposes (:mod:`model.conditioning`).
+        progress fact the durations cannot meet imposes (:mod:`model.engine.conditioning`).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 ``simulate_chunk`` is a pure function of (compiled scenario, calibration, draws):
 rollout (numpy twin of the SimPy model) -> demand by county and month ->
-spillovers -> annual metrics.  ``model.reference`` holds the one-replication-at-a-
+spillovers -> annual metrics.  ``model.engine.oracle.reference`` holds the one-replication-at-a-
 time twin used as an oracle in tests and as the benchmark baseline.
 """
 

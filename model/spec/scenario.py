@@ -6,11 +6,11 @@ uncertain input not overridden comes from ``calibration/data/assumptions.yaml``.
 
 Errors name the file, the place and what was expected, in one line
 (``plan.yaml: projects.0.phases.0.duraton: unknown key (did you mean 'duration'?)``).
-The reader (:mod:`model.safe_yaml`) is defensive: a size cap, no NUL bytes, UTF-8 (or
+The reader (:mod:`model.spec.safe_yaml`) is defensive: a size cap, no NUL bytes, UTF-8 (or
 UTF-16 with a BOM), ``yaml.SafeLoader`` only (tags that would construct objects are
 refused), duplicate keys refused, and a cap on nesting and on the number of values
 after alias expansion.  Pydantic's errors become one line in
-:mod:`model.validation_messages`.
+:mod:`model.spec.validation_messages`.
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def _check_parameter(name: str, dist: Any) -> None:
     """Raise :class:`_Problem` when an override's support leaves the parameter's range."""
     rng = PARAMETER_RANGES.get(name)
     if rng is None:
-        return  # unknown names are reported (with a suggestion) by model.parameters.resolve
+        return  # unknown names are reported (with a suggestion) by model.engine.parameters.resolve
     lo, hi, open_lo = rng
     s_lo, s_hi = dist.support()
     below = s_lo <= lo if open_lo else s_lo < lo
@@ -303,7 +303,7 @@ class Scenario(_Model):
     parameters: dict[str, Dist] = Field(default_factory=dict)
     targets: tuple[Target, ...] = Field(min_length=1)
     tracked: tuple[Tracked, ...] = ()
-    progress: str | None = None  # progress file (model.progress), relative to the scenario file
+    progress: str | None = None  # progress file (model.spec.progress), relative to the scenario file
 
     @field_validator("start", "horizon")
     @classmethod
@@ -423,7 +423,7 @@ def load(path: str | Path) -> Scenario:
     ------
     ScenarioError
         Missing, unreadable, too large, binary, malformed YAML (with line and
-        column), refused tags, duplicate keys (:mod:`model.safe_yaml`), or invalid
+        column), refused tags, duplicate keys (:mod:`model.spec.safe_yaml`), or invalid
         content (with the field path).
     """
     try:

@@ -1,10 +1,10 @@
 """Plan versus actual in the run report: words that fit the date, decided and open targets, facts.
 
 The *as-of* month of a run is ``--until`` when given, else the later of the last month of the express
-series in the data and the progress file's latest date (other series may hold goals dated later).  A target whose value is known (:mod:`model.observed`) is **met** or
+series in the data and the progress file's latest date (other series may hold goals dated later).  A target whose value is known (:mod:`model.analysis.observed`) is **met** or
 **missed**.  A target whose year is over by the as-of month but whose value is not known is
 **unknown** (the model's probability is shown as what it is, an estimate, never as "on track").
-Only targets whose year is still ahead get the traffic-light words of :func:`model.report.status`.
+Only targets whose year is still ahead get the traffic-light words of :func:`model.viz.report.status`.
 """
 
 from __future__ import annotations

@@ -230,7 +230,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
     ----------
     path : path
         Output file (``report.html``).
-    results : model.results.Results
+    results : model.engine.results.Results
         The run.
     summaries : sequence of TargetSummary (or mappings with the same keys)
         ``results.summary()``.
@@ -240,11 +240,11 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         PNG files to embed (base64 data URIs).
     assumptions : mapping
         Parameter id -> distribution (``model_dump``, ``bounds``, ``mean``, ``description``,
-        ``source``, ``unit``), as from :func:`model.parameters.resolve`.
+        ``source``, ``unit``), as from :func:`model.engine.parameters.resolve`.
     data_sources : sequence of str
         Observation files (or citations) the calibration used.
     rests_on : mapping, optional
-        Target id -> :class:`model.rests_on.RestsOn` entries, most influential first; adds the
+        Target id -> :class:`model.analysis.rests_on.RestsOn` entries, most influential first; adds the
         "What it rests on" column (the P range across the priors).
     as_of : int, optional
         Month index the run speaks as of (:func:`expressim.model.viz.progress_report.as_of_month`): a target

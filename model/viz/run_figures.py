@@ -1,4 +1,4 @@
-"""Figures of a run: fan charts, probability over time, rollout Gantt, target probabilities, backtests.
+"""Figures of a run: fan charts, probability over time, rollout Gantt, target probabilities and the comparison chart.
 
 Every function takes data and an optional ``ax`` (a new figure is made when it is None) and
 returns the Axes; :func:`save` writes a PNG.  Figures are built on :class:`matplotlib.figure.Figure`
@@ -214,7 +214,7 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
             ax.annotate(f"P = {p:.2f}", (t.year, t.threshold / div), textcoords="offset points", xytext=(-8, 8),
                         ha="right", color=RED, fontsize=9)
             ob = results.observed.get(t.id)
-            if ob is not None:  # a known value decides the target (model.observed)
+            if ob is not None:  # a known value decides the target (model.analysis.observed)
                 ax.plot([t.year], [ob.value / div], marker="*", markersize=14, color="black", linestyle="none",
                         label=f"observed {t.year}: {'met' if ob.met else 'missed'}")
         _years_axis(ax, results.years)

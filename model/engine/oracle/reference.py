@@ -2,9 +2,9 @@
 
 Every replication is simulated on its own with plain Python loops and scalar
 arithmetic, following the equations stated in the docstrings of
-:mod:`model.demand` and :mod:`model.spillovers` (not their vectorised code):
+:mod:`model.engine.demand` and :mod:`model.engine.spillovers` (not their vectorised code):
 
-* rollout: the authoritative SimPy model (:func:`model.rollout.simulate_rollout_simpy`)
+* rollout: the authoritative SimPy model (:func:`model.engine.rollout.simulate_rollout_simpy`)
   run for this replication's uniforms;
 * baseline: the calibrated annual paths ``A_{y,d}`` [件/year] of
   :meth:`calibration.fit.Fitted.bijie_paths`, spread over months with
@@ -20,10 +20,10 @@ arithmetic, following the equations stated in the docstrings of
   ``G`` the city-wide (hub, station) multipliers
   (× the centre factor once the county's centre is open); arrivals plus the
   backlog above it wait for later months, both directions served pro rata;
-* spillovers as in :mod:`model.spillovers`, one replication at a time.
+* spillovers as in :mod:`model.engine.spillovers`, one replication at a time.
 
 :func:`simulate_reference` returns the same dictionary as
-:func:`model.engine.simulate_chunk` and must agree with it on the same draws to
+:func:`model.engine.simulate.simulate_chunk` and must agree with it on the same draws to
 rounding (tests use ``rtol=1e-9``).  It is the oracle of the tests and the
 baseline of ``benchmarks/engine.py``; it is not meant to be fast.
 """
