@@ -32,7 +32,7 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
 
         pd.DataFrame(list(fitted.moved)).to_csv(tmp / "what_moved.csv", index=False)
         write_json(tmp / "manifest.json", manifest.build(command=context.command_line(args), seed=None, data_files=obs.files,
-                                                         extra={"data_hash": obs.data_hash, "until": obs.until}))
+                                                         extra={"kind": "calibrate", "data_hash": obs.data_hash, "until": obs.until}))
     lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
              f"from {len(obs.files)} file(s) -> {out}"]
     lines += [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
     _debug_arg(p)
 
-    p = sub.add_parser("calibrate", help="fit the models to the observations and backtest them")
+    p = sub.add_parser("calibrate", help="fit the state-space model to the observations; say what each one moved")
     _data_args(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/calibration/<data hash>/)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")

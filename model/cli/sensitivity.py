@@ -135,7 +135,7 @@ def cmd_sensitivity(args: Any) -> str:
         write_json(tmp / "voi.json", {"scenario": scn.name, "seed": seed, **vinfo})
         write_json(tmp / "discovery.json", {
             "scenario": scn.name, "seed": seed, "replications": res.replications,
-            "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (model.discovery)",
+            "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (expressim.model.analysis.discovery)",
             "targets": boxes})
         write_json(tmp / "manifest.json", manifest.build(
             command=cm.command_line(args), seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
