@@ -56,3 +56,20 @@ def test_determined_when_the_curve_drops_from_certain_to_impossible() -> None:
     pts = [_pt(s, 400 if s <= 4 else 0) for s in range(10)]
     v = verdict(pts, _pt(99, 0), 0.8)
     assert v == {"status": "determined", "shift_range": [4, 4], "text": v["text"]}
+
+
+def test_the_printed_answer_agrees_with_the_verdict_when_p_without_is_within_noise() -> None:
+    from pathlib import Path
+
+    from expressim.model.cli.compare import _latest_text
+
+    without = {"probability": 0.747, "lower_bound_95": 0.731, "upper_bound_95": 0.763}
+    r = {"selection": "county_centre", "projects": ["a", "b"], "target": {"id": "t", "year": 2025},
+         "required_probability": 0.75, "scenario": "plan", "replications": 2000, "seed": 1,
+         "verdict": {"status": "undetermined_without", "text": "within Monte-Carlo error"}, "latest": None,
+         "grid_months": [-4, 24], "without_projects": without, "latest_shift_point_estimate": None,
+         "grid_limited_by_scenario_start": False, "method": "m", "curve": []}
+    text = _latest_text(r, Path("out"))
+    assert "needs them" not in text and "not settled" in text
+    r["without_projects"] = {**without, "upper_bound_95": 0.745}
+    assert "needs them at this level" in _latest_text(r, Path("out"))

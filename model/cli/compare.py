@@ -184,13 +184,13 @@ def _latest_text(r: dict[str, Any], out: Path) -> str:
     w = r["without_projects"]
     if w["lower_bound_95"] >= r["required_probability"]:
         verdict = "so the target does not need them at this level"
-    elif w["probability"] >= r["required_probability"]:
-        verdict = ("so without them the level is reached only in the point estimate, not with 95% confidence: "
-                   "their effect is small next to the Monte-Carlo error (raise --replications to sharpen it)")
+    elif w["upper_bound_95"] >= r["required_probability"]:  # the verdict's undetermined_without
+        verdict = ("within Monte-Carlo error of the level: whether the target needs them is not settled at "
+                   "this number of replications (raise --replications to sharpen it)")
     else:
         verdict = "so the target needs them at this level"
     lines.append(f"  with the selected projects not open within the horizon: P = {w['probability']:.3f} "
-                 f"(lower bound {w['lower_bound_95']:.4f}), {verdict}")
+                 f"(95% bounds {w['lower_bound_95']:.4f} to {w['upper_bound_95']:.4f}), {verdict}")
     if r["latest_shift_point_estimate"] is not None:
         lines.append(f"  (point estimate alone would allow {r['latest_shift_point_estimate']:+d} months)")
     if r["grid_limited_by_scenario_start"]:
