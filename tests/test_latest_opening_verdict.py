@@ -70,6 +70,6 @@ def test_the_printed_answer_agrees_with_the_verdict_when_p_without_is_within_noi
          "grid_months": [-4, 24], "without_projects": without, "latest_shift_point_estimate": None,
          "grid_limited_by_scenario_start": False, "method": "m", "curve": []}
     text = _latest_text(r, Path("out"))
-    assert "needs them" not in text and "not settled" in text
+    assert "needs them at this level" not in text and "not settled" in text
     r["without_projects"] = {**without, "upper_bound_95": 0.745}
     assert "needs them at this level" in _latest_text(r, Path("out"))
