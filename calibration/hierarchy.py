@@ -86,7 +86,8 @@ def priors_from(register: Mapping[str, Mapping[str, Any]]) -> Priors:
         rho_atanh=(float(register["revenue_growth_shock_correlation_atanh"]["mean"]),
                    float(register["revenue_growth_shock_correlation_atanh"]["sd"])),
         bijie_sigma={"c": lvl, "v": lvl, "p": float(register["bijie_revenue_per_parcel_shock_sd"]["value"]),
-                     "passthrough": float(register["bijie_guizhou_shock_passthrough"]["value"])},
+                     "passthrough": float(register["bijie_guizhou_shock_passthrough"]["value"]),
+                     "revenue_drift_damping": float(register["revenue_per_parcel_drift_damping"]["value"])},
     )
 
 

@@ -7,7 +7,7 @@ a     national parcels collected (快递业务量), on the latest (chain-linked)
 g     national volume growth from ``t`` to ``t+1``; AR(1) toward a long-run mean ``mu``
 d     scope-break offset: an observation on the basis before the break sees ``a + d``
 dr    the same for revenue (used only when the data show a revenue break)
-r     national revenue per parcel [元/件]; ``rd`` its drift (random walk)
+r     national revenue per parcel [元/件]; ``rd`` its drift, damped toward zero at the rate ``φ``
 s     Guizhou share of the national volume; ``sd`` its drift
 sr    Guizhou share of the national revenue; ``srd`` its drift
 c     Bijie collected per head / Guizhou collected per head; ``cd`` its drift
@@ -18,7 +18,7 @@ p     Bijie revenue per parcel / national revenue per parcel
 Transition (``η`` independent normal shocks)::
 
     a' = a + (1-φ) μ + φ g + η_a + η_g        g' = (1-φ) μ + φ g + η_g
-    r' = r + rd + η_r       rd' = rd + η_rd        (corr(η_r, η_g) = ρ)
+    r' = r + φ rd + η_r     rd' = φ rd + η_rd      (corr(η_r, η_g) = ρ)
     s' = s + sd + η_s       sd' = sd          sr' = sr + srd + η_s     srd' = srd
     c' = c + cd + η_c - (1-λ) η_s             v'  = v + vd + η_v       vd'  = vd
     p' = p + η_p            d' = d            dr' = dr
@@ -74,7 +74,7 @@ class Priors:
     rho_atanh : (float, float)
         Mean and SD of ``atanh`` of the correlation of the revenue-per-parcel and growth shocks.
     bijie_sigma : dict
-        Fixed shock SDs of ``c``, ``v``, ``p`` [log per year].
+        Fixed shock SDs of ``c``, ``v``, ``p`` [log per year], the passthrough λ and the revenue drift damping.
     """
 
     mu: tuple[float, float] = (0.05, 0.05)
@@ -131,8 +131,10 @@ def system(params: np.ndarray, bijie_sigma: Mapping[str, float]) -> tuple[np.nda
     params : ndarray, shape (..., len(PARAMS))
         Constrained parameters (a leading batch axis is allowed).
     bijie_sigma : mapping
-        Fixed SDs of the ``c``, ``v``, ``p`` shocks [log per year] and ``passthrough``, the
-        share λ of a Guizhou share shock that reaches Bijie's collected volume.
+        Fixed SDs of the ``c``, ``v``, ``p`` shocks [log per year], ``passthrough``, the
+        share λ of a Guizhou share shock that reaches Bijie's collected volume, and
+        ``revenue_drift_damping``, the revenue-per-parcel drift's persistence as a multiple of
+        ``φ`` (default 1).
 
     Returns
     -------
@@ -149,8 +151,14 @@ def system(params: np.ndarray, bijie_sigma: Mapping[str, float]) -> tuple[np.nda
     mu, phi = p[..., 0], p[..., 1]
     F[..., IX["a"], IX["g"]] = phi
     F[..., IX["g"], IX["g"]] = phi
-    for lvl, drift in (("r", "rd"), ("s", "sd"), ("sr", "srd"), ("c", "cd"), ("v", "vd")):
+    for lvl, drift in (("s", "sd"), ("sr", "srd"), ("c", "cd"), ("v", "vd")):
         F[..., IX[lvl], IX[drift]] = 1.0
+    # the revenue-per-parcel drift fades toward zero at the pace national growth reverts (register
+    # revenue_per_parcel_drift_damping): a price fall of 5-10% a year cannot go on for ever, and
+    # the two rates belong to one maturing market (no extra parameter for ~15 annual points)
+    damp = float(bijie_sigma.get("revenue_drift_damping", 1.0))
+    F[..., IX["r"], IX["rd"]] = damp * phi
+    F[..., IX["rd"], IX["rd"]] = damp * phi
     c = np.zeros((*batch, M), dtype=dtype)
     c[..., IX["a"]] = (1 - phi) * mu
     c[..., IX["g"]] = (1 - phi) * mu
