@@ -16,16 +16,18 @@ import numpy as np
 
 from expressim.model.engine.targets import Observed
 from expressim.model.spec.progress import Progress, month_text
+from expressim.model.spec.regions import load_pack
 from expressim.model.spec.scenario import Scenario
 
 __all__ = ["DATA_SERIES", "Observed", "apply_observed", "observed_targets"]
 
-#: target metric -> (geography, indicator) of the data series that measures it exactly
-DATA_SERIES: dict[str, tuple[str, str]] = {
-    "parcels_inout": ("Bijie", "express_volume_inout"),
-    "parcels_out": ("Bijie", "express_volume"),
-    "parcels_in": ("Bijie", "express_volume_inbound"),
-    "revenue": ("Bijie", "express_revenue"),
+#: target metric -> indicator of the data series that measures it exactly, for the region pack's
+#: prefecture (the geography of the whole region in the observations)
+DATA_SERIES: dict[str, str] = {
+    "parcels_inout": "express_volume_inout",
+    "parcels_out": "express_volume",
+    "parcels_in": "express_volume_inbound",
+    "revenue": "express_revenue",
 }
 
 
@@ -46,11 +48,12 @@ def observed_targets(scenario: Scenario, observations: Any = None, progress: Pro
         ``observed`` rows (these win over the data).
     """
     out: dict[str, Observed] = {}
+    region = load_pack(scenario.region_pack).prefecture if observations is not None else ""
     for t in scenario.targets:
-        series = DATA_SERIES.get(t.metric)
-        if observations is None or series is None:
+        indicator = DATA_SERIES.get(t.metric)
+        if observations is None or indicator is None:
             continue
-        hits = [o for o in observations.select(*series, derived=False)
+        hits = [o for o in observations.select(region, indicator, derived=False)
                 if o.period.kind == "year" and o.period.year == t.year]
         if hits:
             o = hits[-1]
