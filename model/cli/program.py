@@ -27,6 +27,7 @@ import re
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -250,6 +251,23 @@ def _report(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
+def library_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    """Warnings the libraries raised during a command, once each, as one line (shown with ``--verbose``).
+
+    A command's own warnings (what the user should act on) are queued with
+    :func:`model.cli.context.warn` and printed whatever the verbosity; a library's warning
+    (statsmodels convergence, numpy floating point, pandas deprecations) is a detail of how the
+    result was computed, kept off the terminal unless asked for.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    for w in caught:
+        cat = getattr(w.category, "__name__", "Warning")
+        text = _one_line(w.message if isinstance(w.message, BaseException) else Warning(str(w.message)))
+        where = os.path.basename(str(w.filename))
+        seen.setdefault((cat, text), f"(library, {where}:{w.lineno}) {cat}: {text}")
+    return list(seen.values())
+
+
 def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     try:
         import importlib
@@ -257,7 +275,9 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         from expressim.model.cli import context
 
         context.check_arguments(args)
-        result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)
@@ -266,7 +286,10 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         return _report(exc)
     if not getattr(args, "quiet", False):
         for message in getattr(args, "warnings", []):
-            print(f"expressim: warning: {message}", file=sys.stderr)
+            print(f"expressim: warning: {_one_line(message)}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            for line in library_warnings(caught):
+                print(f"expressim: warning: {line}", file=sys.stderr)
     if isinstance(result, dict | list):
         print(json.dumps(result, ensure_ascii=False))
     elif isinstance(result, str) and result:

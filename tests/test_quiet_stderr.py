@@ -1,0 +1,83 @@
+"""Library warnings stay off the terminal on success (shown with -v as ``expressim: warning:`` lines)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from helpers import PLAN, ROOT, cli
+
+
+def _noisy_fit(real):  # type: ignore[no-untyped-def]
+    def fit(obs, **kw):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        warnings.warn("Maximum Likelihood optimization failed to converge", RuntimeWarning, stacklevel=1)
+        with np.errstate(all="warn"):
+            np.log(np.zeros(1))  # numpy's own RuntimeWarning: divide by zero
+        warnings.warn("a future default changes", FutureWarning, stacklevel=1)
+        return real(obs, **kw)
+    return fit
+
+
+@pytest.fixture
+def plain_warnings():  # type: ignore[no-untyped-def]
+    """Python's own warning display (pytest records warnings instead of printing them)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: sys.stderr.write(
+            warnings.formatwarning(message, category, filename, lineno, line))
+        yield
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-q"]])
+def test_library_warnings_do_not_reach_stderr_on_success(monkeypatch: pytest.MonkeyPatch, plain_warnings: None,
+                                                         verbosity: list[str]) -> None:
+    from expressim.model.cli import context
+
+    monkeypatch.setattr(context, "fitted_for", _noisy_fit(context.fitted_for))
+    rc, out, err = cli(*verbosity, "forecast", "--geography", "Guizhou", "--indicator", "express_volume",
+                       "--period", "2025", "--draws", "1000")
+    assert rc == 0 and out
+    assert "Warning" not in err and "converge" not in err and err == "", err
+
+
+def test_library_warnings_are_shown_once_each_with_verbose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from expressim.model.cli import context
+
+    monkeypatch.setattr(context, "fitted_for", _noisy_fit(context.fitted_for))
+    rc, _, err = cli("-v", "forecast", "--geography", "Guizhou", "--indicator", "express_volume",
+                     "--period", "2025", "--draws", "1000")
+    lines = [x for x in err.splitlines() if "(library" in x]
+    assert rc == 0 and len(lines) == 3, err
+    assert all(x.startswith("expressim: warning: (library, ") for x in lines)
+    assert any("RuntimeWarning: divide by zero" in x for x in lines) and any("FutureWarning" in x for x in lines)
+
+
+def test_a_command_warning_with_control_characters_is_one_escaped_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from expressim.model.cli import context
+
+    real = context.load_observations
+
+    def load(args):  # type: ignore[no-untyped-def]
+        context.warn(args, "data note\x1b[2Jwith\nnewline")
+        return real(args)
+
+    monkeypatch.setattr(context, "load_observations", load)
+    rc, _, err = cli("forecast", "--geography", "Guizhou", "--indicator", "express_volume", "--period", "2025",
+                     "--draws", "1000")
+    assert rc == 0 and err == "expressim: warning: data note\\x1b[2Jwith\\x0anewline\n"
+
+
+@pytest.mark.parametrize("argv", [["-q", "run", str(PLAN), "--replications", "50"],
+                                  ["forecast", "--geography", "Bijie", "--indicator", "express_volume_inout",
+                                   "--period", "2026-H1", "--until", "2016"]])
+def test_normal_commands_print_nothing_on_stderr(tmp_path: Path, argv: list[str]) -> None:
+    if argv[1] == "run":
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    p = subprocess.run([sys.executable, "-W", "default", "-m", "expressim.model", *argv], capture_output=True,
+                       text=True, timeout=300, cwd=ROOT)
+    assert p.returncode == 0 and p.stderr == "", p.stderr[-800:]
