@@ -32,10 +32,10 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     prog = progress_for(args, scn, args.scenario, None)
-    data = args.data
-    if not data and scn.calibration.data:
-        base = Path(args.scenario).resolve().parent
-        data = [str(base / d) for d in scn.calibration.data]
+    data = cm.scenario_data(args, scn, args.scenario)
+    first = min(points)
+    cm.check_reach(load(data, until=first, strict=args.strict), scn, args.scenario, until=first,
+                   until_label="as-of date", data=data)
     loaded: dict[str, object] = {}
 
     def observations(until: str) -> object:
