@@ -13,7 +13,7 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     from expressim.calibration.fit import forecast
 
     obs = context.load_observations(args)
-    context.check_period_reach(obs, args.period, until=args.until, data=args.data)
+    context.memory_forecast(args, context.check_period_reach(obs, args.period, until=args.until, data=args.data))
     fitted = context.fitted_for(obs)
     for note in fitted.notes:
         if note.startswith("not used:"):

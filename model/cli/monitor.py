@@ -26,9 +26,9 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     scn = cm.check_scenario(args.scenario)
     n = args.replications if args.replications is not None else scn.replications
     seed = args.seed if args.seed is not None else scn.seed
-    from expressim.model.spec.regions import load_pack
-
-    cm.check_run_args(scn, args.scenario, n, len(load_pack(scn.region_pack).counties))
+    if n < 1:
+        raise cm.ScenarioError(f"{args.scenario}: replications: expected at least 1, got {n}")
+    cm.memory_monitor(args, scn, args.scenario, n, len(points))
     if args.out:
         check_target(args.out, force=args.force)
     prog = progress_for(args, scn, args.scenario, None)

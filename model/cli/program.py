@@ -220,7 +220,19 @@ def _interruption(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _report(exc: BaseException) -> int:
+#: what to make smaller when a command runs out of memory anyway (estimators refuse most cases first)
+MEMORY_ADVICE = {
+    "validate": "a scenario with fewer projects or years",
+    "calibrate": "fewer or smaller --data files",
+    "forecast": "fewer --draws",
+    "run": "fewer --replications",
+    "compare": "fewer --replications or scenarios",
+    "monitor": "fewer --replications or as-of dates",
+    "sensitivity": "a smaller --samples or fewer --replications",
+}
+
+
+def _report(exc: BaseException, command: str | None = None) -> int:
     """One line on stderr for a failed command; returns the exit code."""
     stop = _interruption(exc)
     if stop is not None:
@@ -240,7 +252,8 @@ def _report(exc: BaseException) -> int:
         print(f"expressim: check failed: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
     if isinstance(exc, MemoryError):
-        print("expressim: error: out of memory; try fewer --replications", file=sys.stderr)
+        print(f"expressim: error: out of memory during {command or 'the command'}; try "
+              f"{MEMORY_ADVICE.get(command or '', 'a smaller problem')}", file=sys.stderr)
         return EXIT_FAILED
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
@@ -283,7 +296,7 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)
         if debug:
             raise
-        return _report(exc)
+        return _report(exc, getattr(args, "command", None))
     if not getattr(args, "quiet", False):
         for message in getattr(args, "warnings", []):
             print(f"expressim: warning: {_one_line(message)}", file=sys.stderr)
