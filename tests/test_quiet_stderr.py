@@ -81,3 +81,18 @@ def test_normal_commands_print_nothing_on_stderr(tmp_path: Path, argv: list[str]
     p = subprocess.run([sys.executable, "-W", "default", "-m", "expressim.model", *argv], capture_output=True,
                        text=True, timeout=300, cwd=ROOT)
     assert p.returncode == 0 and p.stderr == "", p.stderr[-800:]
+
+
+def test_text_from_data_files_reaches_the_terminal_as_one_inert_line(tmp_path: Path) -> None:
+    """A data file's name quoted in a calibration note (calibrate, -v) cannot move the cursor."""
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(ROOT / "calibration" / "data", d)
+    bad = d / "zz\x1b[2J\x07.csv"  # a file name quoted in a "not used" note
+    bad.write_text("geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
+                   "China,express_volume_inbound,2024,1,亿件,,,x\n", encoding="utf-8")
+    rc, _, err = cli("calibrate", "--data", str(d), "--out", str(tmp_path / "cal"))
+    assert rc == 0, err
+    assert "not used: China/express_volume_inbound/2024" in err and "\\x1b[2J\\x07.csv" in err
+    assert "\x1b" not in err and "\x07" not in err

@@ -399,7 +399,9 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
 def verbose(args: argparse.Namespace, message: str) -> None:
     """Print a detail line on stderr with ``--verbose``."""
     if getattr(args, "verbose", False):
-        print(f"expressim: {message}", file=sys.stderr)
+        from expressim.model.spec.validation_messages import escape_controls
+
+        print(f"expressim: {escape_controls(message)}", file=sys.stderr)
 
 
 def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: DescribedCalibration, seconds: float) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -164,8 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _one_line(exc: BaseException) -> str:
     """The message on one line: control characters (newlines included) shown as ``\\xNN``."""
-    text = re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", str(exc).strip())
-    return text or type(exc).__name__
+    from expressim.model.spec.validation_messages import escape_controls
+
+    return escape_controls(str(exc).strip()) or type(exc).__name__
 
 
 def _install_sigterm() -> Any:
