@@ -160,4 +160,5 @@ def read_run_manifest(folder: str | Path) -> RunManifest:
         return RunManifest.model_validate(data)
     except ValidationError as exc:
         place, message, _ = first_error(exc, RunManifest)
+        message = message.replace("a mapping (key: value lines)", "a JSON object").replace("a list of", "a JSON list of")
         raise OutputError(f"{f}: {place}: {message}") from None
