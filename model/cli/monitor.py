@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from expressim.model.cli import context as cm
+from expressim.model.cli.reach import check_reach
 
 __all__ = ["cmd_monitor"]
 
@@ -34,7 +35,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     prog = progress_for(args, scn, args.scenario, None)
     data = cm.scenario_data(args, scn, args.scenario)
     first = min(points)
-    cm.check_reach(load(data, until=first, strict=args.strict), scn, args.scenario, until=first,
+    check_reach(load(data, until=first, strict=args.strict), scn, args.scenario, until=first,
                    until_label="as-of date", data=data)
     loaded: dict[str, object] = {}
 
