@@ -96,3 +96,28 @@ def test_text_from_data_files_reaches_the_terminal_as_one_inert_line(tmp_path: P
     assert rc == 0, err
     assert "not used: China/express_volume_inbound/2024" in err and "\\x1b[2J\\x07.csv" in err
     assert "\x1b" not in err and "\x07" not in err
+
+
+def test_a_signal_an_import_turned_into_another_error_is_still_an_interruption(monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy's C extensions re-raise an interrupted import as a plain ImportError (the chain is lost)."""
+    import signal
+
+    from expressim.model.cli import validate
+    from expressim.model.store import folders
+
+    def interrupted_import(args: object) -> None:
+        try:
+            folders.on_signal(signal.SIGTERM, None)
+        except folders.Interrupted:
+            pass
+        raise ImportError("PyCapsule_Import could not import module \"datetime\"") from None
+
+    monkeypatch.setattr(validate, "cmd_validate", interrupted_import)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        rc, _, err = cli("validate", str(PLAN))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert rc == 128 + signal.SIGTERM and "interrupted by SIGTERM" in err, err
+    monkeypatch.undo()
+    assert cli("validate", str(PLAN))[0] == 0  # the next command starts afresh

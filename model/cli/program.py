@@ -172,9 +172,10 @@ def _install_sigterm() -> Any:
     """Turn SIGTERM into :class:`model.commands.Interrupted` (so partial outputs are removed)."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    from expressim.model.store.folders import on_signal  # light: the handler is in place before heavy imports
+    from expressim.model.store import folders  # light: the handler is in place before heavy imports
 
-    return signal.signal(signal.SIGTERM, on_signal)
+    folders.received_signal = None
+    return signal.signal(signal.SIGTERM, folders.on_signal)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,15 +209,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interruption(exc: BaseException) -> BaseException | None:
     """The Ctrl-C or SIGTERM behind ``exc`` (also when an import turned it into another error)."""
-    from expressim.model.store.folders import Interrupted
+    from expressim.model.store import folders
 
     seen: BaseException | None = exc
     for _ in range(20):
         if seen is None:
-            return None
-        if isinstance(seen, KeyboardInterrupt | Interrupted):
+            break
+        if isinstance(seen, KeyboardInterrupt | folders.Interrupted):
             return seen
         seen = seen.__cause__ or seen.__context__
+    if folders.received_signal is not None:  # the chain was lost (an extension module re-raised it as ImportError)
+        return folders.Interrupted(folders.received_signal)
     return None
 
 
