@@ -7,6 +7,3 @@ from __future__ import annotations
 
 #: quantiles of ``forecast --json`` and of a run's ``annual.csv`` (the contracted set)
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-#: largest absolute log error a backtest interval may reach (a Student t with very few degrees of
-#: freedom has enormous tails)
-LOG_ERROR_CAP = 8.0

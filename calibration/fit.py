@@ -28,12 +28,11 @@ from expressim.calibration.periods import Period, parse_period
 from expressim.calibration.seasonality import SeasonalProfile, profile_from_observations
 from expressim.calibration.slots import LEVEL, SUPPORTED, Constants, window_var
 from expressim.calibration.statespace import IX
+from expressim.calibration.usable import MAX_HORIZON
 
 #: the unit of each supported indicator (canonical)
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
          "express_volume_inout": "件"}
-#: furthest year forecast after the last data year
-MAX_HORIZON = 12
 #: per-replication summaries the engine keeps in ``draws.params`` (for binning and rests-on)
 BASELINE_FACTORS = ("national_volume_u", "guizhou_share_u", "bijie_collected_intensity",
                     "bijie_delivered_relative", "revenue_per_parcel")

@@ -31,20 +31,16 @@ import numpy as np
 from expressim.calibration.observations import Observation, ObservationSet
 from expressim.calibration.seasonality import SeasonalProfile
 from expressim.calibration.statespace import IX, M
+from expressim.calibration.usable import (  # noqa: F401 - re-exported: the slots' vocabulary
+    GEOGRAPHIES,
+    INDICATORS,
+    LOADINGS,
+    NO_USABLE,
+    SUPPORTED,
+    candidates,
+    scope_breaks,
+)
 
-GEOGRAPHIES = ("China", "Guizhou", "Bijie")
-INDICATORS = ("express_volume", "express_revenue", "express_volume_inbound", "express_volume_inout")
-#: state loadings of each (geography, indicator) in logs (in+out is handled apart)
-LOADINGS: dict[tuple[str, str], dict[str, float]] = {
-    ("China", "express_volume"): {"a": 1},
-    ("China", "express_revenue"): {"a": 1, "r": 1},
-    ("Guizhou", "express_volume"): {"a": 1, "s": 1},
-    ("Guizhou", "express_revenue"): {"a": 1, "r": 1, "sr": 1},
-    ("Bijie", "express_volume"): {"a": 1, "s": 1, "c": 1},
-    ("Bijie", "express_volume_inbound"): {"a": 1, "v": 1},
-    ("Bijie", "express_revenue"): {"a": 1, "s": 1, "c": 1, "r": 1, "p": 1},
-}
-SUPPORTED = frozenset(LOADINGS) | {("Bijie", "express_volume_inout")}
 LEVEL = {"China": "national", "Guizhou": "provincial", "Bijie": "local"}
 
 
@@ -131,41 +127,6 @@ def window_var(share: float, geography: str, month_sd: float, floors: Mapping[st
     return share_sd(share, ms) ** 2 + floors[LEVEL[geography]] ** 2
 
 
-def _candidates(obs: ObservationSet, breaks: Mapping[str, int]) -> tuple[list[tuple[Observation, bool]], list[str]]:
-    """Usable observations (with the implied flag) and a note per express row that cannot be used."""
-    out: list[tuple[Observation, bool]] = []
-    notes: list[str] = []
-    others = 0
-    published = {(o.geography, o.indicator, o.period.window) for o in obs.observations if not o.derived}
-    for o in obs.observations:
-        if not o.indicator.startswith("express"):
-            continue
-        where = f"{o.geography}/{o.indicator}/{o.period}" + (f" ({o.file}:{o.line})" if o.file else "")
-        if o.geography not in GEOGRAPHIES or o.indicator not in INDICATORS:
-            others += 1
-            continue
-        if (o.geography, o.indicator) not in SUPPORTED:
-            notes.append(f"not used: {where}: the model has no {o.indicator} for {o.geography}")
-            continue
-        if not o.period.is_flow_window or o.period.first // 12 != o.period.last // 12:
-            notes.append(f"not used: {where}: expected a window inside one calendar year")
-            continue
-        out.append((o, False))
-        b = breaks.get(o.indicator)
-        if (o.yoy_growth_pct is not None and b is not None and o.period.year >= b > o.period.year - 1
-                and (o.geography, o.indicator, o.period.shift_years(-1).window) in published):
-            # the rate is on the comparable basis: the year-earlier window on the new basis (the
-            # loader derives it only where nothing was published for that window)
-            prev = o.period.shift_years(-1)
-            out.append((Observation(o.geography, o.indicator, prev, o.value / (1 + o.yoy_growth_pct / 100), o.unit,
-                                    None, o.source_url, f"implied by {o.period} growth", o.file, o.line,
-                                    o.rel_precision + 0.0005, True), True))
-    if others:
-        notes.append(f"outside the model: {others} express row(s) of other geographies or indicators (the model "
-                     f"has {', '.join(INDICATORS)} of {', '.join(GEOGRAPHIES)})")
-    return out, notes
-
-
 def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, float], const: Constants,
           floors: Mapping[str, float], point: np.ndarray | None = None, first_year: int | None = None) -> SlotData:
     """Slots, design, intercepts and variances of every usable observation.
@@ -182,14 +143,10 @@ def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, fl
     first_year : int, optional
         First state year (default: the first usable year).
     """
-    breaks: dict[str, int] = {}
-    for ind in ("express_volume", "express_revenue"):
-        for brk in obs.breaks("China", ind):
-            if brk.period.isdigit():
-                breaks[ind] = int(brk.period)
-    cands, notes = _candidates(obs, breaks)
+    breaks = scope_breaks(obs)
+    cands, notes = candidates(obs, breaks)
     if not cands:
-        raise ValueError("no usable China, Guizhou or Bijie express observations")
+        raise ValueError(NO_USABLE)
     y0 = first_year if first_year is not None else min(o.period.year for o, _ in cands)
     cands = [(o, i) for o, i in cands if o.period.year >= y0]
     y1 = max(o.period.year for o, _ in cands)

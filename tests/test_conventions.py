@@ -11,7 +11,7 @@ from expressim.model.spec import conventions as cv
 ROOT = Path(__file__).resolve().parents[1]
 HOMES = {ROOT / "model" / "spec" / "conventions.py", ROOT / "calibration" / "conventions.py"}
 NAMES = {"BASE_YEAR", "MAX_FIRMS", "MAX_SCENIC", "MAX_DEMONSTRATIONS_PER_YEAR", "QUANTILES", "SUMMARY_QUANTILES",
-         "METRICS", "FRACTION_METRICS", "ROLLOUT_METRICS", "HEADLINE_METRICS", "LOG_ERROR_CAP", "ON_TRACK", "AT_RISK"}
+         "METRICS", "FRACTION_METRICS", "ROLLOUT_METRICS", "HEADLINE_METRICS", "ON_TRACK", "AT_RISK"}
 #: literal sets that must come from the conventions
 LITERALS = {(0.1, 0.5, 0.9), (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)}
 

@@ -39,6 +39,8 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
     lines += [f"conflict over 1%: {c}" for c in rep.conflicts]
     lines += [f"note: {n}" for n in fitted.notes]
     lines += context.moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
-    if not args.quiet:
-        print("\n".join(lines), file=sys.stderr)
+    if not args.quiet:  # notes quote data files (geographies, indicators): one inert line each
+        from expressim.model.spec.validation_messages import escape_controls
+
+        print("\n".join(map(escape_controls, lines)), file=sys.stderr)
     return ""

@@ -60,8 +60,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
         return cmd_latest_opening(args)
 
     paths = list(args.scenarios)
-    for p in paths:  # every file checked before anything runs
-        sc.load(p)
+    scenarios = [(sc.load(p), p) for p in paths]  # every file checked before anything runs
+    first = scenarios[0][0]
+    context.memory_compare(args, scenarios, args.replications if args.replications is not None else first.replications)
     runs = []
     for i, p in enumerate(paths):
         if i == 0:
@@ -136,6 +137,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     if args.target not in tids:
         raise ScenarioError(f"{path}: --target {args.target}: no such target (have {', '.join(tids)})")
     ids, shifts = search_grid(scn, args.latest_opening)
+    context.memory_compare(args, [(scn, path)], args.replications or scn.replications, shifts=len(shifts))
     obs = context.scenario_observations(args, scn, path)
     fitted = context.fitted_for(obs)
     n = args.replications or scn.replications

@@ -150,20 +150,41 @@ def progress_bar(args: argparse.Namespace, total: int, desc: str) -> Any:
                 leave=False, file=sys.stderr)
 
 
-def scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str) -> Any:
-    from expressim.calibration.observations import load
-
-    data = args.data
+def scenario_data(args: argparse.Namespace, scn: Any, scenario_path: str | Path) -> list[str] | None:
+    """``--data``, else the scenario's ``calibration.data`` (relative to the scenario file), else None (shipped)."""
+    data = getattr(args, "data", None)
     if not data and scn.calibration.data:
         base = Path(scenario_path).resolve().parent
         data = [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
-    obs = load(data, until=args.until or scn.calibration.until, strict=getattr(args, "strict", False))
+    return data
+
+
+def scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str) -> Any:
+    """The observations of a scenario's run, checked to reach its years (:func:`check_reach`) before any fit."""
+    from expressim.calibration.observations import load
+
+    data = scenario_data(args, scn, scenario_path)
+    given = getattr(args, "until", None)
+    until = given or scn.calibration.until
+    obs = load(data, until=until, strict=getattr(args, "strict", False))
+    from expressim.model.cli.reach import check_reach
+
+    check_reach(obs, scn, scenario_path, until=until, until_label="--until" if given else f"{scenario_path}: calibration.until",
+                data=data)
     _warn_conflicts(args, obs)
     return obs
 
 
-#: share of physical memory a run's result arrays may take before it is refused
+# ---- memory: one estimator per command, one refusal ---------------------------------------------------
+
+#: share of physical memory a command's estimated peak may take before it is refused
 MEMORY_SHARE = 0.6
+#: peak bytes per forecast draw: a fixed part and a part per year past the data.  Measured with
+#: ``/usr/bin/time -f %M expressim forecast --draws 1000000`` (Bijie express_volume: 2.3 GB for 2025,
+#: 4.4 GB for 2036 with data to 2024), rounded up.
+FORECAST_BYTES_PER_DRAW = (2400, 200)
+#: SALib's bootstrap resamples of each index (model.analysis.sensitivity.analyse), held as indices and values
+SENSITIVITY_RESAMPLES = 100
 
 
 def _bytes_per_replication(scn: Any, n_counties: int) -> int:
@@ -182,7 +203,83 @@ def _physical_memory() -> int | None:
         return None
 
 
-def check_run_args(scn: Any, path: str | Path, n: int, n_counties: int) -> None:
+def check_memory(option: str, count: int, bytes_each: float) -> None:
+    """Refuse ``count`` units of work (replications, samples, draws) whose estimated peak memory passes
+    :data:`MEMORY_SHARE` of this machine's, before any work is done.
+
+    Parameters
+    ----------
+    option : str
+        What the user set, as named in the message (``--samples``, ``plan.yaml: replications``).
+    count : int
+        Units asked for.
+    bytes_each : float
+        Estimated peak bytes per unit [bytes] (the command's estimator).
+
+    Raises
+    ------
+    ScenarioError
+        ``OPTION: N would need about X GiB of memory (this machine has Y GiB); expected at most about M``.
+    """
+    mem = _physical_memory()
+    need = count * max(bytes_each, 1.0)
+    if mem is None or need <= MEMORY_SHARE * mem:
+        return
+    most = int(MEMORY_SHARE * mem // max(bytes_each, 1.0))
+    raise ScenarioError(f"{option}: {count:,} would need about {need / 2**30:,.1f} GiB of memory (this machine has "
+                        f"{mem / 2**30:.1f} GiB); expected at most about {most:,}")
+
+
+def _replications_option(args: argparse.Namespace, path: str | Path, override: int | None = None) -> str:
+    given = override is None and getattr(args, "replications", None) is not None
+    return "--replications" if given else f"{path}: replications"
+
+
+def replication_bytes(scn: Any) -> int:
+    """Estimated peak bytes of one replication of ``scn`` (its region pack's counties)."""
+    from expressim.model.spec.regions import load_pack
+
+    return _bytes_per_replication(scn, len(load_pack(scn.region_pack).counties))
+
+
+def memory_run(args: argparse.Namespace, scn: Any, path: str | Path, n: int, override: int | None = None) -> None:
+    """``run`` (and each scenario's run elsewhere): the results of ``n`` replications."""
+    check_memory(_replications_option(args, path, override), n, replication_bytes(scn))
+
+
+def memory_compare(args: argparse.Namespace, scenarios: list[tuple[Any, str]], n: int, shifts: int = 0) -> None:
+    """``compare``: every scenario's results are held together (``--latest-opening``: one shift at a time
+    next to the plain run, each reduced to its target)."""
+    each = sum(replication_bytes(s) for s, _ in scenarios) if not shifts else 2 * replication_bytes(scenarios[0][0])
+    check_memory(_replications_option(args, scenarios[0][1]), n, each)
+
+
+def memory_monitor(args: argparse.Namespace, scn: Any, path: str | Path, n: int, points: int) -> None:
+    """``monitor``: one as-of date's results at a time, plus each date's attainment of every target."""
+    check_memory(_replications_option(args, path), n, replication_bytes(scn) + 8 * points * (len(scn.targets) + 2))
+
+
+def memory_sensitivity(args: argparse.Namespace, scn: Any, path: str | Path, n_targets: int) -> None:
+    """``sensitivity``: a Sobol'/Morris design of ``--samples`` base rows, its outputs and the bootstrap,
+    then the plain run used for scenario discovery (``--replications``)."""
+    from expressim.model.engine.parameters import resolve
+
+    k = (sum(not d.is_fixed for d in resolve(scn).values())
+         + sum(not ph.duration.is_fixed for p in scn.projects for ph in p.phases) + len(scn.years) + 1)
+    rows = k + 2  # A, B and one AB matrix per factor (Morris: k + 1 per trajectory)
+    per_sample = 8 * rows * (3 * k + 4 * n_targets + 4) + 8 * SENSITIVITY_RESAMPLES * (6 + 4 * n_targets)
+    check_memory("--samples", args.samples, per_sample)
+    n = args.replications if args.replications is not None else scn.replications
+    memory_run(args, scn, path, n)
+
+
+def memory_forecast(args: argparse.Namespace, years_ahead: int) -> None:
+    """``forecast``: ``--draws`` paths of the states to the forecast year."""
+    fixed, per_year = FORECAST_BYTES_PER_DRAW
+    check_memory("--draws", args.draws, fixed + per_year * max(years_ahead, 1))
+
+
+def check_run_args(scn: Any, path: str | Path, n: int, n_counties: int, *, option: str | None = None) -> None:
     """Refuse a replication count that cannot work or would not fit in memory, before any expensive step.
 
     ``n_counties`` is the region pack's; seeds and workers were checked with the options
@@ -191,16 +288,11 @@ def check_run_args(scn: Any, path: str | Path, n: int, n_counties: int) -> None:
     Raises
     ------
     ScenarioError
-        Replications below 1 or too many for this machine's memory.
+        Replications below 1 or too many for this machine's memory (:func:`check_memory`).
     """
     if n < 1:  # the scenario's own count (the options were checked by check_arguments)
         raise ScenarioError(f"{path}: replications: expected at least 1, got {n}")
-    mem = _physical_memory()
-    need = n * _bytes_per_replication(scn, n_counties)
-    if mem is not None and need > MEMORY_SHARE * mem:
-        most = int(MEMORY_SHARE * mem // _bytes_per_replication(scn, n_counties))
-        raise ScenarioError(f"{path}: replications: {n} would need about {need / 2**30:.1f} GiB of memory "
-                            f"(this machine has {mem / 2**30:.1f} GiB); expected at most about {most}")
+    check_memory(option or f"{path}: replications", n, _bytes_per_replication(scn, n_counties))
 
 
 def simulate(args: argparse.Namespace, path: str, *, replications: int | None = None, seed: int | None = None) -> Any:
@@ -219,7 +311,8 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
     workers = getattr(args, "workers", 1)
-    check_run_args(scn, path, n, len(load_pack(scn.region_pack).counties))
+    check_run_args(scn, path, n, len(load_pack(scn.region_pack).counties),
+                   option=_replications_option(args, path, replications))
     prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
     obs = scenario_observations(args, scn, path)
     t0 = time.perf_counter()
@@ -240,7 +333,9 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
 def verbose(args: argparse.Namespace, message: str) -> None:
     """Print a detail line on stderr with ``--verbose``."""
     if getattr(args, "verbose", False):
-        print(f"expressim: {message}", file=sys.stderr)
+        from expressim.model.spec.validation_messages import escape_controls
+
+        print(f"expressim: {escape_controls(message)}", file=sys.stderr)
 
 
 def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: DescribedCalibration, seconds: float) -> None:

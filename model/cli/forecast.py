@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from expressim.model.cli import context
+from expressim.model.cli.reach import check_period_reach
 
 
 def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
@@ -13,6 +14,7 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     from expressim.calibration.fit import forecast
 
     obs = context.load_observations(args)
+    context.memory_forecast(args, check_period_reach(obs, args.period, until=args.until, data=args.data))
     fitted = context.fitted_for(obs)
     for note in fitted.notes:
         if note.startswith("not used:"):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from expressim.model.cli import context as cm
+from expressim.model.cli.reach import check_reach
 
 __all__ = ["cmd_monitor"]
 
@@ -26,16 +27,16 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     scn = cm.check_scenario(args.scenario)
     n = args.replications if args.replications is not None else scn.replications
     seed = args.seed if args.seed is not None else scn.seed
-    from expressim.model.spec.regions import load_pack
-
-    cm.check_run_args(scn, args.scenario, n, len(load_pack(scn.region_pack).counties))
+    if n < 1:
+        raise cm.ScenarioError(f"{args.scenario}: replications: expected at least 1, got {n}")
+    cm.memory_monitor(args, scn, args.scenario, n, len(points))
     if args.out:
         check_target(args.out, force=args.force)
     prog = progress_for(args, scn, args.scenario, None)
-    data = args.data
-    if not data and scn.calibration.data:
-        base = Path(args.scenario).resolve().parent
-        data = [str(base / d) for d in scn.calibration.data]
+    data = cm.scenario_data(args, scn, args.scenario)
+    first = min(points)
+    check_reach(load(data, until=first, strict=args.strict), scn, args.scenario, until=first,
+                   until_label="as-of date", data=data)
     loaded: dict[str, object] = {}
 
     def observations(until: str) -> object:

@@ -23,10 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -163,17 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _one_line(exc: BaseException) -> str:
     """The message on one line: control characters (newlines included) shown as ``\\xNN``."""
-    text = re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", str(exc).strip())
-    return text or type(exc).__name__
+    from expressim.model.spec.validation_messages import escape_controls
+
+    return escape_controls(str(exc).strip()) or type(exc).__name__
 
 
 def _install_sigterm() -> Any:
     """Turn SIGTERM into :class:`model.store.folders.Interrupted` (so partial outputs are removed)."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    from expressim.model.store.folders import on_signal  # light: the handler is in place before heavy imports
+    from expressim.model.store import folders  # light: the handler is in place before heavy imports
 
-    return signal.signal(signal.SIGTERM, on_signal)
+    folders.received_signal = None
+    return signal.signal(signal.SIGTERM, folders.on_signal)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,19 +209,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interruption(exc: BaseException) -> BaseException | None:
     """The Ctrl-C or SIGTERM behind ``exc`` (also when an import turned it into another error)."""
-    from expressim.model.store.folders import Interrupted
+    from expressim.model.store import folders
 
     seen: BaseException | None = exc
     for _ in range(20):
         if seen is None:
-            return None
-        if isinstance(seen, KeyboardInterrupt | Interrupted):
+            break
+        if isinstance(seen, KeyboardInterrupt | folders.Interrupted):
             return seen
         seen = seen.__cause__ or seen.__context__
+    if folders.received_signal is not None:  # the chain was lost (an extension module re-raised it as ImportError)
+        return folders.Interrupted(folders.received_signal)
     return None
 
 
-def _report(exc: BaseException) -> int:
+#: what to make smaller when a command runs out of memory anyway (estimators refuse most cases first)
+MEMORY_ADVICE = {
+    "validate": "a scenario with fewer projects or years",
+    "calibrate": "fewer or smaller --data files",
+    "forecast": "fewer --draws",
+    "run": "fewer --replications",
+    "compare": "fewer --replications or scenarios",
+    "monitor": "fewer --replications or as-of dates",
+    "sensitivity": "a smaller --samples or fewer --replications",
+}
+
+
+def _report(exc: BaseException, command: str | None = None) -> int:
     """One line on stderr for a failed command; returns the exit code."""
     stop = _interruption(exc)
     if stop is not None:
@@ -239,7 +255,8 @@ def _report(exc: BaseException) -> int:
         print(f"expressim: check failed: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
     if isinstance(exc, MemoryError):
-        print("expressim: error: out of memory; try fewer --replications", file=sys.stderr)
+        print(f"expressim: error: out of memory during {command or 'the command'}; try "
+              f"{MEMORY_ADVICE.get(command or '', 'a smaller problem')}", file=sys.stderr)
         return EXIT_FAILED
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
@@ -250,6 +267,23 @@ def _report(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
+def library_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    """Warnings the libraries raised during a command, once each, as one line (shown with ``--verbose``).
+
+    A command's own warnings (what the user should act on) are queued with
+    :func:`model.cli.context.warn` and printed whatever the verbosity; a library's warning
+    (statsmodels convergence, numpy floating point, pandas deprecations) is a detail of how the
+    result was computed, kept off the terminal unless asked for.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    for w in caught:
+        cat = getattr(w.category, "__name__", "Warning")
+        text = _one_line(w.message if isinstance(w.message, BaseException) else Warning(str(w.message)))
+        where = os.path.basename(str(w.filename))
+        seen.setdefault((cat, text), f"(library, {where}:{w.lineno}) {cat}: {text}")
+    return list(seen.values())
+
+
 def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     try:
         import importlib
@@ -257,16 +291,21 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         from expressim.model.cli import context
 
         context.check_arguments(args)
-        result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)
         if debug:
             raise
-        return _report(exc)
+        return _report(exc, getattr(args, "command", None))
     if not getattr(args, "quiet", False):
         for message in getattr(args, "warnings", []):
-            print(f"expressim: warning: {message}", file=sys.stderr)
+            print(f"expressim: warning: {_one_line(message)}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            for line in library_warnings(caught):
+                print(f"expressim: warning: {line}", file=sys.stderr)
     if isinstance(result, dict | list):
         print(json.dumps(result, ensure_ascii=False))
     elif isinstance(result, str) and result:

@@ -11,7 +11,6 @@ from typing import Any
 from expressim.calibration.seam import DescribedCalibration
 from expressim.model.cli import context
 from expressim.model.spec.scenario import ScenarioError
-from expressim.model.store.folders import OutputError
 from expressim.model.store.run_files import results_digest
 
 
@@ -62,40 +61,32 @@ def check_manifest(args: argparse.Namespace) -> str:
     CheckFailed
         An input changed or is missing, or the rerun's results differ (exit code 1).
     """
-    import json
-
     from expressim.model.store.folders import file_sha256
+    from expressim.model.store.manifest import read_run_manifest
 
     d = Path(args.check_manifest)
-    try:
-        man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-        path, n, seed = str(man["scenario_file"]), int(man["replications"]), int(man["seed"])
-        recorded = str(man["results_sha256"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise OutputError(f"--check-manifest {d}: expected a run folder with a manifest.json recording "
-                          f"scenario_file, replications, seed and results_sha256 ({type(exc).__name__})") from None
-    if man.get("kind", "run") != "run":
-        raise OutputError(f"--check-manifest {d}: a '{man.get('kind')}' manifest; expected one written by expressim run")
-    base = Path(str(man.get("cwd") or "."))
+    man = read_run_manifest(d)
+    path, n, seed, recorded = man.scenario_file, man.replications, man.seed, man.results_sha256
+    base = Path(man.cwd or ".")
 
     def absolute(f: str) -> Path:
         p = Path(f)
         return p if p.is_absolute() else base / p
 
-    for f, h in {**man.get("inputs", {}), **man.get("data_files", {})}.items():
+    for f, h in {**man.inputs, **man.data_files}.items():
         if not absolute(f).is_file():
             raise context.CheckFailed(f"{d}: NOT reproducible: input {f} is missing")
         if file_sha256(absolute(f)) != h:
             raise context.CheckFailed(f"{d}: NOT reproducible: input {f} changed since the run "
-                              f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {str(h)[:12]})")
-    args.data = [str(absolute(x)) for x in man["data_args"]] if man.get("data_args") else None
-    args.until = man.get("until_arg")
-    args.progress = str(absolute(man["progress_file"])) if man.get("progress_file") else None
+                                      f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {h[:12]})")
+    args.data = [str(absolute(x)) for x in man.data_args] if man.data_args else None
+    args.until = man.until_arg
+    args.progress = str(absolute(man.progress_file)) if man.progress_file else None
     args.replications, args.seed = None, None
     _, _, _, res = context.simulate(args, str(absolute(path)), replications=n, seed=seed)
     digest = results_digest(res)
     if digest != recorded:
-        diff = _versions_differ(man.get("versions", {}))
+        diff = _versions_differ(man.versions)
         why = f"; package versions differ: {', '.join(diff)}" if diff else "; same package versions"
         raise context.CheckFailed(f"{d}: NOT reproduced: results sha256 {digest[:12]}, recorded {recorded[:12]}{why}")
     return f"reproduced: {d} ({n} replications, seed {seed}, results sha256 {digest[:12]})"

@@ -74,6 +74,7 @@ def cmd_sensitivity(args: Any) -> str:
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)
+    cm.memory_sensitivity(args, scn, args.scenario, len(targets))
     grouping = getattr(args, "rollout_groups", None) or "kind"
     obs = cm.scenario_observations(args, scn, args.scenario)
     fitted = cm.fitted_for(obs)

@@ -14,6 +14,7 @@ def cmd_validate(args: argparse.Namespace) -> str:
     lines = []
     for path in args.scenarios:
         scn = context.check_scenario(path)
+        context.scenario_observations(args, scn, path)  # the data reach the scenario's years (no fit)
         prog = progress_for(args, scn, path, None)  # the scenario's progress: file, checked against it
         facts = f", {len(prog.rows)} progress rows" if prog is not None else ""
         lines.append(f"{path}: ok ({scn.name}: {len(scn.projects)} projects, {len(scn.targets)} targets, "

@@ -7,9 +7,9 @@ that no second copy appears).
 
 from __future__ import annotations
 
-from expressim.calibration.conventions import LOG_ERROR_CAP, QUANTILES
+from expressim.calibration.conventions import QUANTILES
 
-__all__ = ["AT_RISK", "BASE_YEAR", "FRACTION_METRICS", "HEADLINE_METRICS", "LOG_ERROR_CAP", "MAX_DEMONSTRATIONS_PER_YEAR",
+__all__ = ["AT_RISK", "BASE_YEAR", "FRACTION_METRICS", "HEADLINE_METRICS", "MAX_DEMONSTRATIONS_PER_YEAR",
            "MAX_FIRMS", "MAX_SCENIC", "METRICS", "ON_TRACK", "QUANTILES", "ROLLOUT_METRICS", "SUMMARY_QUANTILES",
            "TARGET_METRICS"]
 

@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from expressim.model.spec.scenario import FRACTION_METRICS, Scenario, ScenarioError, parse_month
+from expressim.model.spec.scenario import FRACTION_METRICS, Scenario, ScenarioError, _printable, parse_month
 from expressim.model.spec.validation_messages import did_you_mean
 
 __all__ = ["COLUMNS", "STATUSES", "Progress", "ProgressError", "Row", "RolloutFact", "load", "month_text"]
@@ -165,12 +165,12 @@ def _ids(scn: Scenario) -> dict[str, str]:
 
 
 def _read(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ProgressError(f"{path}: cannot read the progress file ({exc.strerror or exc})") from None
-    if len(raw) > _MAX_BYTES:
-        raise ProgressError(f"{path}: larger than {_MAX_BYTES} bytes; expected a small CSV of facts")
+    from expressim.calibration.text import FileReadError, read_regular
+
+    try:  # a regular file only (a FIFO or device is refused before any read), capped while reading
+        raw = read_regular(path, _MAX_BYTES)
+    except FileReadError as exc:
+        raise ProgressError(f"{path}: {exc}; expected a progress file (a small CSV of facts)") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -205,7 +205,8 @@ def load(path: str | Path, scenario: Scenario) -> Progress:
                 continue
             if len(cells) != len(header):
                 raise ProgressError(f"{p}: line {line}: (row): expected {len(header)} fields, got {len(cells)}")
-            row = _row(p, line, dict(zip(header, (c.strip() for c in cells), strict=True)), scenario, kinds)
+            row = _row(p, line, _printable_cells(p, line, dict(zip(header, (c.strip() for c in cells), strict=True))),
+                       scenario, kinds)
             _check_duplicate(p, row, rows)
             if row.kind in ("phase", "project"):
                 fact = _fact(row, scenario)
@@ -215,6 +216,16 @@ def load(path: str | Path, scenario: Scenario) -> Progress:
     except csv.Error as exc:
         raise ProgressError(f"{p}: line {reader.line_num}: (row): {exc}") from None
     return Progress(str(p), tuple(rows))
+
+
+def _printable_cells(p: Path, line: int, cells: dict[str, str]) -> dict[str, str]:
+    """Refuse control characters in any cell: notes and sources reach the terminal and the reports."""
+    for name, text in cells.items():
+        try:
+            _printable(text)
+        except ValueError as exc:
+            raise ProgressError(f"{p}: line {line}: {name}: {exc}") from None
+    return cells
 
 
 def _row(p: Path, line: int, c: dict[str, str], scn: Scenario, kinds: dict[str, str]) -> Row:

@@ -33,6 +33,15 @@ def did_you_mean(word: str, choices: Any) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+#: characters that would move the cursor, clear the screen or break a line on a terminal
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (newlines, ESC, NUL ...) shown as ``\\xNN``: one inert line."""
+    return CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
 def show(v: Any) -> str:
     """A short description of a value as the user wrote it."""
     if v is None:
@@ -40,7 +49,7 @@ def show(v: Any) -> str:
     if isinstance(v, bool):
         return f"the boolean {str(v).lower()} (quote it if you meant text)"
     if isinstance(v, str):
-        body = re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", lambda m: f"\\x{ord(m[0]):02x}", v[:60])
+        body = escape_controls(v[:60])
         return f"'{body}{'...' if len(v) > 60 else ''}'"
     if isinstance(v, int | float):
         return f"the number {v:g}" if isinstance(v, float) else f"the number {v}"

@@ -37,9 +37,16 @@ class Interrupted(BaseException):
         self.signum = int(signum)
 
 
+#: the signal :func:`on_signal` received in this process (None: none), for when an import turned its
+#: :class:`Interrupted` into another error (numpy's C extensions raise a plain ImportError)
+received_signal: int | None = None
+
+
 def on_signal(signum: int, frame: Any) -> None:
     """Signal handler: raise :class:`Interrupted` once; further signals are ignored during cleanup."""
+    global received_signal
     signal.signal(signum, signal.SIG_IGN)
+    received_signal = int(signum)
     raise Interrupted(signum)
 
 
