@@ -367,3 +367,18 @@ def test_observed_values_survive_saving_and_loading(tmp_path: Path) -> None:
     assert rc == 0, err
     s = {t.id: t for t in load_results(out).summary()}
     assert (s["jobs_2025"].observed, s["jobs_2025"].probability, s["jobs_2025"].observed_source) == (9000, 0.0, "src")
+
+
+def test_without_until_a_run_speaks_as_of_its_own_month(observations: object) -> None:
+    """In December 2026 the 2025 targets are over: unknown (not observed), never 'On track'."""
+    from types import SimpleNamespace
+
+    from expressim.model.viz.progress_report import as_of_month, target_status, year_over
+
+    dec_2026 = 2026 * 12 + 11
+    assert as_of_month(observations, None, None, dec_2026) == dec_2026
+    assert as_of_month(observations, None, "2024-06", dec_2026) == 2024 * 12 + 5  # --until wins
+    assert as_of_month(observations, None, None) == 2024 * 12 + 11  # the shipped data end in 2024
+    assert year_over(2025, dec_2026) and not year_over(2025, 2025 * 12 + 10)
+    s = SimpleNamespace(observed=None, year=2025, probability=0.8)
+    assert target_status(s, dec_2026, ("green", "On track"))[1].startswith("Unknown")

@@ -98,7 +98,7 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run
     from expressim.model.viz import report
-    from expressim.model.viz.progress_report import as_of_month
+    from expressim.model.viz.progress_report import as_of_month, data_end_month
     from expressim.model.viz.run_figures import run_figures
 
     rests = rests_on.analyse(res, fitted)
@@ -107,9 +107,18 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
     man = files.manifest
     figs = run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),
-                            rests_on=rests, as_of=as_of_month(obs, res.progress, obs.until), data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
+                            rests_on=rests, as_of=as_of_month(obs, res.progress, obs.until, run_month()),
+                            data_end=data_end_month(obs), data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
                                           for f in obs.files])
     return files.summary
+
+
+def run_month() -> int:
+    """The month the command runs in, as a month index ``year * 12 + month - 1`` (UTC)."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    return now.year * 12 + now.month - 1
 
 
 def summary_text(summary: dict[str, Any], out: Path) -> str:

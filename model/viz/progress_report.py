@@ -1,7 +1,9 @@
 """Plan versus actual in the run report: words that fit the date, decided and open targets, facts.
 
-The *as-of* month of a run is ``--until`` when given, else the later of the last month of the express
-series in the data and the progress file's latest date (other series may hold goals dated later).  A target whose value is known (:mod:`model.analysis.observed`) is **met** or
+The *as-of* month of a run is ``--until`` when given (what was known then: the monitor's points),
+else the month the run is made: an analyst asking in December 2026 about 2025 targets gets "unknown"
+for a year that is over but not observed, even when the data stop earlier (the data's end and the
+progress file's latest date are reported beside it).  A target whose value is known (:mod:`model.analysis.observed`) is **met** or
 **missed**.  A target whose year is over by the as-of month but whose value is not known is
 **unknown** (the model's probability is shown as what it is, an estimate, never as "on track").
 Only targets whose year is still ahead get the traffic-light words of :func:`model.viz.report.status`.
@@ -48,16 +50,35 @@ _e = escape
 _link = linkify
 
 
-def as_of_month(observations: Any, progress: Any, until: str | None) -> int | None:
-    """The as-of month index of a run (see the module docstring); None when nothing dates it."""
+def as_of_month(observations: Any, progress: Any, until: str | None, run_month: int | None = None) -> int | None:
+    """The as-of month index of a run (see the module docstring); None when nothing dates it.
+
+    Parameters
+    ----------
+    until : str or None
+        ``--until``: the run speaks as of its last month.
+    run_month : int, optional
+        Month index (``year * 12 + month - 1``) the run is made in; without ``--until`` the run
+        speaks as of the later of it, the data's last express month and the progress file's
+        latest date.
+    """
     if until:
         from expressim.calibration.periods import parse_period
 
         return parse_period(until, allow_approx=False).last
-    ends = [o.period.last for o in getattr(observations, "observations", ())
-            if o.period.kind != "approx" and o.indicator.startswith("express")]
+    end = data_end_month(observations)
+    ends = [] if end is None else [end]
     if progress is not None and progress.last_month is not None:
         ends.append(progress.last_month)
+    if run_month is not None:
+        ends.append(run_month)
+    return max(ends, default=None)
+
+
+def data_end_month(observations: Any) -> int | None:
+    """The last month index of the express series in the data (None without any)."""
+    ends = [o.period.last for o in getattr(observations, "observations", ())
+            if o.period.kind != "approx" and o.indicator.startswith("express")]
     return max(ends, default=None)
 
 
@@ -82,7 +103,7 @@ def release_for(target: Any) -> str:
     return text.format(year=target.year, projects=", ".join(target.projects), phase=target.phase or "")
 
 
-def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None) -> str:
+def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, data_end: int | None = None) -> str:
     """HTML: which targets are decided, which are still uncertain, and what would decide them."""
     targets = {t.id: t for t in results.scenario.targets}
     decided, unknown, ahead = [], [], []
@@ -99,9 +120,12 @@ def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None) -
         else:
             ahead.append(f"<li><b>{_e(s.id)}</b>: P = {s.probability:.2f}. Decided by: {_e(release_for(t))}.</li>")
     when = month_text(as_of) if as_of is not None else "—"
+    prog = getattr(results, "progress", None)
+    prog_end = (f"; the progress file's latest date is {_e(month_text(prog.last_month))}"
+                if prog is not None and prog.last_month is not None else "")
     parts = [f"<h2>Plan versus actual (as of {_e(when)})</h2>",
-             "<p>As of the later of the last month of the express data and the progress file's latest date "
-             "(or <code>--until</code>). A target is <b>decided</b> when its value for its year is known "
+             f"<p>As of <code>--until</code> when given, else the month the run was made. The express data "
+             f"end in {_e(month_text(data_end) if data_end is not None else '—')}{prog_end}. A target is <b>decided</b> when its value for its year is known "
              "(an <code>observed</code> progress row, or that exact series and year in the data).</p>",
              f"<h3>Decided ({len(decided)})</h3>", "<ul>" + "".join(decided) + "</ul>" if decided
              else '<p class="muted">None.</p>',

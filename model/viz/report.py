@@ -223,7 +223,7 @@ def _assumption_rows(results: Any, assumptions: Mapping[str, Any]) -> list[str]:
 def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
                      figures: Sequence[str | Path], assumptions: Mapping[str, Any],
                      data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None,
-                     as_of: int | None = None) -> None:
+                     as_of: int | None = None, data_end: int | None = None) -> None:
     """Write the run's self-contained HTML report.
 
     Parameters
@@ -249,6 +249,8 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
     as_of : int, optional
         Month index the run speaks as of (:func:`expressim.model.viz.progress_report.as_of_month`): a target
         whose year is over is met / missed / unknown, never "on track".
+    data_end : int, optional
+        Last month index of the express data, stated beside the as-of month.
     """
     from expressim.model.viz import progress_report as rp
 
@@ -280,7 +282,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         f'<span class="amber">At risk</span> {AT_RISK:g} ≤ P &lt; {ON_TRACK:g}; <span class="red">Unlikely</span> '
         f'P &lt; {AT_RISK:g} (targets whose year is still ahead); Met / Missed: the value is observed; Unknown: the '
         "year is over and its value is not observed.</p>",
-        rp.decided_section(results, summaries, as_of), rp.facts_section(results),
+        rp.decided_section(results, summaries, as_of, data_end), rp.facts_section(results),
         "<h2>Figures</h2>", _figures(figures),
         "<h2>Assumptions that drive the result</h2>",
         "<p>Every uncertain input of the simulation, with its distribution. “Link” is the rank correlation "
