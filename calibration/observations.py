@@ -266,13 +266,13 @@ def read_csv(path: Path) -> list[Observation]:
 
 #: canonical units of flows (parcels, money) whose published totals must be positive
 POSITIVE_FLOW_UNITS = ("件", "元")
-#: canonical units whose values cannot be negative (counts, money, persons)
 #: largest accepted value in canonical units (China's GDP is about 1.3e14 元; nothing the tool
 #: reads comes within a hundred times of this): larger values are typing errors and would
 #: overflow the models' arithmetic
 MAX_CANONICAL_VALUE = 1e16
 #: largest accepted year-on-year growth [%] (a hundredfold in a year)
 MAX_GROWTH_PCT = 1e4
+#: canonical units whose values cannot be negative (counts, money, persons)
 NON_NEGATIVE_UNITS = ("件", "元", "人", "个", "户", "处", "元/件", "day_of_year")
 
 
