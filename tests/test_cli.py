@@ -106,7 +106,8 @@ def test_sigterm_handler_is_restored_and_env_untouched() -> None:
 
 
 def test_conflicts_are_warned_about_on_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
-    from expressim.calibration.observations import COLUMNS, default_data_dir
+    from expressim.calibration.observations import default_data_dir
+    from expressim.calibration.records import COLUMNS
 
     f = tmp_path / "mine.csv"
     f.write_text(",".join(COLUMNS) + "\nChina,express_volume,2023,1400,亿件,,,\n", encoding="utf-8")

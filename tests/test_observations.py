@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expressim.calibration.observations import COLUMNS, DataError, load, parse_number, read_csv, rel_precision
+from expressim.calibration.observations import DataError, load
+from expressim.calibration.records import COLUMNS, parse_number, read_csv, rel_precision
 from expressim.calibration.units import UNITS, UnitError, canonical, convert, to_unit
 from expressim.model.cli import main
 

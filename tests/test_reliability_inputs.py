@@ -253,7 +253,7 @@ def test_any_value_near_the_float_limits_is_read_or_refused_in_one_line(tmp_path
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from expressim.calibration.observations import MAX_CANONICAL_VALUE, DataError, read_csv
+    from expressim.calibration.records import MAX_CANONICAL_VALUE, DataError, read_csv
 
     numbers = st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e308, max_value=1e308),
                         st.floats(min_value=1e290, max_value=1.7976931348623157e308),
