@@ -4,13 +4,11 @@ exit 2, naming the file and the field (the manifest is read by ``store.manifest.
 from __future__ import annotations
 
 import json
-import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import PLAN, cli
+from helpers import PLAN, cli, in_thread, special_file
 
 SHA = "ab" * 32
 
@@ -77,20 +75,6 @@ def test_a_manifest_that_is_not_a_json_object_is_refused(tmp_path: Path, body: s
 
 @pytest.mark.parametrize("kind", ["fifo", "huge", "folder", "device"])
 def test_a_manifest_that_is_not_a_small_regular_file_is_refused_without_reading_it(tmp_path: Path, kind: str) -> None:
-    m = tmp_path / "manifest.json"
-    if kind == "fifo":
-        os.mkfifo(m)
-    elif kind == "huge":
-        with m.open("wb") as fh:  # 1 GB, sparse: refused after the cap, not read whole
-            fh.truncate(2**30)
-    elif kind == "folder":
-        m.mkdir()
-    else:
-        m.symlink_to("/dev/zero")
-    box: dict[str, Any] = {}
-    t = threading.Thread(target=lambda: box.update(r=cli("run", "--check-manifest", str(tmp_path))), daemon=True)
-    t.start()
-    t.join(20)
-    assert not t.is_alive(), "hung on the manifest"
-    rc, _, err = box["r"]
+    m = special_file(tmp_path / "manifest.json", kind)
+    rc, _, err = in_thread(lambda: cli("run", "--check-manifest", str(tmp_path)))
     assert rc == 2 and str(m) in err and err.count("\n") == 1, err

@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
 from pathlib import Path
 
 import pytest
-from helpers import PLAN
+from helpers import PLAN, in_thread, special_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,31 +97,10 @@ def test_any_bytes_load_or_are_refused_in_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "huge", "folder"])
 def test_a_progress_file_that_is_not_a_small_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
-    p = tmp_path / "progress.csv"
-    if kind == "fifo":
-        os.mkfifo(p)
-    elif kind == "device":
-        p.symlink_to("/dev/zero")
-    elif kind == "huge":
-        with p.open("wb") as fh:
-            fh.truncate(2**30)
-    else:
-        p.mkdir()
-    import threading
-
-    box: dict[str, BaseException] = {}
-
-    def target() -> None:
-        try:
-            load(p, SCN)
-        except BaseException as exc:  # noqa: BLE001 - checked below
-            box["e"] = exc
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    t.join(20)
-    assert not t.is_alive(), "hung on the progress file"
-    assert isinstance(box.get("e"), ProgressError) and str(box["e"]).startswith(f"{p}: "), box
+    p = special_file(tmp_path / "progress.csv", kind)
+    with pytest.raises(ProgressError) as exc:
+        in_thread(lambda: load(p, SCN))
+    assert str(exc.value).startswith(f"{p}: ")
 
 
 @pytest.mark.parametrize(("field", "text"), [("note", "done\x1b[2J"), ("source", "http://x\x00y"),

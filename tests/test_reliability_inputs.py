@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from helpers import PLAN, ROOT, cli
+from helpers import PLAN, ROOT, cli, in_thread, special_file
 
 from expressim.calibration.text import FileReadError, read_regular
 from expressim.model.spec.safe_yaml import YamlInputError, parse_yaml
@@ -21,36 +20,11 @@ from expressim.model.spec.safe_yaml import YamlInputError, parse_yaml
 DATA = ROOT / "calibration" / "data"
 
 
-def _in_thread(fn, timeout: float = 20.0):  # type: ignore[no-untyped-def]
-    """Run ``fn`` in a thread; fail (rather than hang the suite) if it does not return in time."""
-    box: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            box["v"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            box["e"] = exc
-
-    t = threading.Thread(target=target, daemon=True)
-    t.start()
-    t.join(timeout)
-    assert not t.is_alive(), "hung on a special file"
-    if "e" in box:
-        raise box["e"]  # type: ignore[misc]
-    return box["v"]
-
-
-@pytest.mark.parametrize("kind", ["fifo", "device_link", "dir_link"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder_link"])
 def test_read_regular_refuses_special_files(tmp_path: Path, kind: str) -> None:
-    p = tmp_path / "x.csv"
-    if kind == "fifo":
-        os.mkfifo(p)
-    elif kind == "device_link":
-        p.symlink_to("/dev/zero")
-    else:
-        p.symlink_to(tmp_path, target_is_directory=True)
+    p = special_file(tmp_path / "x.csv", kind)
     with pytest.raises(FileReadError):
-        _in_thread(lambda: read_regular(p, 1000))
+        in_thread(lambda: read_regular(p, 1000))
 
 
 def test_read_regular_cap_holds_while_reading(tmp_path: Path) -> None:
@@ -61,16 +35,12 @@ def test_read_regular_cap_holds_while_reading(tmp_path: Path) -> None:
         read_regular(p, 4999)
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device_link"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_data_folder_with_a_special_file_is_refused(tmp_path: Path, kind: str) -> None:
     d = tmp_path / "data"
     shutil.copytree(DATA, d)
-    special = d / "zz_special.csv"
-    if kind == "fifo":
-        os.mkfifo(special)
-    else:
-        special.symlink_to("/dev/zero")
-    rc, _, err = _in_thread(lambda: cli("forecast", "--data", str(d), "--geography", "China",
+    special_file(d / "zz_special.csv", kind)
+    rc, _, err = in_thread(lambda: cli("forecast", "--data", str(d), "--geography", "China",
                                         "--indicator", "express_volume", "--period", "2025"))
     assert rc == 2 and "zz_special.csv" in err and "regular file" in err and "Traceback" not in err
 
@@ -78,7 +48,7 @@ def test_data_folder_with_a_special_file_is_refused(tmp_path: Path, kind: str) -
 def test_scenario_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "plan.yaml"
     os.mkfifo(p)
-    rc, _, err = _in_thread(lambda: cli("validate", str(p)))
+    rc, _, err = in_thread(lambda: cli("validate", str(p)))
     assert rc == 2 and "plan.yaml" in err and "named pipe" in err
 
 
