@@ -34,15 +34,15 @@ def cmd_monitor(args: argparse.Namespace) -> str:
         check_target(args.out, force=args.force)
     prog = progress_for(args, scn, args.scenario, None)
     data = cm.scenario_data(args, scn, args.scenario)
-    first = min(points)
-    check_reach(load(data, until=first, strict=args.strict), scn, args.scenario, until=first,
-                   until_label="as-of date", data=data)
     loaded: dict[str, object] = {}
 
     def observations(until: str) -> object:
-        obs = load(data, until=until, strict=args.strict)
-        loaded[until] = obs
-        return obs
+        if until not in loaded:  # the earliest point is loaded once, for the reach check and its run
+            loaded[until] = load(data, until=until, strict=args.strict)
+        return loaded[until]
+
+    first = min(points)
+    check_reach(observations(first), scn, args.scenario, until=first, until_label="as-of date", data=data)
 
     with cm.progress_bar(args, n * len(points), f"{scn.name} monitor") as bar:
         mon = monitor(scn, points, load_observations=observations, fit=cm.fitted_for, progress=prog,
