@@ -1,0 +1,311 @@
+"""Variants of the national model on the rolling origin: the figures behind docs/backtest.md's variant table.
+
+Each variant is the shipped calibration with one change: a register prior fixed or tightened,
+or a small patch of one function (named in ``VARIANTS``).  Every variant is scored twice, on the
+*selection* origins 2012-2014 (the only ones used to choose a method) and on the *scored* origins
+2015-2022 of ``backtest_cli.py``.  The forecasts are made in-process by the same functions the
+CLI calls (``observations.load`` with ``until``, ``fit.fit_all``, ``fit.forecast`` with the
+CLI's 20,000 draws and seed 0); for the shipped model this reproduces the CLI table to the digit.
+
+    python benchmarks/backtest_variants.py                 # every variant (about 3 minutes)
+    python benchmarks/backtest_variants.py base rho0       # some of them
+    python benchmarks/backtest_variants.py --diagnostics   # the figures docs/backtest.md quotes beside it
+
+Columns: MAPE at h = 1/2/3 [%], the share of published values inside the 80% interval, and
+the mean log score over all cells (negative log density of the published value under a normal
+on the log scale with the forecast's median and the SD implied by its 80% interval; lower is
+better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import backtest_cli as cli  # noqa: E402
+
+from expressim.calibration import assumptions as reg  # noqa: E402
+from expressim.calibration import fit as fitmod  # noqa: E402
+from expressim.calibration import hierarchy, paths, slots, statespace  # noqa: E402
+from expressim.calibration.observations import load  # noqa: E402
+
+SELECTION = range(2012, 2015)
+SCORED = cli.ORIGINS
+Z80 = 1.2815515655446004
+
+
+def _register(**changes: dict[str, float]) -> dict[str, dict[str, Any]]:
+    r = copy.deepcopy(reg.load_register())
+    for key, entry in changes.items():
+        r[key].update(entry)
+    return r
+
+
+@contextmanager
+def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
+    old = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, old)
+
+
+def _drift_persistence(value: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """Patch the revenue-per-parcel drift persistence to ``value(phi)`` (former variants)."""
+    original = statespace.system
+
+    def system(params: np.ndarray, bijie_sigma: Any) -> Any:
+        F, c, L = original(params, bijie_sigma)
+        rho = value(np.asarray(params)[..., 1])
+        F[..., statespace.IX["r"], statespace.IX["rd"]] = rho
+        F[..., statespace.IX["rd"], statespace.IX["rd"]] = rho
+        return F, c, L
+
+    @contextmanager
+    def ctx() -> Iterator[None]:
+        with _patched(statespace, "system", system), _patched(paths, "system", system):
+            yield
+    return ctx()
+
+
+def _irregular(sd: float) -> Any:
+    """Add a transitory national deviation of SD ``sd`` [log] to every national window."""
+    original = slots.window_var
+
+    def window_var(share: float, geography: str, month_sd: float, floors: Any) -> float:
+        return original(share, geography, month_sd, floors) + (sd**2 if geography == "China" else 0.0)
+
+    @contextmanager
+    def ctx() -> Iterator[None]:
+        with _patched(slots, "window_var", window_var), _patched(fitmod, "window_var", window_var):
+            yield
+    return ctx()
+
+
+def _student_t(nu: float) -> Any:
+    """National level and growth shocks scaled by a common yearly factor: multivariate t with ``nu`` dof.
+
+    Estimation by EM: the yearly variance multipliers ``λ_t = (ν + q_t) / (ν + 2)`` from the
+    smoothed national disturbances (``q_t`` their expected squared standardised size) and the
+    parameters by the shipped MAP step given them, six rounds; simulated future shocks draw
+    ``λ = ν / χ²_ν`` per year and replication (an extra stream, so it is a benchmark only).
+    """
+    lam: dict[str, np.ndarray] = {}
+    make = statespace.make_model
+
+    def make_model(endog: np.ndarray, *args: Any) -> Any:
+        model = make(endog, *args)
+        if "now" in lam:
+            update, scale = model.update, lam["now"]
+
+            def scaled(params: np.ndarray, **kw: Any) -> np.ndarray:
+                params = update(params, **kw)
+                q = np.repeat(np.asarray(model["state_cov"])[:, :, None], model.nobs, axis=2)
+                q[0, 0] *= scale
+                q[1, 1] *= scale
+                model["state_cov"] = q
+                return params
+            model.update = scaled
+        return model
+
+    fit_hier = hierarchy.fit_hierarchy
+
+    def fit_hierarchy(obs: Any, profile: Any, growth: Any, register: Any, const: Any, **kw: Any) -> Any:
+        lam.pop("now", None)
+        fit, data, rebuild = fit_hier(obs, profile, growth, register, const, **kw)
+        for _ in range(6):
+            res = rebuild(data.endog).smooth(fit.params)
+            eta = np.asarray(res.smoothed_state_disturbance)
+            var = np.asarray(res.smoothed_state_disturbance_cov)
+            sd = statespace._shock_sd(statespace.system(fit.params, fit.bijie_sigma)[2])
+            q = (eta[0] ** 2 + var[0, 0]) / sd[0] ** 2 + (eta[1] ** 2 + var[1, 1]) / sd[1] ** 2
+            lam["now"] = (nu + q) / (nu + 2.0)
+            fit, data, rebuild = fit_hier(obs, profile, growth, register, const, **kw)
+        lam.pop("now", None)
+        return fit, data, rebuild
+
+    simulate = paths.simulate_states
+
+    def simulate_states(fit: Any, years: Any, z: np.ndarray) -> np.ndarray:
+        z = np.array(np.atleast_2d(z), dtype=float)
+        rng = np.random.default_rng(12345)
+        for h in range(paths.horizon(fit, years)):
+            first = 1 + statespace.M + statespace.K * h
+            z[:, first:first + 2] *= np.sqrt(nu / rng.chisquare(nu, z.shape[0]))[:, None]
+        return simulate(fit, years, z)
+
+    @contextmanager
+    def ctx() -> Iterator[None]:
+        with _patched(statespace, "make_model", make_model), _patched(hierarchy, "make_model", make_model), \
+                _patched(fitmod, "fit_hierarchy", fit_hierarchy), _patched(fitmod, "simulate_states", simulate_states):
+            yield
+    return ctx()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _fixed(value: float) -> dict[str, float]:
+    return {"mean": value, "sd": 1e-3}
+
+
+#: name -> (description, register, context)
+VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]] | None, Callable[[], Any]]] = {
+    "base": ("shipped", None, _nothing),
+    "random_walk_drift": ("revenue drift a random walk (before)", None,
+                          lambda: _drift_persistence(lambda phi: np.ones_like(phi))),
+    "drift_08": ("revenue drift damped at 0.8 (fixed)", None,
+                 lambda: _drift_persistence(lambda phi: np.full_like(phi, 0.8))),
+    "rho0": ("ρ fixed at 0", _register(revenue_growth_shock_correlation_atanh=_fixed(0.0)), _nothing),
+    "omega027": ("level share ω fixed at 0.27 (prior mean)",
+                 _register(national_level_shock_share_logit=_fixed(float(special.logit(0.27)))), _nothing),
+    "omega05": ("level share ω fixed at 0.5", _register(national_level_shock_share_logit=_fixed(0.0)), _nothing),
+    "omega_prior1": ("ω prior centred at 0.73 (logit 1)",
+                     _register(national_level_shock_share_logit={"mean": 1.0}), _nothing),
+    "phi_prior0": ("φ prior centred at 0.49 (logit 0)",
+                   _register(national_growth_persistence_logit={"mean": 0.0}), _nothing),
+    "shock_prior_tight": ("shock-SD prior 5-95% 0.013-0.069 (σ 0.5)",
+                          _register(shock_sd_prior={"sigma": 0.5}), _nothing),
+    "irregular03": ("transitory national deviation, SD 0.03", None, lambda: _irregular(0.03)),
+    "irregular05": ("transitory national deviation, SD 0.05", None, lambda: _irregular(0.05)),
+    "t8": ("national shocks Student-t, 8 dof", None, lambda: _student_t(8.0)),
+    "t4": ("national shocks Student-t, 4 dof", None, lambda: _student_t(4.0)),
+    "mode_only": ("no parameter uncertainty (mode only)", None,
+                  lambda: _patched(fitmod, "fit_hierarchy", partial(hierarchy.fit_hierarchy, n_param=1))),
+}
+
+
+def run(origins: range, register: dict[str, dict[str, Any]] | None) -> dict[str, list[dict[str, float]]]:
+    """Rows like ``backtest_cli.run`` for one variant (call inside its context)."""
+    out: dict[str, list[dict[str, float]]] = {i: [] for i in cli.INDICATORS}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        cli.china_only(data)
+        fits = {o: fitmod.fit_all(load([data], until=str(o)), register) for o in origins}
+    for ind in cli.INDICATORS:
+        published, breaks = cli.truth_on_origin_basis(ind)
+        for o in origins:
+            for h in cli.HORIZONS:
+                y = o + h
+                if y not in published:
+                    continue
+                truth = published[y] / math.prod(r for b, r in breaks.items() if o < b <= y)
+                q = fitmod.forecast(fits[o], "China", ind, str(y), n=20000, seed=0)["quantiles"]
+                out[ind].append({"origin": o, "h": h, "truth": truth, "median": q["0.5"], "lo": q["0.1"],
+                                 "hi": q["0.9"]})
+    return out
+
+
+def cells(rows: list[dict[str, float]]) -> tuple[str, str, float]:
+    """``(MAPE h=1/2/3, coverage h=1/2/3, mean log score)`` of one series."""
+    mape, cov, score = [], [], []
+    for h in cli.HORIZONS:
+        r = [x for x in rows if x["h"] == h]
+        mape.append(f"{100 * np.mean([abs(x['median'] / x['truth'] - 1) for x in r]):.1f}")
+        cov.append(f"{np.mean([x['lo'] <= x['truth'] <= x['hi'] for x in r]):.2f}".replace("0.", ".").replace("1.00", "1"))
+        for x in r:
+            sd = math.log(x["hi"] / x["lo"]) / (2 * Z80)
+            score.append(0.5 * (math.log(x["truth"] / x["median"]) / sd) ** 2 + math.log(sd) + 0.5 * math.log(2 * math.pi))
+    return " / ".join(mape), "/".join(cov), float(np.mean(score))
+
+
+def _log_sd(x: dict[str, float]) -> float:
+    return math.log(x["hi"] / x["lo"]) / (2 * Z80)
+
+
+def diagnostics() -> None:
+    """Print the error-size, irregular-profile and in-sample figures docs/backtest.md quotes."""
+    from expressim.calibration.statespace import unconstrain
+
+    rows = run(SCORED, None)
+    print("shipped model, scored origins: RMS log error / mean interval log-SD by horizon")
+    for ind, r in rows.items():
+        for h in cli.HORIZONS:
+            x = [v for v in r if v["h"] == h]
+            rms = math.sqrt(np.mean([math.log(v["median"] / v["truth"]) ** 2 for v in x]))
+            print(f"  {ind} h={h}: {rms:.3f} / {np.mean([_log_sd(v) for v in x]):.3f}")
+    priors = hierarchy.priors_from(reg.load_register())
+    captured: dict[str, Any] = {}
+    fit_hier = hierarchy.fit_hierarchy
+
+    def capture(*a: Any, **kw: Any) -> Any:
+        captured["fit"] = fit_hier(*a, **kw)
+        return captured["fit"]
+
+    with tempfile.TemporaryDirectory() as tmp, _patched(fitmod, "fit_hierarchy", capture):
+        data = Path(tmp)
+        cli.china_only(data)
+        print("log posterior at the mode by SD of a transitory national deviation 0/0.02/0.04/0.06/0.08")
+        for o in (*SELECTION, 2016, 2018, 2020, 2022, 2024):
+            obs = load([data], until=str(o))
+            lp = []
+            for sd in (0.0, 0.02, 0.04, 0.06, 0.08):
+                with _irregular(sd):
+                    f = fitmod.fit_all(obs).hier
+                lp.append(f"{f.loglike + float(priors.log_density(unconstrain(f.params))):.1f}")
+            print(f"  origin {o}: {' / '.join(lp)}")
+        print("in-sample h-step errors of annual China volume, standardised by the model SD: RMS (n) at h=1/2/3")
+        for o in (2016, 2018, 2020, 2022, 2024):
+            fitmod.fit_all(load([data], until=str(o)))
+            fit, sd_data, rebuild = captured["fit"]
+            res = rebuild(sd_data.endog).filter(fit.params)
+            F, c, L = statespace.system(fit.params, fit.bijie_sigma)
+            Q = L @ L.T
+            row = np.zeros(statespace.M)
+            row[statespace.IX["a"]] = 1.0
+            seen = {r.obs.period.year: r.log_value for r in sd_data.rows if (r.obs.geography, r.obs.indicator)
+                    == ("China", "express_volume") and r.obs.period.kind == "year" and not r.implied
+                    and r.obs.period.year < sd_data.breaks.get("express_volume", 9999)}
+            z: dict[int, list[float]] = {h: [] for h in cli.HORIZONS}
+            for t, year in enumerate(sd_data.years):
+                m, P = res.filtered_state[:, t], res.filtered_state_cov[:, :, t]
+                for h in cli.HORIZONS:
+                    m, P = F @ m + c, F @ P @ F.T + Q
+                    if year >= 2011 and year + h in seen:
+                        z[h].append((seen[year + h] - row @ m) / math.sqrt(row @ P @ row))
+            print(f"  origin {o}: " + " / ".join(f"{math.sqrt(np.mean(np.square(v))):.2f} ({len(v)})"
+                                                    for v in z.values()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", metavar="VARIANT", help=f"variants (default: all of {', '.join(VARIANTS)})")
+    ap.add_argument("--diagnostics", action="store_true", help="print the figures quoted beside the table instead")
+    args = ap.parse_args()
+    if args.diagnostics:
+        diagnostics()
+        return
+    unknown = [n for n in args.names if n not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown variant(s) {', '.join(unknown)}; expected some of {', '.join(VARIANTS)}")
+    print("| variant | 2012–14: volume MAPE h=1/2/3 | revenue | log score | "
+          "2015–22: volume (80% coverage) | revenue (coverage) | log score |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.names or list(VARIANTS):
+        label, register, ctx = VARIANTS[name]
+        with ctx():
+            sel, scored = run(SELECTION, register), run(SCORED, register)
+        sv, sr = cells(sel["express_volume"]), cells(sel["express_revenue"])
+        cv, cr = cells(scored["express_volume"]), cells(scored["express_revenue"])
+        print(f"| {label} | {sv[0]} | {sr[0]} | {(sv[2] + sr[2]) / 2:.2f} | {cv[0]} ({cv[1]}) | {cr[0]} ({cr[1]}) "
+              f"| {(cv[2] + cr[2]) / 2:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
