@@ -10,6 +10,7 @@ CLI's 20,000 draws and seed 0); for the shipped model this reproduces the CLI ta
     python benchmarks/backtest_variants.py                 # every variant (about 3 minutes)
     python benchmarks/backtest_variants.py base rho0       # some of them
     python benchmarks/backtest_variants.py --diagnostics   # the figures docs/backtest.md quotes beside it
+    python benchmarks/backtest_variants.py --nested base omega05 irregular05 t8   # choose inside the origin
 
 Columns: MAPE at h = 1/2/3 [%], the share of published values inside the 80% interval, and
 the mean log score over all cells (negative log density of the published value under a normal
@@ -219,9 +220,7 @@ def cells(rows: list[dict[str, float]]) -> tuple[str, str, float]:
         r = [x for x in rows if x["h"] == h]
         mape.append(f"{100 * np.mean([abs(x['median'] / x['truth'] - 1) for x in r]):.1f}")
         cov.append(f"{np.mean([x['lo'] <= x['truth'] <= x['hi'] for x in r]):.2f}".replace("0.", ".").replace("1.00", "1"))
-        for x in r:
-            sd = math.log(x["hi"] / x["lo"]) / (2 * Z80)
-            score.append(0.5 * (math.log(x["truth"] / x["median"]) / sd) ** 2 + math.log(sd) + 0.5 * math.log(2 * math.pi))
+        score += [_score(x) for x in r]
     return " / ".join(mape), "/".join(cov), float(np.mean(score))
 
 
@@ -283,17 +282,49 @@ def diagnostics() -> None:
                                                     for v in z.values()))
 
 
+def _score(x: dict[str, float]) -> float:
+    sd = _log_sd(x)
+    return 0.5 * (math.log(x["truth"] / x["median"]) / sd) ** 2 + math.log(sd) + 0.5 * math.log(2 * math.pi)
+
+
+def nested(names: list[str]) -> None:
+    """Choose among ``names`` inside the rolling origin and score the choice on the scored origins.
+
+    At each scored origin O the variant with the best mean log score over every earlier forecast
+    (origins from 2012, targets up to O) is used for O's forecasts.
+    """
+    every = range(SELECTION.start, SCORED.stop)
+    res = {}
+    for n in names:
+        _, register, ctx = VARIANTS[n]
+        with ctx():
+            res[n] = run(every, register)
+    chosen = {}
+    for o in SCORED:
+        past = {n: np.mean([_score(x) for rows in res[n].values() for x in rows if x["origin"] + x["h"] <= o])
+                for n in names}
+        chosen[o] = min(past, key=lambda n: past[n])
+    print("chosen:", ", ".join(f"{o} {n}" for o, n in chosen.items()))
+    for ind in cli.INDICATORS:
+        mape, cov, score = cells([x for o, n in chosen.items() for x in res[n][ind] if x["origin"] == o])
+        print(f"  {ind}: MAPE {mape}, 80% coverage {cov}, log score {score:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", metavar="VARIANT", help=f"variants (default: all of {', '.join(VARIANTS)})")
     ap.add_argument("--diagnostics", action="store_true", help="print the figures quoted beside the table instead")
+    ap.add_argument("--nested", action="store_true", help="choose among the named variants inside the rolling origin")
     args = ap.parse_args()
-    if args.diagnostics:
-        diagnostics()
-        return
     unknown = [n for n in args.names if n not in VARIANTS]
     if unknown:
         ap.error(f"unknown variant(s) {', '.join(unknown)}; expected some of {', '.join(VARIANTS)}")
+    if args.diagnostics:
+        diagnostics()
+        return
+    if args.nested:
+        nested(args.names or list(VARIANTS))
+        return
     print("| variant | 2012–14: volume MAPE h=1/2/3 | revenue | log score | "
           "2015–22: volume (80% coverage) | revenue (coverage) | log score |")
     print("|---|---|---|---|---|---|---|")
