@@ -83,6 +83,25 @@ def _drift_persistence(value: Callable[[np.ndarray], np.ndarray]) -> Any:
     return ctx()
 
 
+def _drift_correlation(rho: float) -> Any:
+    """The revenue-per-parcel drift shock correlated ``rho`` with the growth shock (price wars that last)."""
+    original = statespace.system
+    g, rd = statespace.SHOCKS.index("g"), statespace.SHOCKS.index("rd")
+
+    def system(params: np.ndarray, bijie_sigma: Any) -> Any:
+        F, c, L = original(params, bijie_sigma)
+        sd = np.asarray(params)[..., 5]
+        L[..., statespace.IX["rd"], g] = rho * sd
+        L[..., statespace.IX["rd"], rd] = math.sqrt(1.0 - rho**2) * sd
+        return F, c, L
+
+    @contextmanager
+    def ctx() -> Iterator[None]:
+        with _patched(statespace, "system", system), _patched(paths, "system", system):
+            yield
+    return ctx()
+
+
 def _irregular(sd: float) -> Any:
     """Add a transitory national deviation of SD ``sd`` [log] to every national window."""
     original = slots.window_var
@@ -183,6 +202,8 @@ VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]] | None, Callable[[], An
                    _register(national_growth_persistence_logit={"mean": 0.0}), _nothing),
     "shock_prior_tight": ("shock-SD prior 5-95% 0.013-0.069 (σ 0.5)",
                           _register(shock_sd_prior={"sigma": 0.5}), _nothing),
+    "drift_corr-05": ("revenue drift shock correlated −0.5 with growth shock", None, lambda: _drift_correlation(-0.5)),
+    "drift_corr-08": ("revenue drift shock correlated −0.8 with growth shock", None, lambda: _drift_correlation(-0.8)),
     "irregular03": ("transitory national deviation, SD 0.03", None, lambda: _irregular(0.03)),
     "irregular05": ("transitory national deviation, SD 0.05", None, lambda: _irregular(0.05)),
     "t8": ("national shocks Student-t, 8 dof", None, lambda: _student_t(8.0)),
@@ -230,8 +251,14 @@ def _log_sd(x: dict[str, float]) -> float:
 
 def diagnostics() -> None:
     """Print the error-size, irregular-profile and in-sample figures docs/backtest.md quotes."""
+    from scipy.stats import binom
+
     from expressim.calibration.statespace import unconstrain
 
+    print("a perfectly calibrated 80% interval: P(coverage within 0.70-0.90) with n points")
+    for n in (7, 8):
+        k = [j for j in range(n + 1) if 0.7 <= j / n <= 0.9]
+        print(f"  n={n}: {float(binom.pmf(k, n, 0.8).sum()):.3f} (k in {k}); P(all {n} covered) = {0.8**n:.3f}")
     rows = run(SCORED, None)
     print("shipped model, scored origins: RMS log error / mean interval log-SD by horizon")
     for ind, r in rows.items():
