@@ -26,7 +26,7 @@ import math
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -65,41 +65,42 @@ def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
         setattr(obj, name, old)
 
 
-def _drift_persistence(value: Callable[[np.ndarray], np.ndarray]) -> Any:
-    """Patch the revenue-per-parcel drift persistence to ``value(phi)`` (former variants)."""
+@contextmanager
+def _patched_everywhere(pairs: list[tuple[Any, str]], value: Any) -> Iterator[None]:
+    """Replace ``obj.name`` by ``value`` for every ``(obj, name)`` (a function imported by name in several modules)."""
+    with ExitStack() as stack:
+        for obj, name in pairs:
+            stack.enter_context(_patched(obj, name, value))
+        yield
+
+
+def _transition(change: Callable[[np.ndarray, np.ndarray, np.ndarray], None]) -> Any:
+    """The shipped transition with ``change(params, F, L)`` applied in place (estimation and simulation)."""
     original = statespace.system
 
     def system(params: np.ndarray, bijie_sigma: Any) -> Any:
         F, c, L = original(params, bijie_sigma)
-        rho = value(np.asarray(params)[..., 1])
-        F[..., statespace.IX["r"], statespace.IX["rd"]] = rho
-        F[..., statespace.IX["rd"], statespace.IX["rd"]] = rho
+        change(np.asarray(params), F, L)
         return F, c, L
+    return _patched_everywhere([(statespace, "system"), (paths, "system")], system)
 
-    @contextmanager
-    def ctx() -> Iterator[None]:
-        with _patched(statespace, "system", system), _patched(paths, "system", system):
-            yield
-    return ctx()
+
+def _drift_persistence(value: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """The revenue-per-parcel drift persistence set to ``value(phi)`` (former variants)."""
+    def change(params: np.ndarray, F: np.ndarray, L: np.ndarray) -> None:
+        for row, col in (("r", "rd"), ("rd", "rd")):
+            F[..., statespace.IX[row], statespace.IX[col]] = value(params[..., 1])
+    return _transition(change)
 
 
 def _drift_correlation(rho: float) -> Any:
     """The revenue-per-parcel drift shock correlated ``rho`` with the growth shock (price wars that last)."""
-    original = statespace.system
     g, rd = statespace.SHOCKS.index("g"), statespace.SHOCKS.index("rd")
 
-    def system(params: np.ndarray, bijie_sigma: Any) -> Any:
-        F, c, L = original(params, bijie_sigma)
-        sd = np.asarray(params)[..., 5]
-        L[..., statespace.IX["rd"], g] = rho * sd
-        L[..., statespace.IX["rd"], rd] = math.sqrt(1.0 - rho**2) * sd
-        return F, c, L
-
-    @contextmanager
-    def ctx() -> Iterator[None]:
-        with _patched(statespace, "system", system), _patched(paths, "system", system):
-            yield
-    return ctx()
+    def change(params: np.ndarray, F: np.ndarray, L: np.ndarray) -> None:
+        L[..., statespace.IX["rd"], g] = rho * params[..., 5]
+        L[..., statespace.IX["rd"], rd] = math.sqrt(1.0 - rho**2) * params[..., 5]
+    return _transition(change)
 
 
 def _irregular(sd: float) -> Any:
@@ -109,11 +110,7 @@ def _irregular(sd: float) -> Any:
     def window_var(share: float, geography: str, month_sd: float, floors: Any) -> float:
         return original(share, geography, month_sd, floors) + (sd**2 if geography == "China" else 0.0)
 
-    @contextmanager
-    def ctx() -> Iterator[None]:
-        with _patched(slots, "window_var", window_var), _patched(fitmod, "window_var", window_var):
-            yield
-    return ctx()
+    return _patched_everywhere([(slots, "window_var"), (fitmod, "window_var")], window_var)
 
 
 def _student_t(nu: float) -> Any:
@@ -170,7 +167,7 @@ def _student_t(nu: float) -> Any:
 
     @contextmanager
     def ctx() -> Iterator[None]:
-        with _patched(statespace, "make_model", make_model), _patched(hierarchy, "make_model", make_model), \
+        with _patched_everywhere([(statespace, "make_model"), (hierarchy, "make_model")], make_model), \
                 _patched(fitmod, "fit_hierarchy", fit_hierarchy), _patched(fitmod, "simulate_states", simulate_states):
             yield
     return ctx()
