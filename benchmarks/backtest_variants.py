@@ -7,7 +7,7 @@ or a small patch of one function (named in ``VARIANTS``).  Every variant is scor
 CLI calls (``observations.load`` with ``until``, ``fit.fit_all``, ``fit.forecast`` with the
 CLI's 20,000 draws and seed 0); for the shipped model this reproduces the CLI table to the digit.
 
-    python benchmarks/backtest_variants.py                 # every variant (about 3 minutes)
+    python benchmarks/backtest_variants.py                 # every variant (about 5 minutes)
     python benchmarks/backtest_variants.py base rho0       # some of them
     python benchmarks/backtest_variants.py --diagnostics   # the figures docs/backtest.md quotes beside it
     python benchmarks/backtest_variants.py --nested base omega05 irregular05 t8   # choose inside the origin
@@ -85,7 +85,7 @@ def _transition(change: Callable[[np.ndarray, np.ndarray, np.ndarray], None]) ->
     return _patched_everywhere([(statespace, "system"), (paths, "system")], system)
 
 
-def _drift_persistence(value: Callable[[np.ndarray], np.ndarray]) -> Any:
+def drift_persistence(value: Callable[[np.ndarray], np.ndarray]) -> Any:
     """The revenue-per-parcel drift persistence set to ``value(phi)`` (former variants)."""
     def change(params: np.ndarray, F: np.ndarray, L: np.ndarray) -> None:
         for row, col in (("r", "rd"), ("rd", "rd")):
@@ -186,9 +186,9 @@ def _fixed(value: float) -> dict[str, float]:
 VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]] | None, Callable[[], Any]]] = {
     "base": ("shipped", None, _nothing),
     "random_walk_drift": ("revenue drift a random walk (before)", None,
-                          lambda: _drift_persistence(lambda phi: np.ones_like(phi))),
+                          lambda: drift_persistence(lambda phi: np.ones_like(phi))),
     "drift_08": ("revenue drift damped at 0.8 (fixed)", None,
-                 lambda: _drift_persistence(lambda phi: np.full_like(phi, 0.8))),
+                 lambda: drift_persistence(lambda phi: np.full_like(phi, 0.8))),
     "rho0": ("ρ fixed at 0", _register(revenue_growth_shock_correlation_atanh=_fixed(0.0)), _nothing),
     "omega027": ("level share ω fixed at 0.27 (prior mean)",
                  _register(national_level_shock_share_logit=_fixed(float(special.logit(0.27)))), _nothing),

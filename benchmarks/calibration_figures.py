@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backtest_variants import _drift_persistence  # noqa: E402
+from backtest_variants import drift_persistence  # noqa: E402
 
 from expressim.calibration import assumptions as reg  # noqa: E402
 from expressim.calibration.fit import Fitted, fit_all, forecast  # noqa: E402
@@ -67,7 +67,7 @@ def main() -> None:
     print(f"scope-break offset d {state[IX['d']]:.3f} (chain-linked / published {math.exp(-state[IX['d']]):.3f}); "
           f"{last} revenue per parcel {math.exp(state[IX['r']]):.2f} 元, drift {state[IX['rd']]:+.3f} a year")
     print(f"2030 national revenue per parcel 10/50/90%: {_quantiles(revenue_per_parcel(fitted, 2030), (0.1, 0.5, 0.9))} 元")
-    with _drift_persistence(lambda phi: np.ones_like(phi)):
+    with drift_persistence(lambda phi: np.ones_like(phi)):
         walk = fit_all(obs)
         print("  with the former random-walk drift:", _quantiles(revenue_per_parcel(walk, 2030), (0.1, 0.5, 0.9)), "元")
     x = fitted.annual_draws("China", "express_volume", [last, last + 1], N, np.random.default_rng(SEED))
