@@ -173,6 +173,51 @@ def _student_t(nu: float) -> Any:
     return ctx()
 
 
+def _multi_step() -> Any:
+    """Estimation by a multi-step composite likelihood: the log posterior plus the 2- and 3-year-ahead
+    log predictive densities of every annual national volume and revenue release (from the
+    filtered state of each earlier year), a common remedy when a model is used beyond one step.
+    """
+    original = hierarchy._log_posterior
+    ix = statespace.IX
+
+    def annual_national(model: Any) -> list[int]:
+        endog, design, inter = np.asarray(model.endog), model["design"], model["obs_intercept"]
+        out = []
+        for s in range(endog.shape[1]):
+            seen = np.nonzero(~np.isnan(endog[:, s]))[0]
+            if not seen.size or abs(inter[s, seen[0]]) > 1e-12:
+                continue
+            loads = set(np.nonzero(design[s, :, seen[0]])[0].tolist())
+            if ix["a"] in loads and (loads <= {ix["a"], ix["d"]} or (ix["r"] in loads and loads <= {ix["a"], ix["r"], ix["dr"]})):
+                out.append(s)
+        return out
+
+    def log_posterior(model: Any, priors: Any, theta: np.ndarray) -> float:
+        base = original(model, priors, theta)
+        if base <= -1e11:
+            return base
+        res = model.filter(statespace.constrain(theta))
+        F, c = model["transition"], np.ravel(model["state_intercept"])
+        Q = model["selection"] @ model["state_cov"] @ model["selection"].T
+        endog, design, inter, cov = np.asarray(model.endog), model["design"], model["obs_intercept"], model["obs_cov"]
+        extra, slots = 0.0, annual_national(model)
+        for t in range(endog.shape[0]):
+            m, P = res.filtered_state[:, t], res.filtered_state_cov[:, :, t]
+            for h in (1, 2, 3):
+                m, P = F @ m + c, F @ P @ F.T + Q
+                if h == 1 or t + h >= endog.shape[0]:
+                    continue
+                for s in slots:
+                    if not np.isnan(endog[t + h, s]):
+                        z = design[s, :, t + h]
+                        v = z @ P @ z + cov[s, s, t + h]
+                        e = endog[t + h, s] - z @ m - inter[s, t + h]
+                        extra -= 0.5 * (math.log(2 * math.pi * v) + e * e / v)
+        return base + extra if np.isfinite(extra) else -1e12
+    return _patched(hierarchy, "_log_posterior", log_posterior)
+
+
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
@@ -205,6 +250,7 @@ VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]] | None, Callable[[], An
     "irregular05": ("transitory national deviation, SD 0.05", None, lambda: _irregular(0.05)),
     "t8": ("national shocks Student-t, 8 dof", None, lambda: _student_t(8.0)),
     "t4": ("national shocks Student-t, 4 dof", None, lambda: _student_t(4.0)),
+    "multi_step": ("multi-step (h = 1..3) composite likelihood", None, _multi_step),
     "mode_only": ("no parameter uncertainty (mode only)", None,
                   lambda: _patched(fitmod, "fit_hierarchy", partial(hierarchy.fit_hierarchy, n_param=1))),
 }
