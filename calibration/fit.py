@@ -118,6 +118,11 @@ class Fitted:
     moved: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     @property
+    def region(self) -> str:
+        """The geography (as the observation files name it) whose baseline paths :meth:`bijie_paths` gives."""
+        return next(g for g, level in LEVEL.items() if level == "local")
+
+    @property
     def last_year(self) -> int:
         """Last year with an observation (the forecast origin)."""
         return self.hier.last_year

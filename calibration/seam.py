@@ -32,6 +32,11 @@ class Calibration(Protocol):
         ...
 
     @property
+    def region(self) -> str:
+        """The prefecture (its geography in the observation files) whose baseline paths are given."""
+        ...
+
+    @property
     def register(self) -> dict[str, dict[str, Any]]:
         """The assumption register (id -> prior with its range and source), as loaded."""
         ...

@@ -52,11 +52,22 @@ def test_a_second_pack_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
     f = _toy_scenario(tmp_path)
     assert cli("validate", str(f))[0] == 0
-    rc, _, err = cli("-q", "run", str(f), "--replications", "40", "--seed", "3", "--out", str(tmp_path / "out"))
+    rc, _, err = cli("run", str(f), "--replications", "40", "--seed", "3", "--out", str(tmp_path / "out"))
     assert rc == 0, err
+    # the calibration is Bijie's: the run says its baseline parcels are not the pack's prefecture's
+    assert "region pack 'toy' is for Toyland" in err and "Bijie's" in err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["scenario"] == "toy" and summary["replications"] == 40 and summary["targets"]
     assert all(0.0 <= t["probability"] <= 1.0 for t in summary["targets"])
+
+
+def test_a_pack_for_the_calibrated_prefecture_gives_no_region_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       fitted: Any) -> None:
+    from expressim.model.cli import context
+
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
+    rc, _, err = cli("run", str(PLAN), "--replications", "40", "--seed", "3", "--out", str(tmp_path / "out"))
+    assert rc == 0 and "region pack" not in err, err
 
 
 def test_a_project_outside_the_pack_is_one_line(tmp_path: Path) -> None:

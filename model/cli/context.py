@@ -311,12 +311,15 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
     workers = getattr(args, "workers", 1)
-    check_run_args(scn, path, n, len(load_pack(scn.region_pack).counties),
-                   option=_replications_option(args, path, replications))
+    pack = load_pack(scn.region_pack)
+    check_run_args(scn, path, n, len(pack.counties), option=_replications_option(args, path, replications))
     prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
     obs = scenario_observations(args, scn, path)
     t0 = time.perf_counter()
     fitted = fitted_for(obs)
+    if pack.prefecture and pack.prefecture != fitted.region:
+        warn(args, f"{path}: region pack '{pack.name}' is for {pack.prefecture}, but the calibration's baseline "
+                   f"parcels are {fitted.region}'s: the counties are the pack's, the parcel paths are not")
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()
     with progress_bar(args, n, scn.name) as bar:
