@@ -61,6 +61,19 @@ def test_a_second_pack_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.Monke
     assert all(0.0 <= t["probability"] <= 1.0 for t in summary["targets"])
 
 
+def test_monitor_and_compare_warn_once_about_a_foreign_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             fitted: Any) -> None:
+    from expressim.model.cli import context
+
+    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
+    f = _toy_scenario(tmp_path)
+    rc, _, err = cli("monitor", str(f), "--as-of", "2024-12", "2025-12", "--replications", "20",
+                     "--out", str(tmp_path / "mon"))
+    assert rc == 0 and err.count("region pack 'toy' is for Toyland") == 1, err
+    rc, _, err = cli("compare", str(f), str(f), "--replications", "20", "--out", str(tmp_path / "cmp"))
+    assert rc == 0 and err.count("region pack 'toy' is for Toyland") == 1, err
+
+
 def test_a_pack_for_the_calibrated_prefecture_gives_no_region_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                        fitted: Any) -> None:
     from expressim.model.cli import context

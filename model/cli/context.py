@@ -13,11 +13,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from expressim.calibration.seam import DescribedCalibration
+from expressim.calibration.seam import Calibration, DescribedCalibration
 from expressim.model.spec.scenario import ScenarioError
 from expressim.model.store.fit_cache import fitted_for
+
+if TYPE_CHECKING:
+    from expressim.model.spec.regions import RegionPack
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -81,8 +84,18 @@ def check_arguments(args: argparse.Namespace) -> None:
 # ---- calibration -------------------------------------------------------------------------------
 
 def warn(args: argparse.Namespace, message: str) -> None:
-    """Queue a warning; the CLI prints the queue on stderr once the command has succeeded."""
-    args.warnings = [*getattr(args, "warnings", []), message]
+    """Queue a warning (once: a repeated message is not queued again); the CLI prints the queue on
+    stderr once the command has succeeded."""
+    queued = getattr(args, "warnings", [])
+    if message not in queued:
+        args.warnings = [*queued, message]
+
+
+def warn_region(args: argparse.Namespace, path: str, pack: RegionPack, fitted: Calibration) -> None:
+    """Warn when the scenario's region pack is for another prefecture than the calibration's baseline."""
+    if pack.prefecture and pack.prefecture != fitted.region:
+        warn(args, f"{path}: region pack '{pack.name}' is for {pack.prefecture}, but the calibration's baseline "
+                   f"parcels are {fitted.region}'s: the counties are the pack's, the parcel paths are not")
 
 
 def _warn_conflicts(args: argparse.Namespace, obs: Any) -> None:
@@ -317,9 +330,7 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     obs = scenario_observations(args, scn, path)
     t0 = time.perf_counter()
     fitted = fitted_for(obs)
-    if pack.prefecture and pack.prefecture != fitted.region:
-        warn(args, f"{path}: region pack '{pack.name}' is for {pack.prefecture}, but the calibration's baseline "
-                   f"parcels are {fitted.region}'s: the counties are the pack's, the parcel paths are not")
+    warn_region(args, path, pack, fitted)
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()
     with progress_bar(args, n, scn.name) as bar:

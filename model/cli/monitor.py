@@ -15,8 +15,10 @@ __all__ = ["cmd_monitor"]
 def cmd_monitor(args: argparse.Namespace) -> str:
     """Re-assess a scenario at each as-of date; write monitor.json, a figure, report.html, manifest.json."""
     from expressim.calibration.observations import load
+    from expressim.calibration.seam import Calibration
     from expressim.model.analysis.monitor import as_of_points, monitor
     from expressim.model.cli.progress_inputs import progress_for
+    from expressim.model.spec.regions import load_pack
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, check_target, write_json
     from expressim.model.viz import monitor_figures as plots_monitor
@@ -44,8 +46,15 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     first = min(points)
     check_reach(observations(first), scn, args.scenario, until=first, until_label="as-of date", data=data)
 
+    pack = load_pack(scn.region_pack)
+
+    def fit(obs: object) -> Calibration:
+        fitted = cm.fitted_for(obs)
+        cm.warn_region(args, args.scenario, pack, fitted)
+        return fitted
+
     with cm.progress_bar(args, n * len(points), f"{scn.name} monitor") as bar:
-        mon = monitor(scn, points, load_observations=observations, fit=cm.fitted_for, progress=prog,
+        mon = monitor(scn, points, load_observations=observations, fit=fit, progress=prog,
                       replications=n, seed=seed, workers=args.workers, on_chunk=bar.update)
     result = mon.to_json()
     files = sorted({f for obs in loaded.values() for f in getattr(obs, "files", ())})
