@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +40,8 @@ INDICATORS = ("express_volume", "express_revenue")
 BEGIN, END = "<!-- backtest_cli:begin -->", "<!-- backtest_cli:end -->"
 
 
-def china_only(dest: Path) -> None:
-    """Copy the shipped observation files keeping only China's rows."""
+def shipped_rows(dest: Path, keep: Callable[[dict[str, str]], bool]) -> None:
+    """Copy the shipped observation files into ``dest`` keeping only the rows ``keep`` selects."""
     for f in sorted((ROOT / "calibration" / "data").glob("*.csv")):
         with f.open(encoding="utf-8-sig") as fh:
             rows = list(csv.DictReader(fh))
@@ -49,7 +50,12 @@ def china_only(dest: Path) -> None:
         with (dest / f.name).open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
             w.writeheader()
-            w.writerows(r for r in rows if r["geography"] == "China")
+            w.writerows(r for r in rows if keep(r))
+
+
+def china_only(dest: Path) -> None:
+    """Copy the shipped observation files keeping only China's rows."""
+    shipped_rows(dest, lambda r: r["geography"] == "China")
 
 
 def cli_forecast(data: Path, until: int, indicator: str, year: int, cache: str) -> dict[str, float]:
@@ -69,13 +75,22 @@ def truth_on_origin_basis(indicator: str) -> tuple[dict[int, float], dict[int, f
     return published, breaks
 
 
-def run(origins: range = ORIGINS) -> dict[str, list[dict[str, float]]]:
+#: a forecaster: (data folder, origin, indicator, target year) -> the forecast's quantiles
+Forecaster = Callable[[Path, int, str, int], dict[str, float]]
+
+
+def run(origins: range = ORIGINS, forecaster: Forecaster | None = None) -> dict[str, list[dict[str, float]]]:
+    """Score forecasts from each origin against the published levels (on the origin's basis).
+
+    ``forecaster`` defaults to ``expressim forecast --until O`` in a new process (its own fit cache).
+    """
     out: dict[str, list[dict[str, float]]] = {i: [] for i in INDICATORS}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "china"
         data.mkdir()
         china_only(data)
         cache = str(Path(tmp) / "cache")
+        forecast = forecaster or (lambda d, o, ind, y: cli_forecast(d, o, ind, y, cache))
         for ind in INDICATORS:
             published, breaks = truth_on_origin_basis(ind)
             for o in origins:
@@ -90,7 +105,7 @@ def run(origins: range = ORIGINS) -> dict[str, list[dict[str, float]]]:
                     for b, ratio in breaks.items():
                         if o < b <= y:  # the origin's data are on the basis before the break
                             truth /= ratio
-                    q = cli_forecast(data, o, ind, y, cache)
+                    q = forecast(data, o, ind, y)
                     out[ind].append({"origin": o, "h": h, "truth": truth, "median": q["0.5"], "lo": q["0.1"],
                                      "hi": q["0.9"], "gm": float(gm[h - 1])})
     return out

@@ -257,24 +257,15 @@ VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]] | None, Callable[[], An
 
 
 def run(origins: range, register: dict[str, dict[str, Any]] | None) -> dict[str, list[dict[str, float]]]:
-    """Rows like ``backtest_cli.run`` for one variant (call inside its context)."""
-    out: dict[str, list[dict[str, float]]] = {i: [] for i in cli.INDICATORS}
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        cli.china_only(data)
-        fits = {o: fitmod.fit_all(load([data], until=str(o)), register) for o in origins}
-    for ind in cli.INDICATORS:
-        published, breaks = cli.truth_on_origin_basis(ind)
-        for o in origins:
-            for h in cli.HORIZONS:
-                y = o + h
-                if y not in published:
-                    continue
-                truth = published[y] / math.prod(r for b, r in breaks.items() if o < b <= y)
-                q = fitmod.forecast(fits[o], "China", ind, str(y), n=20000, seed=0)["quantiles"]
-                out[ind].append({"origin": o, "h": h, "truth": truth, "median": q["0.5"], "lo": q["0.1"],
-                                 "hi": q["0.9"]})
-    return out
+    """``backtest_cli.run``'s rows for one variant, forecast in-process (call inside its context)."""
+    fits: dict[int, fitmod.Fitted] = {}
+
+    def forecast(data: Path, origin: int, indicator: str, year: int) -> dict[str, float]:
+        if origin not in fits:
+            fits[origin] = fitmod.fit_all(load([data], until=str(origin)), register)
+        q = fitmod.forecast(fits[origin], "China", indicator, str(year), n=20000, seed=0)["quantiles"]
+        return {k: float(v) for k, v in q.items()}
+    return cli.run(origins, forecast)
 
 
 def cells(rows: list[dict[str, float]]) -> tuple[str, str, float]:

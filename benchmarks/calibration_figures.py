@@ -11,17 +11,16 @@ seed, so a rerun prints the same numbers.
 
 from __future__ import annotations
 
-import csv
 import math
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from backtest_cli import shipped_rows  # noqa: E402
 from backtest_variants import drift_persistence  # noqa: E402
 
 from expressim.calibration import assumptions as reg  # noqa: E402
@@ -30,7 +29,6 @@ from expressim.calibration.observations import load  # noqa: E402
 from expressim.calibration.paths import block_size, simulate_states  # noqa: E402
 from expressim.calibration.statespace import IX, PARAMS  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 N = 20000
 SEED = 3
 
@@ -43,18 +41,6 @@ def revenue_per_parcel(fitted: Fitted, year: int) -> np.ndarray:
     """National revenue per parcel [元/件] in ``year`` on simulated paths."""
     z = np.random.default_rng(SEED).standard_normal((N, block_size(fitted.hier, [year])))
     return np.asarray(np.exp(simulate_states(fitted.hier, [year], z)[:, 0, IX["r"]]))
-
-
-def _shipped_without(dest: Path, drop: Callable[[dict[str, str]], bool]) -> None:
-    """Copy the shipped observation files into ``dest`` without the rows ``drop`` selects."""
-    for f in sorted((ROOT / "calibration" / "data").glob("*.csv")):
-        with f.open(encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-        if rows and "geography" in rows[0]:
-            with (dest / f.name).open("w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                w.writeheader()
-                w.writerows(r for r in rows if not drop(r))
 
 
 def main() -> None:
@@ -75,8 +61,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         partial = Path(tmp)
-        _shipped_without(partial, lambda r: r["geography"] == "China" and r["period"] == "2024"
-                         and r.get("indicator", "").split("(")[0] in ("express_volume", "express_revenue"))
+        shipped_rows(partial, lambda r: not (r["geography"] == "China" and r["period"] == "2024" and
+                                             r.get("indicator", "").split("(")[0] in ("express_volume", "express_revenue")))
         q = forecast(fit_all(load([partial])), "Guizhou", "express_volume", "2024", n=N, seed=SEED)["quantiles"]
     print(f"Guizhou 2024 from partial releases (national 2024 annual rows removed): p90/p10 {q['0.9'] / q['0.1']:.2f}")
 
@@ -90,6 +76,7 @@ def main() -> None:
     for year in (2023, 2024, 2025):
         print(f"  {year}: {cells('express_volume', year, persons)} | {cells('express_volume_inbound', year, persons)} | "
               f"{cells('express_volume_inout', year, 1e8)}")
+
 
 if __name__ == "__main__":
     main()

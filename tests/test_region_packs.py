@@ -46,10 +46,16 @@ def test_the_engine_takes_the_urban_and_specialty_counties_from_the_pack(tmp_pat
     assert comp.pop_shares.tolist() == pytest.approx([1 / 6, 1 / 2, 1 / 3])
 
 
-def test_a_second_pack_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
+@pytest.fixture
+def shipped_fit(monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
+    """Commands use the session's fit of the shipped (Bijie) data instead of calibrating again."""
     from expressim.model.cli import context
 
     monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
+
+
+@pytest.mark.usefixtures("shipped_fit")
+def test_a_second_pack_runs_end_to_end(tmp_path: Path) -> None:
     f = _toy_scenario(tmp_path)
     assert cli("validate", str(f))[0] == 0
     rc, _, err = cli("run", str(f), "--replications", "40", "--seed", "3", "--out", str(tmp_path / "out"))
@@ -61,11 +67,8 @@ def test_a_second_pack_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.Monke
     assert all(0.0 <= t["probability"] <= 1.0 for t in summary["targets"])
 
 
-def test_monitor_and_compare_warn_once_about_a_foreign_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             fitted: Any) -> None:
-    from expressim.model.cli import context
-
-    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
+@pytest.mark.usefixtures("shipped_fit")
+def test_monitor_and_compare_warn_once_about_a_foreign_pack(tmp_path: Path) -> None:
     f = _toy_scenario(tmp_path)
     rc, _, err = cli("monitor", str(f), "--as-of", "2024-12", "2025-12", "--replications", "20",
                      "--out", str(tmp_path / "mon"))
@@ -74,11 +77,8 @@ def test_monitor_and_compare_warn_once_about_a_foreign_pack(tmp_path: Path, monk
     assert rc == 0 and err.count("region pack 'toy' is for Toyland") == 1, err
 
 
-def test_a_pack_for_the_calibrated_prefecture_gives_no_region_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                       fitted: Any) -> None:
-    from expressim.model.cli import context
-
-    monkeypatch.setattr(context, "fitted_for", lambda obs, **kw: fitted)
+@pytest.mark.usefixtures("shipped_fit")
+def test_a_pack_for_the_calibrated_prefecture_gives_no_region_warning(tmp_path: Path) -> None:
     rc, _, err = cli("run", str(PLAN), "--replications", "40", "--seed", "3", "--out", str(tmp_path / "out"))
     assert rc == 0 and "region pack" not in err, err
 
