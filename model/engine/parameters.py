@@ -27,7 +27,7 @@ SIMULATION_PARAMETERS: tuple[str, ...] = (
     "centre_delivered_uplift", "centre_collected_uplift", "centre_ramp_months", "hub_collected_uplift",
     "hub_ramp_months", "station_delivered_uplift", "village_coverage_start", "capacity_headroom",
     "centre_capacity_factor", "jobs_per_10k_parcels_2023",
-    "jobs_productivity_growth", "online_value_per_parcel", "online_value_per_parcel_decline", "specialty_share_outbound",
+    "jobs_productivity_growth", "station_keepers_per_10k_parcels", "online_value_per_parcel", "online_value_per_parcel_decline", "specialty_share_outbound",
     "specialty_value_per_parcel", "firm_count", "firm_size_exponent", "green_gap_closure", "slim_tape_2023",
     "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability", "jinsha_liquor_tonnes_2023",
     "jinsha_liquor_growth", "scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard",

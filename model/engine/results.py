@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from expressim.calibration.periods import month_label
-from expressim.model.engine.targets import TargetSummary, attained, first_met_year, summarise
+from expressim.model.engine.targets import TargetSummary, attained, first_met_year, readings, summarise
 from expressim.model.spec.conventions import METRICS, QUANTILES
 from expressim.model.spec.scenario import Scenario, Target
 
@@ -106,6 +106,9 @@ class Results:
             if t.id in self.observed:  # decided by a known value (model.analysis.observed): P is 0 or 1, stderr 0
                 ob = self.observed[t.id]
                 s = replace(s, observed=ob.value, observed_source=ob.source, probability_stderr=0.0)
+            elif t.metric in self.metrics and np.array_equal(vals[:, j], self.metrics[t.metric][:, j]):
+                # the P of the wording's other readings (conventions.READINGS), the likely reading first
+                s = replace(s, readings=readings(t, self.metrics, self.years))
             out.append(s)
         return out
 

@@ -119,6 +119,8 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     m: dict[str, np.ndarray] = {
         "parcels_out": out_a, "parcels_in": in_a, "parcels_inout": inout, "revenue": rev,
         "jobs": sp.jobs(inout, p, years), "online_shopping": sp.online_shopping(in_a, p, years),
+        "jobs_with_station_keepers": sp.jobs_with_station_keepers(inout, p, years),
+        "online_shopping_inout": sp.online_shopping_inout(inout, p, years),
         "specialty_sales": sp.specialty_sales(out_a, p),
         "village_coverage": dem["coverage"][:, 11::12],
         "green_slim_tape": sp.green_rate(p["slim_tape_2023"], p["green_gap_closure"], years),

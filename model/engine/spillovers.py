@@ -33,6 +33,15 @@ def jobs(inout_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[
     return inout_annual / 1e4 * _trend(p["jobs_per_10k_parcels_2023"], p["jobs_productivity_growth"], years)
 
 
+def jobs_with_station_keepers(inout_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
+    """Jobs in the broad reading [人]: express jobs plus village station keepers.
+
+    Keepers = parcels handled (in + out) / 10⁴ × ``station_keepers_per_10k_parcels`` (one keeper per
+    station, held per parcel).  The plan's headline reading is :func:`jobs` (express firms only).
+    """
+    return jobs(inout_annual, p, years) + inout_annual / 1e4 * p["station_keepers_per_10k_parcels"][:, None]
+
+
 def online_shopping(in_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
     """Online shopping supported [元/year] = parcels delivered × online retail value per parcel (falling).
 
@@ -42,6 +51,15 @@ def online_shopping(in_annual: np.ndarray, p: Mapping[str, np.ndarray], years: S
     it is evidenced by, so no separate e-commerce share multiplies it.
     """
     return in_annual * _trend(p["online_value_per_parcel"], p["online_value_per_parcel_decline"], years)
+
+
+def online_shopping_inout(inout_annual: np.ndarray, p: Mapping[str, np.ndarray], years: Sequence[int]) -> np.ndarray:
+    """Online shopping supported, both-ways reading [元/year]: parcels in + out × the same value per parcel.
+
+    Counts local online sales carried out (collected parcels) beside local purchases carried in, as
+    the national ratio counts every parcel once.  The plan's headline reading is :func:`online_shopping`.
+    """
+    return inout_annual * _trend(p["online_value_per_parcel"], p["online_value_per_parcel_decline"], years)
 
 
 def specialty_sales(out_annual: np.ndarray, p: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -81,9 +81,42 @@ class TargetSummary:
     first_met: dict[str, float]
     observed: float | None = None
     observed_source: str | None = None
+    readings: tuple[dict[str, object], ...] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        """The fields as a dictionary; ``readings`` only when the target's wording has two readings."""
+        d = dict(self.__dict__)
+        if d["readings"] is None:
+            del d["readings"]
+        else:
+            d["readings"] = [dict(r) for r in d["readings"]]
+        return d
+
+
+def readings(target: Target, metrics: Mapping[str, np.ndarray], years: Sequence[int]) -> tuple[dict[str, object], ...] | None:
+    """P of the target under each reading of its wording (``conventions.READINGS``), the plan's likely one first.
+
+    Returns
+    -------
+    tuple of dict or None
+        ``{"reading", "metric", "why", "probability", "probability_stderr", "median"}`` per reading
+        (probability [-], median in the target's unit); None when the metric has one reading.
+    """
+    from expressim.model.spec.conventions import READINGS
+
+    alts = READINGS.get(target.metric)
+    if not alts or any(m not in metrics for _, m, _ in alts):
+        return None
+    j = list(years).index(target.year)
+    out = []
+    for name, metric, why in alts:
+        v = metrics[metric][:, j]
+        ok = attained(target, v)
+        p = float(ok.mean())
+        out.append({"reading": name, "metric": metric, "why": why, "probability": p,
+                    "probability_stderr": float(np.sqrt(p * (1 - p) / ok.size)) if ok.size > 1 else float("nan"),
+                    "median": float(np.median(v))})
+    return tuple(out)
 
 
 def summarise(target: Target, value_in_year: np.ndarray, ok_in_year: np.ndarray, first_met: np.ndarray,

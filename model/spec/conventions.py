@@ -10,7 +10,7 @@ from __future__ import annotations
 from expressim.calibration.conventions import QUANTILES
 
 __all__ = ["AT_RISK", "BASE_YEAR", "FRACTION_METRICS", "HEADLINE_METRICS", "MAX_DEMONSTRATIONS_PER_YEAR",
-           "MAX_FIRMS", "MAX_SCENIC", "METRICS", "ON_TRACK", "QUANTILES", "ROLLOUT_METRICS", "SUMMARY_QUANTILES",
+           "MAX_FIRMS", "MAX_SCENIC", "METRICS", "ON_TRACK", "QUANTILES", "READINGS", "ROLLOUT_METRICS", "SUMMARY_QUANTILES",
            "TARGET_METRICS"]
 
 #: simulated metrics: name -> (canonical unit, description)
@@ -21,6 +21,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "revenue": ("元", "express revenue (快递业务收入)"),
     "jobs": ("人", "jobs (就业岗位)"),
     "online_shopping": ("元", "online shopping supported (支撑网购消费)"),
+    "jobs_with_station_keepers": ("人", "jobs incl. village station keepers (broad reading of 就业岗位)"),
+    "online_shopping_inout": ("元", "online shopping supported by parcels in and out (both-ways reading)"),
     "specialty_sales": ("元", "specialty products sold out (特色产品外销)"),
     "firms_over_1e8": ("个", "firms with revenue >= 1亿元"),
     "firms_over_1e7": ("个", "firms with revenue >= 1000万元"),
@@ -41,6 +43,24 @@ ROLLOUT_METRICS = ("projects_open", "phase_started")
 TARGET_METRICS = (*METRICS, *ROLLOUT_METRICS)
 #: metrics given their own fan chart in a run's figures
 HEADLINE_METRICS = ("parcels_inout", "revenue", "jobs", "specialty_sales", "online_shopping")
+
+#: metrics whose target wording allows two readings: metric -> (reading, metric, why), the reading the
+#: plan most likely means first (the metric itself); a run reports P under each (summary.json "readings")
+READINGS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "jobs": (
+        ("express firms", "jobs",
+         "解决就业岗位 stands among the industry's own indicators (业务量, 业务收入), which the postal bureau "
+         "counts as express employment (快递从业人员)"),
+        ("with village station keepers", "jobs_with_station_keepers",
+         "also counts the keepers of village stations as jobs the express network brings (带动就业)"),
+    ),
+    "online_shopping": (
+        ("inbound", "online_shopping",
+         "网购消费 is local consumption, and the plan speaks of stirring rural online buying (激发农村网购消费活力)"),
+        ("in and out", "online_shopping_inout",
+         "also counts local online sales carried out, as the national 快递支撑网上零售额 counts every parcel"),
+    ),
+}
 
 #: the year the spillover coefficients refer to: trends are ``(1 - rate)^(year - BASE_YEAR)``
 BASE_YEAR = 2023

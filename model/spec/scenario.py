@@ -64,7 +64,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     # non-negative uplifts, levels and values
     **{k: (0.0, math.inf, False) for k in (
         "county_share_noise", "centre_delivered_uplift", "centre_collected_uplift", "hub_collected_uplift",
-        "station_delivered_uplift", "jobs_per_10k_parcels_2023",
+        "station_delivered_uplift", "jobs_per_10k_parcels_2023", "station_keepers_per_10k_parcels",
         "online_value_per_parcel", "specialty_value_per_parcel", "firm_size_exponent", "jinsha_liquor_tonnes_2023",
     )},
     "jinsha_liquor_growth": (-1.0, math.inf, False),

@@ -147,6 +147,16 @@ def _rests_cell(entries: Sequence[Any]) -> str:
     return f"{_e(rests_on.sentence(entries))}{flag}<br><span class=\"muted\">{more.lstrip('; ')}</span>"
 
 
+def _readings_cell(readings: Sequence[Mapping[str, Any]] | None) -> str:
+    """P under each reading of a target's wording, the plan's likely reading first (empty: one reading)."""
+    if not readings:
+        return ""
+    parts = [f"{_e(r['reading'])} P = {float(r['probability']):.3f}" + (" (likely meant)" if i == 0 else "")
+             for i, r in enumerate(readings)]
+    why = _e(str(readings[0]["why"]))
+    return f'<br><span class="muted">Readings: {"; ".join(parts)}. First because {why}.</span>'
+
+
 def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None = None,
                  as_of: int | None = None) -> list[str]:
     from expressim.model.viz.progress_report import target_status
@@ -161,7 +171,8 @@ def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Seq
         quant = " / ".join(format_value(float(_get(s, k)), unit) for k in ("p10", "median", "p90"))
         head = ' class="headline"' if _get(s, "headline", False) else ""
         rows.append(
-            f"<tr{head}><td>{_e(_get(s, 'label'))}<br><code class=\"muted\">{_e(_get(s, 'id'))}</code></td>"
+            f"<tr{head}><td>{_e(_get(s, 'label'))}<br><code class=\"muted\">{_e(_get(s, 'id'))}</code>"
+            f"{_readings_cell(_get(s, 'readings'))}</td>"
             f'<td class="num">{_e(_get(s, "year"))}</td>'
             f'<td class="num">{_e(cmp)} {_e(format_value(float(_get(s, "threshold")), unit, threshold=True))}</td>'
             f'<td class="num">{_p(p, se, results.replications)}</td><td class="{cls}">{_e(words)}</td>'

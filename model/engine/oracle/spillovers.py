@@ -96,6 +96,15 @@ def metrics_rep(
         "specialty_sales": [
             x * p["specialty_share_outbound"] * p["specialty_value_per_parcel"] for x in out_a
         ],
+        "jobs_with_station_keepers": [
+            x / 1e4 * trend(p["jobs_per_10k_parcels_2023"], p["jobs_productivity_growth"], y)
+            + x / 1e4 * p["station_keepers_per_10k_parcels"]
+            for x, y in zip(inout, years, strict=True)
+        ],
+        "online_shopping_inout": [
+            x * trend(p["online_value_per_parcel"], p["online_value_per_parcel_decline"], y)
+            for x, y in zip(inout, years, strict=True)
+        ],
         "village_coverage": [coverage[12 * j + 11] for j in range(len(years))],
         "green_slim_tape": [green_rate_rep(p["slim_tape_2023"], p["green_gap_closure"], y) for y in years],
         "green_no_reboxing": [
