@@ -512,6 +512,62 @@ def station_keepers(ev: Evidence, reg: dict[str, dict[str, Any]]) -> Derivation:
     return d
 
 
+def outside_capital_factor(ev: Evidence) -> Derivation:
+    """Not in the register: a non-capital prefecture's revenue per parcel over its province's (Yunnan rows)."""
+    d = Derivation("proposed: region_revenue_per_parcel_over_province",
+                   "revenue per collected parcel of a province outside its capital / the province's own [ratio]: "
+                   "(province revenue - capital revenue) / (province parcels - capital parcels), over the "
+                   "province's revenue per parcel, from the figures printed in one row's note")
+    pats = (r"Yunnan revenue ([\d.]+亿)", r"Yunnan ([\d.]+亿) /", r"/ ([\d.]+万) parcels", r"/ ([\d.]+万) \(derived\)",
+            r"Kunming ([\d.]+亿)/", r"Kunming [\d.]+亿/([\d.]+万)")
+    for period in ("2019-Q1", "2021-01..02"):
+        r = ev.row("revenue_per_parcel_province", "Yunnan", period)
+        found = {}
+        for pat in pats:
+            try:
+                found[pat] = ev.in_note(r, pat)
+            except LookupError:
+                continue
+        rev, par = found.get(pats[0], found.get(pats[1])), found.get(pats[2], found.get(pats[3]))
+        crev, cpar = found[pats[4]], found[pats[5]]
+        assert rev is not None and par is not None
+        k = ((rev - crev) / (par - cpar)) / (rev / par)
+        d.core.append(Point(k, (r.cite(),), f"Yunnan {rev / 1e8:g}亿元 / {par / 1e4:g}万 parcels, Kunming {crev / 1e8:g}亿元 / "
+                                            f"{cpar / 1e4:g}万 ({period}): outside Kunming {(rev - crev) / (par - cpar):.1f} 元 "
+                                            f"against {rev / par:.1f} 元, k = {k:.3f}"))
+    return d
+
+
+def premium_drift(ev: Evidence, reg: dict[str, dict[str, Any]]) -> Derivation:
+    """Not in the register: yearly log change of a western premium (revenue per parcel over national)."""
+    base = revenue_relative(ev, reg)
+    d = Derivation("proposed: bijie_revenue_per_parcel_relative drift",
+                   "yearly change of log(premium) between two premium points of the same place [log per year]")
+
+    def year_of(p: Point) -> float:
+        m = re.search(r"\((\d{4})", p.steps) or re.search(r"(\d{4})", p.steps)
+        assert m
+        return float(m.group(1))
+
+    by_place: dict[str, list[Point]] = {}
+    for p in base.core:
+        place = "west" if p.steps.startswith("west") else p.steps.split()[0]
+        by_place.setdefault(place, []).append(p)
+    for place, pts in by_place.items():
+        pts = sorted(pts, key=year_of)
+        a, b = pts[0], pts[-1]
+        if year_of(b) > year_of(a):
+            slope = math.log(b.value / a.value) / (year_of(b) - year_of(a))
+            d.core.append(Point(slope, (*a.rows, *b.rows), f"{place}: {a.value:.3f} ({year_of(a):.0f}) to {b.value:.3f} "
+                                                           f"({year_of(b):.0f}): {slope:+.3f} a year"))
+        if len(pts) > 2:
+            a = pts[-2]
+            slope = math.log(b.value / a.value) / (year_of(b) - year_of(a))
+            d.core.append(Point(slope, (*a.rows, *b.rows), f"{place}: {a.value:.3f} ({year_of(a):.0f}) to {b.value:.3f} "
+                                                           f"({year_of(b):.0f}): {slope:+.3f} a year"))
+    return d
+
+
 #: the PRIORS.md line whose suggested "**low / central / high**" sets a re-centred entry's spread
 PRIORS_LINES = {
     "jobs_per_10k_parcels_2023": "Jobs per 10,000 parcels handled",
@@ -572,6 +628,11 @@ def report(reg: dict[str, dict[str, Any]] | None = None) -> str:
             lines.append(f"  suggested triangular {s[0]:g} / {s[1]:g} / {s[2]:g} (median of the points; PRIORS.md's "
                          f"spread {lo:g} / {mid:g} / {hi:g} kept)")
         lines.append("")
+    ev = Evidence(evidence_rows())
+    lines.append("Not register entries (what the region's revenue premium would need to follow its province):")
+    for d in (outside_capital_factor(ev), premium_drift(ev, r)):
+        lines += [f"{d.parameter}: evidence {d.low:.4g} - {d.high:.4g}", f"  basis: {d.basis}"]
+        lines += [f"  * {p.steps}\n      rows: {'; '.join(p.rows)}" for p in d.core]
     return "\n".join(lines)
 
 
