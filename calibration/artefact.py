@@ -16,10 +16,11 @@ import numpy as np
 
 from expressim.calibration.fit import Fitted, Published
 from expressim.calibration.hierarchy import HierarchyFit
+from expressim.calibration.monthly import NowcastPlan
 from expressim.calibration.seasonality import SeasonalProfile
 from expressim.calibration.slots import Constants
 
-FORMAT = 1
+FORMAT = 2
 _ARRAYS = ("params", "theta_cov", "param_draws", "state_mean", "state_chol")
 
 
@@ -36,6 +37,7 @@ def dumps(f: Fitted) -> bytes:
         "floors": f.floors,
         "published": [[g, i, list(w), p.log_value, p.var_round, p.var_dev] for (g, i, w), p in f.published.items()],
         "register": f.register, "populations": f.populations, "notes": list(f.notes), "moved": list(f.moved),
+        "nowcasts": [p.to_dict() for p in f.nowcasts],
     }
     buf = io.BytesIO()
     np.savez(buf, meta=np.array(json.dumps(meta, ensure_ascii=False)), **{k: getattr(h, k) for k in _ARRAYS})
@@ -64,7 +66,8 @@ def loads(data: bytes) -> Fitted:
     published = {(g, i, (int(w[0]), int(w[1]), int(w[2]), bool(w[3]), str(w[4]))): Published(float(v), float(r), float(d))
                  for g, i, w, v, r, d in meta["published"]}
     return Fitted(meta["data_hash"], meta["until"], profile, hier, Constants(**meta["const"]), dict(meta["floors"]),
-                  published, meta["register"], meta["populations"], tuple(meta["notes"]), tuple(meta["moved"]))
+                  published, meta["register"], meta["populations"], tuple(meta["notes"]), tuple(meta["moved"]),
+                  tuple(NowcastPlan.from_dict(d) for d in meta["nowcasts"]))
 
 
 def save(f: Fitted, path: Path) -> None:

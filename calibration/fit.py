@@ -21,6 +21,7 @@ from expressim.calibration import assumptions as reg
 from expressim.calibration.conventions import QUANTILES
 from expressim.calibration.errors import FitError
 from expressim.calibration.hierarchy import HierarchyFit, fit_hierarchy, floors_from
+from expressim.calibration.monthly import NowcastPlan, fit_layer, nowcast_observations
 from expressim.calibration.news import what_moved
 from expressim.calibration.observations import Observation, ObservationSet
 from expressim.calibration.paths import block_groups, block_size, log_growth, log_level, simulate_states
@@ -116,6 +117,8 @@ class Fitted:
     populations: dict[str, float]
     notes: tuple[str, ...] = ()
     moved: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: the monthly layer's nowcasts of the national series in the year of the last release
+    nowcasts: tuple[NowcastPlan, ...] = ()
 
     @property
     def region(self) -> str:
@@ -213,6 +216,9 @@ class Fitted:
         if not period.is_flow_window or period.first // 12 != period.last // 12:
             raise FitError(f"period {period}: expected a window inside one calendar year")
         y = period.year
+        for plan in self.nowcasts:  # a national window of the year being released: the monthly layer
+            if (geography, indicator, y) == ("China", plan.indicator, plan.year):
+                return plan.window(period, n, rng)
         z = rng.standard_normal((n, block_size(self.hier, [y])))
         x = self._states([y], z)[:, 0]
         lvl = log_level(x, geography, indicator, self.const)
@@ -269,6 +275,14 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
     per_collected = reg.median(register["national_delivered_per_collected"])
     const = Constants(float(np.log(pops["Bijie"] / pops["Guizhou"])),
                       float(np.log(per_collected * pops["Bijie"] / pops["China"])))
+    plans: tuple[NowcastPlan, ...] = ()
+    layer = fit_layer(obs)
+    if layer is not None:
+        plans = tuple(p for p in (layer.plan(ind) for ind in ("express_volume", "express_revenue")) if p is not None)
+        extra, nc_notes = nowcast_observations(
+            obs, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
+        obs = with_nowcasts(obs, extra)
+        notes += nc_notes
     try:
         hier, data, rebuild = fit_hierarchy(obs, profile, growth, register, const)
     except ValueError as exc:
@@ -280,7 +294,24 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
         if not r.implied:
             pub[(r.obs.geography, r.obs.indicator, r.obs.period.window)] = Published(r.log_value, r.var_round, r.var_dev)
     moved = tuple(what_moved(rebuild, hier, data, const))
-    return Fitted(obs.data_hash, obs.until, profile, hier, const, floors, pub, register, pops, tuple(notes), moved)
+    return Fitted(obs.data_hash, obs.until, profile, hier, const, floors, pub, register, pops, tuple(notes), moved,
+                  plans)
+
+
+def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation]) -> ObservationSet:
+    """The observation set the hierarchy reads: national sub-year windows are the monthly layer's.
+
+    Of the national volume and revenue the hierarchy reads full years only (published, implied a
+    year earlier by a growth rate, or the monthly layer's nowcast of the year being released):
+    the layer reads the months, Jan–N totals and quarters with a seasonal pattern that moves
+    from year to year, where the hierarchy's fixed profile would read them again, and less well.
+    """
+    from dataclasses import replace
+
+    series = {"express_volume", "express_revenue"}
+    kept = tuple(o for o in obs.observations
+                 if not (o.geography == "China" and o.indicator in series and o.period.kind != "year"))
+    return replace(obs, observations=kept + tuple(nowcasts))
 
 
 def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int = 20000,

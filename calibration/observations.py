@@ -21,7 +21,8 @@ from expressim.calibration.records import (
     MAX_FILE_BYTES,
     DataError,
     Observation,
-    read_csv,
+    UnusableRow,
+    read_csv_rows,
 )
 from expressim.calibration.text import FileReadError, read_regular
 
@@ -74,6 +75,8 @@ class ObservationSet:
     data_hash: str = ""
     until: str | None = None
     duplicates_dropped: int = 0
+    #: one line per file naming the rows the loader could not read (left out)
+    skipped: tuple[str, ...] = ()
 
     def select(self, geography: str, indicator: str, *, derived: bool = True) -> list[Observation]:
         """Observations of one geography and indicator, sorted by period."""
@@ -86,18 +89,22 @@ class ObservationSet:
         return [b for b in self.scope_breaks if b.geography == geography and b.indicator == indicator]
 
 
+#: CSV files of the data folder that are not observation files (their own schemas)
+NOT_OBSERVATIONS = frozenset({"priors_evidence.csv", "spring_festival.csv"})
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, plus the observation CSVs inside directories named.
 
-    In a directory every ``*.csv`` except ``priors_evidence.csv`` (a different
-    schema) is an observation file.  Paths come back absolute with ``~`` expanded and links
+    In a directory every ``*.csv`` except those of :data:`NOT_OBSERVATIONS` (other
+    schemas) is an observation file.  Paths come back absolute with ``~`` expanded and links
     resolved: the one form every later step (data hash, manifest, report) sees, so a path
     typed relative, absolute, through a link or with ``~`` gives the same run.
     """
     out: list[Path] = []
     for p in (Path(x).expanduser().resolve() for x in paths):
         if p.is_dir():
-            out += sorted(f for f in p.glob("*.csv") if f.name != "priors_evidence.csv")
+            out += sorted(f for f in p.glob("*.csv") if f.name not in NOT_OBSERVATIONS)
         elif p.is_file():
             out.append(p)
         else:
@@ -196,7 +203,9 @@ def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
         A period; every observation ending after it is dropped before anything
         is derived (no look-ahead).
     strict : bool
-        Fail when two values of one window differ by more than 1%.
+        Fail when two values of one window differ by more than 1%, or on a row whose unit or
+        period the model cannot read (otherwise such rows are left out and named in
+        :attr:`ObservationSet.skipped`).
 
     Raises
     ------
@@ -207,8 +216,15 @@ def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
     if not files:
         raise DataError("--data: no observation CSV found in the given paths")
     raw: list[Observation] = []
+    skipped: list[str] = []
     for f in files:
-        raw += read_csv(f)
+        rows, unusable = read_csv_rows(f)
+        raw += rows
+        if unusable and strict:
+            first = unusable[0]
+            raise DataError(f"--strict: {f}:{first.line}: field '{first.field}': {first.__cause__ or first}")
+        if unusable:
+            skipped.append(_describe_skipped(f, unusable))
     if until is not None:
         try:
             cut = parse_period(until, allow_approx=False).last
@@ -224,8 +240,16 @@ def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
     return ObservationSet(
         observations=tuple(kept + derived), conflicts=tuple(conflicts), scope_breaks=tuple(breaks),
         files=tuple(str(f) for f in files), data_hash=_hash_files(files), until=until,
-        duplicates_dropped=dropped,
+        duplicates_dropped=dropped, skipped=tuple(skipped),
     )
+
+
+def _describe_skipped(path: Path, rows: Sequence[UnusableRow], limit: int = 12) -> str:
+    """One line naming the rows of a file that were left out (the first ``limit`` of them)."""
+    shown_rows = "; ".join(str(r) for r in rows[:limit])
+    more = f"; and {len(rows) - limit} more" if len(rows) > limit else ""
+    return (f"{path}: {len(rows)} row(s) not used (a unit or period the model cannot read, or no value; "
+            f"--strict refuses them): {shown_rows}{more}")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,36 @@ class DataError(ValueError):
     """Bad input data; the message is one line naming file, line and field."""
 
 
+class UnusableRow(DataError):
+    """A well-formed row the model cannot read: a unit or period outside its vocabulary, or no value.
+
+    Real releases carry such rows (an ``index``, a rank, ``2023-01-01..05-04``): the loader names
+    them in one warning line per file and leaves them out (``--strict`` refuses them).
+    """
+
+    def __init__(self, line: int, field: str, text: str) -> None:
+        super().__init__(f"line {line} {field} {shown(text, 30)}")
+        self.line, self.field, self.text = line, field, text
+
+
+#: annotations that do not change a period (``2024-H1 (year inferred)`` is ``2024-H1``)
+_PERIOD_NOTE = re.compile(r"^(.*?)\s*\((?:year inferred|reported [^()]*|photo published [^()]*|published [^()]*)\)$")
+#: annotations that do not change a unit (``亿元 (≈1.22 trillion)`` is ``亿元``)
+_UNIT_NOTE = re.compile(r"^(.*?)\s*\(≈[^()]*\)$")
+
+
+def clean_period(text: str) -> str:
+    """A published period without an annotation that leaves its meaning unchanged."""
+    m = _PERIOD_NOTE.match(text)
+    return m.group(1).strip() if m else text
+
+
+def clean_unit(text: str) -> str:
+    """A published unit without an approximate restatement in brackets."""
+    m = _UNIT_NOTE.match(text)
+    return m.group(1).strip() if m else text
+
+
 @dataclass(frozen=True)
 class Observation:
     """One published (or derived) number in canonical units.
@@ -144,7 +174,25 @@ def _separator_hint(first_line: str) -> str:
 
 
 def read_csv(path: Path) -> list[Observation]:
-    """Parse one observation CSV into raw observations (no merging, no derivation).
+    """Parse one observation CSV into raw observations; an unusable row is an error (strict reading).
+
+    Raises
+    ------
+    DataError
+        As :func:`read_csv_rows`, and for the first unusable row.
+    """
+    rows, skipped = read_csv_rows(path)
+    if skipped:
+        first = skipped[0]
+        raise DataError(f"{path}:{first.line}: field '{first.field}': {first.__cause__ or first}")
+    return rows
+
+
+def read_csv_rows(path: Path) -> tuple[list[Observation], list[UnusableRow]]:
+    """Parse one observation CSV into raw observations (no merging, no derivation) and the rows left out.
+
+    A row whose unit or period the model cannot read, or with no value, is returned in the
+    second list (the caller names it in a warning); a file none of whose rows can be read is refused.
 
     Columns may come in any order; header names are matched case-insensitively after
     folding full-width characters.  Blank lines are skipped, and so are trailing
@@ -182,6 +230,7 @@ def read_csv(path: Path) -> list[Observation]:
         raise DataError(f"{path}:1: column(s) {', '.join(dups)} appear more than once; expected each once")
     pos = {c: header.index(c) for c in COLUMNS}
     out: list[Observation] = []
+    skipped: list[UnusableRow] = []
     try:
         for row in reader:
             line = reader.line_num
@@ -196,10 +245,16 @@ def read_csv(path: Path) -> list[Observation]:
                 elif len(row) < width and any("，" in cell for cell in row):
                     hint = "; a full-width comma (，) does not separate fields, use ','"
                 raise DataError(f"{path}:{line}: {len(row)} fields; expected {width} ({','.join(header)}){hint}")
-            out.append(_parse_row(path, line, {c: row[i] for c, i in pos.items()}))
+            try:
+                out.append(_parse_row(path, line, {c: row[i] for c, i in pos.items()}))
+            except UnusableRow as exc:
+                skipped.append(exc)
     except csv.Error as exc:
         raise DataError(f"{path}:{reader.line_num}: unreadable CSV ({exc})") from None
-    return out
+    if skipped and not out:
+        first = skipped[0]
+        raise DataError(f"{path}:{first.line}: field '{first.field}': {first.__cause__ or first}")
+    return out, skipped
 
 
 #: canonical units of flows (parcels, money) whose published totals must be positive
@@ -222,17 +277,19 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
     if not english_key(ind):
         raise DataError(f"{where}: field 'indicator': expected a name such as express_volume, got {shown(row['indicator'])}")
     try:
-        period = parse_period(_normalise(row["period"]))
+        period = parse_period(clean_period(_normalise(row["period"])))
     except PeriodError as exc:
-        raise DataError(f"{where}: field 'period': {exc}") from None
+        raise UnusableRow(line, "period", row["period"]) from exc
+    if not row["value"].strip():
+        raise UnusableRow(line, "value", row["value"]) from DataError("expected a number, got ''")
     try:
         raw = parse_number(row["value"])
     except ValueError:
         raise DataError(f"{where}: field 'value': expected a number, got {shown(row['value'])}") from None
     try:
-        value, unit = convert(raw, _normalise(row["unit"]))
+        value, unit = convert(raw, clean_unit(_normalise(row["unit"])))
     except UnitError as exc:
-        raise DataError(f"{where}: field 'unit': {exc}") from None
+        raise UnusableRow(line, "unit", row["unit"]) from exc
     if not math.isfinite(value) or abs(value) > MAX_CANONICAL_VALUE:
         raise DataError(f"{where}: field 'value': {shown(row['value'])} {row['unit'].strip()} is {value:.3g} {unit}; "
                         f"expected at most {MAX_CANONICAL_VALUE:.0e} {unit} (no indicator comes near it)")

@@ -16,11 +16,14 @@ from expressim.calibration.observations import Observation, ObservationSet
 MAX_HORIZON = 12
 
 GEOGRAPHIES = ("China", "Guizhou", "Bijie")
-INDICATORS = ("express_volume", "express_revenue", "express_volume_inbound", "express_volume_inout")
+INDICATORS = ("express_volume", "express_revenue", "express_volume_inbound", "express_volume_inout",
+              "express_volume_growth_exit")
 #: state loadings of each (geography, indicator) in logs (in+out is handled apart)
 LOADINGS: dict[tuple[str, str], dict[str, float]] = {
     ("China", "express_volume"): {"a": 1},
     ("China", "express_revenue"): {"a": 1, "r": 1},
+    # exp of the growth level the monthly layer reads at the year's last release (calibration/monthly.py)
+    ("China", "express_volume_growth_exit"): {"g": 1},
     ("Guizhou", "express_volume"): {"a": 1, "s": 1},
     ("Guizhou", "express_revenue"): {"a": 1, "r": 1, "sr": 1},
     ("Bijie", "express_volume"): {"a": 1, "s": 1, "c": 1},
