@@ -54,7 +54,7 @@ def test_existing_run_is_replaced_only_with_force(tmp_path: Path) -> None:
         pass
     with atomic_dir(target, force=True) as tmp:
         (tmp / "manifest.json").write_text('{"v": 2}')
-    assert json.loads((target / "manifest.json").read_text()) == {"v": 2} and leftovers(tmp_path) == []
+    assert json.loads((target / "manifest.json").read_text())["v"] == 2 and leftovers(tmp_path) == []
 
 
 def test_force_never_replaces_what_the_tool_did_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,9 +88,14 @@ def test_partials_of_dead_processes_are_cleaned_live_ones_kept(tmp_path: Path) -
     (tmp_path / f".run.old-{dead_pid}").mkdir()
     (tmp_path / f".run.partial-{os.getppid()}-live").mkdir()
     (tmp_path / f".other.partial-{dead_pid}-x").mkdir()
+    (tmp_path / f".run.partial-{dead_pid}-abc" / ".expressim-partial").write_bytes(b"")  # the tool's own
+    (tmp_path / f".run.old-{dead_pid}" / "kept.txt").write_text("a previous run")
     with atomic_dir(tmp_path / "run") as tmp:
         (tmp / "manifest.json").write_text("{}")
-    assert leftovers(tmp_path) == [f".other.partial-{dead_pid}-x", f".run.partial-{os.getppid()}-live"]
+    # the tool's own unfinished folder goes; a folder an interrupted --force moved aside, one without the
+    # mark and another target's are kept (pass 3: nothing the tool cannot prove it wrote is deleted)
+    assert leftovers(tmp_path) == [f".other.partial-{dead_pid}-x", f".run.old-{dead_pid}",
+                                   f".run.partial-{os.getppid()}-live"]
 
 
 # ---- hostile names ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import re
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,11 @@ def write_json(path: str | Path, data: Any) -> None:
 
 MARKER = "manifest.json"
 _PARTIAL = ".partial-"
+#: the schema every output folder's manifest.json names: with the files it lists, it marks a folder this tool wrote
+OUTPUT_SCHEMA = "expressim-output/1"
+#: a file in every temporary folder while it is written (removed just before it is renamed into place), so a
+#: leftover partial folder is known to be the tool's own before it is removed
+PARTIAL_MARK = ".expressim-partial"
 
 
 def _is_ancestor(path: Path, of: Path) -> bool:
@@ -114,13 +119,115 @@ def _is_ancestor(path: Path, of: Path) -> bool:
         return False
 
 
+def _file_digest(path: Path) -> tuple[int, str]:
+    """(bytes, SHA-256) of a regular file, read without following a link."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name}: not a regular file")
+        h, size = hashlib.sha256(), 0
+        while block := os.read(fd, 2**20):
+            h.update(block)
+            size += len(block)
+        return size, h.hexdigest()
+    finally:
+        os.close(fd)
+
+
+def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every regular file under ``folder`` but its manifest, as ``relative/path -> {bytes, sha256}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            p = Path(root) / name
+            rel = p.relative_to(folder).as_posix()
+            if rel != MARKER:
+                size, digest = _file_digest(p)
+                out[rel] = {"bytes": size, "sha256": digest}
+    return dict(sorted(out.items()))
+
+
+def seal(folder: Path) -> None:
+    """Record in ``folder/manifest.json`` the output schema and every file the folder holds.
+
+    Called on a completed temporary folder just before it is renamed into place: the listing is
+    what lets a later ``--force`` prove the folder is the tool's own (:func:`why_not_ours`).  A
+    folder without a manifest gets one holding only the schema and the listing.
+    """
+    (folder / PARTIAL_MARK).unlink(missing_ok=True)
+    man = folder / MARKER
+    data: Any = json.loads(man.read_text(encoding="utf-8")) if man.is_file() else {}
+    if not isinstance(data, dict):
+        data = {"recorded": data}
+    data.pop("files", None)
+    data["output_schema"] = OUTPUT_SCHEMA
+    data["files"] = listed_files(folder)
+    write_json(man, data)
+
+
+def why_not_ours(folder: Path) -> str | None:
+    """None when ``folder`` is provably an output folder this tool wrote, else why not (a phrase).
+
+    Provably ours: a regular ``manifest.json`` (at most 4 MiB) naming :data:`OUTPUT_SCHEMA` and listing
+    files, and nothing else in the folder -- no file it does not list, no link, no other kind of file,
+    no folder holding no listed file, no listed file whose bytes changed since it was written.
+    """
+    import stat
+
+    from expressim.calibration.text import FileReadError, read_regular
+
+    man = folder / MARKER
+    if man.is_symlink():
+        return f"its {MARKER} is a link"
+    try:
+        data = json.loads(read_regular(man, 4 * 2**20).decode("utf-8"))
+    except FileReadError as exc:
+        return f"its {MARKER}: {exc}"
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return f"its {MARKER} is not JSON"
+    if not isinstance(data, dict) or data.get("output_schema") != OUTPUT_SCHEMA:
+        return f"its {MARKER} does not name the schema {OUTPUT_SCHEMA} of an expressim output folder"
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("bytes"), int)
+            and isinstance(v.get("sha256"), str) for k, v in files.items()):
+        return f"its {MARKER} has no list of the files expressim wrote (files)"
+    folders_used = {p.as_posix() for k in files for p in Path(k).parents if p != Path(".")}
+    for root, dirs, names in os.walk(folder):
+        for name in [*dirs, *names]:
+            p = Path(root) / name
+            rel = p.relative_to(folder).as_posix()
+            mode = p.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                return f"holds a link ({rel}) expressim did not write"
+            if stat.S_ISDIR(mode):
+                if rel not in folders_used:
+                    return f"holds a folder ({rel}) its {MARKER} does not list"
+            elif not stat.S_ISREG(mode):
+                return f"holds {rel}, which is not a regular file"
+            elif rel != MARKER:
+                if rel not in files:
+                    return f"holds {rel}, which its {MARKER} does not list"
+                try:
+                    size, digest = _file_digest(p)
+                except OSError as exc:
+                    return f"{rel} cannot be read ({exc.strerror or exc})"
+                if size != files[rel]["bytes"] or digest != files[rel]["sha256"]:
+                    return f"{rel} changed since expressim wrote it"
+    return None
+
+
 def check_target(target: str | Path, *, force: bool = False) -> Path:
     """Check that ``target`` may receive a run's outputs; returns it as a Path.
 
-    A missing or empty folder is fine.  A folder holding a previous output (it has a
-    ``manifest.json``) is replaced only with ``force``.  Anything else -- a file, a
-    folder with other content, the current folder or one of its parents -- is refused,
-    even with ``force``: replacing it would delete files the tool did not write.
+    A missing or empty folder is fine.  A folder holding a previous output is replaced only with
+    ``force``, and only when it is provably the tool's own (:func:`why_not_ours`: its manifest
+    names the tool's schema and lists every file in it, unchanged).  Anything else -- a file, a
+    folder with other content, a link, the current folder or one of its parents -- is refused,
+    even with ``force``: replacing it could delete files the tool did not write.
 
     Raises
     ------
@@ -128,6 +235,9 @@ def check_target(target: str | Path, *, force: bool = False) -> Path:
         One line naming the folder and what to do.
     """
     t = Path(target)
+    if t.is_symlink():
+        raise OutputError(f"--out {t}: is a link; expected a new folder or one expressim wrote (not replaced, "
+                          f"even with --force)")
     if t.exists() and not t.is_dir():
         raise OutputError(f"--out {t}: exists and is not a folder; expected a new or empty folder")
     if not t.exists():
@@ -145,27 +255,43 @@ def check_target(target: str | Path, *, force: bool = False) -> Path:
                           f"expected a new or empty folder (not replaced, even with --force)")
     if not force:
         raise OutputError(f"--out {t}: already holds a run; choose another folder or pass --force to replace it")
+    why = why_not_ours(t)
+    if why is not None:
+        raise OutputError(f"--out {t}: {why}; expected a folder expressim wrote, holding only the files its "
+                          f"{MARKER} lists (not replaced, even with --force: move or delete it yourself)")
     return t
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
+def _print_warning(message: str) -> None:
+    import sys
+
+    from expressim.model.spec.validation_messages import escape_controls
+
+    print(f"expressim: warning: {escape_controls(message)}", file=sys.stderr)
 
 
-def _remove_stale(target: Path) -> None:
-    """Remove partial/old siblings of ``target`` left by processes that no longer run (kill -9)."""
+def _leftovers(target: Path, warn: Callable[[str], None]) -> None:
+    """Deal with what runs that were killed left beside ``target`` (called with its lock held).
+
+    A partial folder holding :data:`PARTIAL_MARK` is the tool's own, unfinished: removed.  Anything
+    else -- a previous run an interrupted ``--force`` had moved aside (``.<target>.old-<pid>``), a
+    partial folder without the mark -- is kept, and ``warn`` says where.
+    """
     prefix = f".{target.name}."
-    for d in target.parent.glob(f"{glob_escape(prefix)}*"):
+    for d in sorted(target.parent.glob(f"{glob_escape(prefix)}*")):
         rest = d.name[len(prefix):]
-        m = re.match(r"^(?:partial|old)-(\d+)(?:-|$)", rest)
-        if m and d.is_dir() and not _pid_alive(int(m[1])):
+        if not re.match(r"^(?:partial|old)-\d+(?:-|$)", rest) or d.is_symlink() or not d.is_dir():
+            continue
+        if rest.startswith("partial") and (d / PARTIAL_MARK).is_file() and not (d / PARTIAL_MARK).is_symlink():
             shutil.rmtree(d, ignore_errors=True)
+        elif rest.startswith("old") and not any(d.iterdir()):
+            d.rmdir()  # made empty just before a move aside that did not happen: holds nothing
+        elif rest.startswith("old"):
+            warn(f"--out {target}: kept {d}, a previous run whose replacement (--force) was interrupted; "
+                 f"move it back to {target} or delete it yourself")
+        else:
+            warn(f"--out {target}: kept {d}, an unfinished folder expressim cannot prove it wrote; "
+                 f"delete it yourself")
 
 
 def glob_escape(text: str) -> str:
@@ -175,57 +301,82 @@ def glob_escape(text: str) -> str:
 
 @contextmanager
 def _claimed(target: Path) -> Iterator[None]:
-    """Hold ``.<target>.lock`` (created exclusively, holding our pid) while a run writes ``target``.
+    """Hold an OS lock (``fcntl.flock``) on ``.<target>.lock`` for as long as a run writes ``target``.
 
-    A lock left by a process that no longer runs is taken over; one held by a live process
-    means another run is writing the same folder: refused.
+    The kernel drops the lock when the process ends however it ends, and it holds across PID
+    namespaces (containers sharing a volume), so no process id is ever trusted: a lock file that
+    nobody holds (left by a killed run, or empty) is simply taken; one held means another run is
+    writing the same folder: refused.  The file holds the holder's pid for the message only.
     """
+    import fcntl
+
     lock = target.with_name(f".{target.name}.lock")
-    for attempt in range(2):
+    for _ in range(10):
         try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            break
-        except FileExistsError:
-            try:
-                holder = int(lock.read_text(encoding="ascii").strip() or "0")
-            except (OSError, ValueError):
-                holder = 0
-            if attempt == 0 and holder and not _pid_alive(holder):
-                lock.unlink(missing_ok=True)
-                continue
-            raise OutputError(f"--out {target}: another expressim process (pid {holder or '?'}) is writing this "
-                              f"folder; expected a folder no other run is writing") from None
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                         0o644)
         except OSError as exc:
-            raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
-    try:
-        os.write(fd, str(os.getpid()).encode("ascii"))
+            raise OutputError(f"--out {target}: cannot write the lock {lock.name} in {target.parent} "
+                              f"({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            except OSError:
+                holder = ""
+            os.close(fd)
+            holder = holder if holder.isdigit() else "?"
+            raise OutputError(f"--out {target}: another expressim process (pid {holder}) is writing this "
+                              f"folder; expected a folder no other run is writing") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(lock, follow_symlinks=False))
+        except OSError:
+            same = False
+        if same:  # not a lock file its previous holder removed between our open and our lock
+            break
         os.close(fd)
+    else:
+        raise OutputError(f"--out {target}: its lock {lock.name} keeps changing; expected a folder no other run is writing")
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        try:
+            lock.unlink(missing_ok=True)  # while still held, so no other process holds a lock on a removed file
+        finally:
+            os.close(fd)
 
 
 @contextmanager
-def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
+def atomic_dir(target: str | Path, *, force: bool = False,
+               warn: Callable[[str], None] = _print_warning) -> Iterator[Path]:
     """Yield a temporary directory that becomes ``target`` only if the block completes.
 
     The temporary directory is a hidden sibling named ``.<target>.partial-<pid>-<random>``;
     on any exception, Ctrl-C or SIGTERM (see :mod:`model.cli`) it is removed, so an
     interrupted run never leaves a folder that looks finished.  One left by a process
     killed outright (``kill -9``) keeps its ``partial`` name and is removed by the next
-    run writing to the same target.
+    run writing to the same target (it holds :data:`PARTIAL_MARK`, so it is known to be the
+    tool's own).  A completed folder's manifest lists every file in it (:func:`seal`).
 
-    Two processes writing one target: the one that does not hold the target's lock is
+    Two processes writing one target: the one that does not hold the target's OS lock is
     refused, and without ``force`` the final rename never replaces a folder that appeared
     in the meantime (a rename onto a non-empty folder fails), so exactly one run wins and
-    the other ends with :class:`OutputError` (exit code 2), its outputs removed.
+    the other ends with :class:`OutputError` (exit code 2), its outputs removed.  With
+    ``force`` the previous folder is moved aside and the new one moved in with SIGINT and
+    SIGTERM held back between the two renames; a previous folder left aside by a process
+    killed outright is never removed: ``warn`` says where it is.
 
     Parameters
     ----------
     target : path
         Final output directory.
     force : bool
-        Replace an existing ``target`` that holds a previous output (see :func:`check_target`).
+        Replace an existing ``target`` that is provably a previous output (see :func:`check_target`).
+    warn : callable
+        Called with a one-line message about a leftover folder kept (default: printed on stderr).
 
     Raises
     ------
@@ -240,22 +391,30 @@ def atomic_dir(target: str | Path, *, force: bool = False) -> Iterator[Path]:
         raise OutputError(f"--out {target}: cannot create its parent folder ({exc.strerror})") from None
     with _claimed(target):
         target = check_target(target, force=force)  # again, now that no other process can write it
-        _remove_stale(target)
+        _leftovers(target, warn)
         pid = os.getpid()
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PARTIAL}{pid}-", dir=target.parent))
+            (tmp / PARTIAL_MARK).write_bytes(b"")
         except OSError as exc:
             raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
         try:
             yield tmp
+            seal(tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         try:
             if force and target.exists():
-                old = target.with_name(f".{target.name}.old-{pid}")
-                target.rename(old)
-                tmp.rename(target)
+                check_target(target, force=True)  # still the tool's own, just before it is moved aside
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{pid}-", dir=target.parent))
+                held = {signal.SIGINT, signal.SIGTERM}
+                previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+                try:
+                    target.rename(old)  # onto the empty folder just made
+                    tmp.rename(target)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 try:
