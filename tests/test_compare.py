@@ -108,7 +108,8 @@ def test_comparison_outputs_shape(plan_vs_delayed: Path) -> None:
     assert len(rows) == 2 * len(ids)
     assert {"target", "scenario", "probability", "difference", "ci_low", "ci_high"} <= set(rows[0])
     man = json.loads((plan_vs_delayed / "manifest.json").read_text(encoding="utf-8"))
-    assert man["seed"] == 20230423 and len(man["inputs"]) == 2 and set(man["results_sha256"]) == {"plan", "delayed"}
+    # the two scenarios and their (shared) region pack, whose contents change results too
+    assert man["seed"] == 20230423 and len(man["inputs"]) == 3 and set(man["results_sha256"]) == {"plan", "delayed"}
     figs = {p.name for p in (plan_vs_delayed / "figures").glob("*.png")}
     assert {"probabilities.png", "fan_parcels_inout.png", "difference_parcels_inout_2025.png"} <= figs
     html = (plan_vs_delayed / "report.html").read_text(encoding="utf-8")

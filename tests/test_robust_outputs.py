@@ -115,7 +115,7 @@ HOSTILE = ["../../evil", "/etc/passwd", "..", ".", "a/b\\c", "C:\\Windows\\x", "
            "毕节/../../x", "-rf", "." * 50, "x" * 200, "$(rm -rf ~)"]
 
 
-def _fake_write_outputs(tmp: Path, args: Any, scn: Any, obs: Any, fitted: Any, res: Any) -> dict[str, Any]:
+def _fake_write_outputs(tmp: Path, args: Any, scn: Any, obs: Any, fitted: Any, res: Any, *more: Any) -> dict[str, Any]:
     (tmp / "manifest.json").write_text("{}")
     return {"scenario": scn.name, "seed": res.seed, "replications": res.replications, "targets": []}
 
@@ -195,7 +195,8 @@ def test_run_writes_contract_and_a_complete_manifest(real_run: tuple[Path, Path]
     assert list((out / "figures").glob("*.png"))
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["seed"] == 5 and man["replications"] == 40
-    assert man["inputs"] == {str(scn.resolve()): file_sha256(scn)}
+    pack = ROOT / "model" / "spec" / "region_packs" / "bijie.yaml"  # the region pack is an input too (pass 3)
+    assert man["inputs"] == {str(scn.resolve()): file_sha256(scn), str(pack): file_sha256(pack)}
     assert man["data_files"] and all(len(h) == 64 for h in man["data_files"].values())
     assert {"numpy", "scipy", "pandas", "pydantic", "python"} <= set(man["versions"])
     assert "git_revision" in man and man["command"][0] == "expressim" and "run" in man["command"]

@@ -13,30 +13,36 @@ from expressim.model.cli import context
 def cmd_calibrate(args: argparse.Namespace) -> str:
     """``expressim calibrate``: fit, write the artefact and the table of what each observation moved."""
     from expressim.calibration.observations import report
+    from expressim.model.spec.names import safe_name
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, check_target, write_json
+    from expressim.model.store.tables import write_frame
 
     if args.out:
         check_target(args.out, force=args.force)
     obs = context.load_observations(args)
     fitted = context.fitted_for(obs, use_cache=False)
-    out = Path(args.out) if args.out else Path("outputs") / "calibration" / obs.data_hash[:12]
+    out = Path(args.out) if args.out else (  # the data and the cut at --until are the whole input
+        Path("outputs") / "calibration" / (obs.data_hash[:12] if not obs.until else
+                                           f"{obs.data_hash[:12]}-until-{safe_name(str(obs.until))}"))
     rep = report(obs)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "fitted.json", fitted.to_dict())
         write_json(tmp / "observations_report.json", {
             "observations": rep.n_observations, "derived_from_growth": rep.n_derived,
             "duplicates_merged": obs.duplicates_dropped, "conflicts_over_1pct": rep.conflicts,
-            "all_conflicts": [c.describe() for c in obs.conflicts], "scope_breaks": rep.scope_breaks})
+            "all_conflicts": [c.describe() for c in obs.conflicts], "scope_breaks": rep.scope_breaks,
+            "rows_not_used": list(obs.skipped)})
         import pandas as pd
 
-        pd.DataFrame(list(fitted.moved)).to_csv(tmp / "what_moved.csv", index=False)
+        write_frame(tmp / "what_moved.csv", pd.DataFrame(list(fitted.moved)))
         write_json(tmp / "manifest.json", manifest.build(command=context.command_line(args), seed=None, data_files=obs.files,
                                                          extra={"kind": "calibrate", "data_hash": obs.data_hash, "until": obs.until}))
     lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
              f"from {len(obs.files)} file(s) -> {out}"]
     lines += [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]
     lines += [f"conflict over 1%: {c}" for c in rep.conflicts]
+    lines += [f"not read: {n}" for n in obs.skipped]
     lines += [f"note: {n}" for n in fitted.notes]
     lines += context.moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
     if not args.quiet:  # notes quote data files (geographies, indicators): one inert line each

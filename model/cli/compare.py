@@ -8,13 +8,13 @@ and has the results written (store) and drawn (viz).
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from expressim.model.cli import context
+from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
 from expressim.model.spec.scenario import ScenarioError
 
 
@@ -50,6 +50,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.store.run_files import results_digest
+    from expressim.model.store.tables import write_csv
     from expressim.model.viz import report
     from expressim.model.viz.compare_figures import compare_figures
 
@@ -84,24 +85,26 @@ def cmd_compare(args: argparse.Namespace) -> str:
     comparison["parcels_inout_2025_difference"] = {
         nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
              "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in vdiff.items()}
-    out = Path(args.out) if args.out else context.default_out(
-        "", "compare-" + "-".join(names), *(Path(p).read_bytes() for p in paths),
-        *(r[1].data_hash for r in runs), results[0].replications, results[0].seed)
-    per_run = [manifest.build(command=context.command_line(args), seed=r[3].seed, data_files=r[1].files, inputs=[p], extra={
+    each = [scenario_inputs(p, r[0], r[1], r[3].progress) for p, r in zip(paths, runs, strict=True)]
+    inputs = {"scenarios": each, "replications": results[0].replications, "seed": results[0].seed}
+    out = Path(args.out) if args.out else default_folder("", "compare-" + "-".join(names), inputs)
+    packs = [pack_file(r[0], p) for p, r in zip(paths, runs, strict=True)]
+    progress_files = [r[3].progress.path for r in runs if r[3].progress is not None]
+    per_run = [manifest.build(command=context.command_line(args), seed=r[3].seed, data_files=r[1].files,
+                              inputs=[p, pk, *([r[3].progress.path] if r[3].progress is not None else [])], extra={
         "scenario": nm, "scenario_file": str(p), "replications": r[3].replications, "data_hash": r[1].data_hash,
-        "results_sha256": results_digest(r[3])}) for nm, p, r in zip(names, paths, runs, strict=True)]
+        "until": r[1].until, "region_pack": str(pk), "result_inputs": e,
+        "results_sha256": results_digest(r[3])}) for nm, p, r, pk, e in zip(names, paths, runs, packs, each, strict=True)]
     data_files = sorted({f for r in runs for f in r[1].files})
-    man = manifest.build(command=context.command_line(args), seed=results[0].seed, data_files=data_files, inputs=paths, extra={
+    man = manifest.build(command=context.command_line(args), seed=results[0].seed, data_files=data_files,
+                         inputs=list(dict.fromkeys([*paths, *map(str, packs), *map(str, progress_files)])), extra={
         "kind": "compare", "scenarios": names, "scenario_files": [str(p) for p in paths],
         "replications": results[0].replications, "workers": args.workers, "data_args": args.data,
-        "until_arg": args.until, "results_sha256": {nm: m["results_sha256"] for nm, m in zip(names, per_run, strict=True)}})
+        "until_arg": args.until, "progress_arg": getattr(args, "progress", None), "result_inputs": inputs,
+        "results_sha256": {nm: m["results_sha256"] for nm, m in zip(names, per_run, strict=True)}})
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "comparison.json", comparison)
-        rows = comparison_rows(comparison)
-        with (tmp / "comparison.csv").open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_csv(tmp / "comparison.csv", comparison_rows(comparison))
         write_json(tmp / "manifest.json", man)
         figs = compare_figures(results, names, comparison, vdiff, tmp / "figures")
         report.write_compare_report(tmp / "report.html", comparison, figs, per_run)
@@ -147,12 +150,14 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     with context.progress_bar(args, n * (len(shifts) + 1), f"{scn.name} latest opening") as bar:
         result = latest_opening(scn, fitted, args.latest_opening, ids, shifts, args.target, req, replications=n,
                                 seed=seed, workers=args.workers, progress=bar.update, scenario_file=str(path))
-    out = Path(args.out) if args.out else context.default_out(
-        "latest", scn.name, Path(path).read_bytes(), obs.data_hash, n, seed, args.latest_opening, args.target, req)
-    man = manifest.build(command=context.command_line(args), seed=seed, data_files=obs.files, inputs=[path], extra={
+    inputs = {**scenario_inputs(path, scn, obs), "replications": n, "seed": seed, "selection": args.latest_opening,
+              "target": args.target, "required_probability": req}
+    out = Path(args.out) if args.out else default_folder("latest", scn.name, inputs)
+    man = manifest.build(command=context.command_line(args), seed=seed, data_files=obs.files,
+                         inputs=[path, pack_file(scn, path)], extra={
         "kind": "latest_opening", "scenario": scn.name, "scenario_file": str(path), "replications": n,
-        "data_hash": obs.data_hash, "selection": args.latest_opening, "target": args.target,
-        "required_probability": req, "data_args": args.data, "until_arg": args.until})
+        "data_hash": obs.data_hash, "until": obs.until, "selection": args.latest_opening, "target": args.target,
+        "required_probability": req, "data_args": args.data, "until_arg": args.until, "result_inputs": inputs})
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "latest_opening.json", result)
         write_json(tmp / "manifest.json", man)

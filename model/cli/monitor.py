@@ -18,6 +18,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     from expressim.calibration.seam import Calibration
     from expressim.model.analysis.monitor import as_of_points, monitor
     from expressim.model.cli.progress_inputs import progress_for
+    from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
     from expressim.model.spec.regions import load_pack
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, check_target, write_json
@@ -58,14 +59,18 @@ def cmd_monitor(args: argparse.Namespace) -> str:
                       replications=n, seed=seed, workers=args.workers, on_chunk=bar.update)
     result = mon.to_json()
     files = sorted({f for obs in loaded.values() for f in getattr(obs, "files", ())})
-    out = Path(args.out) if args.out else cm.default_out("monitor", scn.name, Path(args.scenario).read_bytes(),
-                                                          *points, n, seed, *(data or []),
-                                                          *([Path(prog.path).read_bytes()] if prog else []))
-    inputs = [Path(args.scenario).resolve()] + ([Path(prog.path).resolve()] if prog else [])
+    first_obs = observations(first)
+    result_inputs = {**scenario_inputs(args.scenario, scn, first_obs, prog), "until": None, "as_of": points,
+                     "data_sha256": sorted({getattr(o, "data_hash", "") for o in loaded.values()}),
+                     "replications": n, "seed": seed}
+    out = Path(args.out) if args.out else default_folder("monitor", scn.name, result_inputs)
+    inputs = [Path(args.scenario).resolve(), pack_file(scn, args.scenario).resolve()] + (
+        [Path(prog.path).resolve()] if prog else [])
     man = manifest.build(command=cm.command_line(args), seed=seed, data_files=[Path(f).resolve() for f in files],
                          inputs=inputs, extra={"kind": "monitor", "scenario": scn.name, "as_of": points,
                                                "replications": n, "workers": args.workers,
-                                               "progress_file": str(Path(prog.path).resolve()) if prog else None})
+                                               "progress_file": str(Path(prog.path).resolve()) if prog else None,
+                                               "result_inputs": result_inputs})
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "monitor.json", result)
         write_json(tmp / "manifest.json", man)

@@ -10,6 +10,7 @@ from typing import Any
 
 from expressim.calibration.seam import DescribedCalibration
 from expressim.model.cli import context
+from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
 from expressim.model.spec.scenario import ScenarioError
 from expressim.model.store.run_files import results_digest
 
@@ -34,11 +35,10 @@ def cmd_run(args: argparse.Namespace) -> str:
         check_target(args.out, force=args.force)
     scn, obs, fitted, res = context.simulate(args, args.scenario)
     prog = res.progress
-    out = Path(args.out) if args.out else context.default_out("", scn.name, Path(args.scenario).read_bytes(), obs.data_hash,
-                                                               obs.until, res.replications, res.seed,
-                                                               *([Path(prog.path).read_bytes()] if prog else []))
+    inputs = {**scenario_inputs(args.scenario, scn, obs, prog), "replications": res.replications, "seed": res.seed}
+    out = Path(args.out) if args.out else default_folder("", scn.name, inputs)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
-        summary = write_outputs(tmp, args, scn, obs, fitted, res)
+        summary = write_outputs(tmp, args, scn, obs, fitted, res, inputs)
     if not args.quiet:
         print(summary_text(summary, out), file=sys.stderr)
     return ""
@@ -92,8 +92,13 @@ def check_manifest(args: argparse.Namespace) -> str:
     return f"reproduced: {d} ({n} replications, seed {seed}, results sha256 {digest[:12]})"
 
 
-def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: DescribedCalibration, res: Any) -> dict[str, Any]:
-    """Write a run's data files (store), then its figures and report (viz); returns the summary."""
+def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: DescribedCalibration, res: Any,
+                  inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a run's data files (store), then its figures and report (viz); returns the summary.
+
+    ``inputs`` is what the result depends on (:mod:`expressim.model.cli.result_inputs`), recorded in the
+    manifest as ``result_inputs``.
+    """
     from expressim.model.analysis import rests_on
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run
@@ -103,7 +108,8 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
 
     rests = rests_on.analyse(res, fitted)
     files = write_run(tmp, command=context.command_line(args), path=args.scenario, scn=scn, obs=obs, fitted=fitted, res=res,
-                      workers=args.workers, data_args=args.data, until_arg=args.until, rests=rests)
+                      workers=args.workers, data_args=args.data, until_arg=args.until, rests=rests,
+                      region_pack=pack_file(scn, args.scenario), result_inputs=inputs)
     man = files.manifest
     figs = run_figures(res, tmp / "figures")
     report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),

@@ -55,7 +55,6 @@ def _top(rows: list[dict[str, Any]], output: str, key: str, k: int = 4) -> str:
 
 def cmd_sensitivity(args: Any) -> str:
     """``expressim sensitivity``: SALib indices, PRIM boxes and value of information, written atomically."""
-    import csv
     import sys
     import time
     from pathlib import Path
@@ -63,6 +62,7 @@ def cmd_sensitivity(args: Any) -> str:
     from expressim.model.analysis import closed_sobol as voi
     from expressim.model.analysis import discovery
     from expressim.model.cli import context as cm
+    from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
     from expressim.model.engine.parameters import resolve
     from expressim.model.engine.simulate import compile_scenario
     from expressim.model.spec import scenario as sc
@@ -70,6 +70,7 @@ def cmd_sensitivity(args: Any) -> str:
     from expressim.model.spec.scenario import ScenarioError
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
+    from expressim.model.store.tables import write_csv
     from expressim.model.viz import sensitivity_figures as ps
 
     scn = sc.load(args.scenario)
@@ -114,15 +115,12 @@ def cmd_sensitivity(args: Any) -> str:
             meta[f"{t.id}.{kind}"] = {"output": f"{t.id}.{kind}", "target": t.id, "output_kind": (
                 "indicator" if kind == "value" else "attainment"), "metric": t.metric, "year": t.year,
                 "unit": t.unit if kind == "value" else "0/1"}
-    out = Path(args.out) if args.out else cm.default_out(
-        "sensitivity", scn.name, Path(args.scenario).read_bytes(), obs.data_hash, args.method, args.samples, seed,
-        res.replications, ",".join(t.id for t in targets), grouping)
+    key_inputs = {**scenario_inputs(args.scenario, scn, obs, res.progress), "method": args.method,
+              "samples": args.samples, "seed": seed, "replications": res.replications,
+              "targets": [t.id for t in targets], "rollout_grouping": grouping}
+    out = Path(args.out) if args.out else default_folder("sensitivity", scn.name, key_inputs)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
-        table = _csv_rows(rows, meta, args.method)
-        with (tmp / "sensitivity.csv").open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(table[0]))
-            w.writeheader()
-            w.writerows(table)
+        write_csv(tmp / "sensitivity.csv", _csv_rows(rows, meta, args.method))
         write_json(tmp / "sensitivity.json", {
             "scenario": scn.name, "seed": seed, "method": args.method, "samples": args.samples,
             "evaluations": design.n, "workers": args.workers, "rollout_grouping": grouping,
@@ -139,11 +137,13 @@ def cmd_sensitivity(args: Any) -> str:
             "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (expressim.model.analysis.discovery)",
             "targets": boxes})
         write_json(tmp / "manifest.json", manifest.build(
-            command=cm.command_line(args), seed=seed, data_files=obs.files, inputs=[args.scenario], extra={
+            command=cm.command_line(args), seed=seed, data_files=obs.files,
+            inputs=[args.scenario, pack_file(scn, args.scenario), *([res.progress.path] if res.progress else [])], extra={
                 "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
                 "samples": args.samples, "evaluations": design.n, "replications": res.replications,
                 "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
-                "until": obs.until, "timing_seconds": timing}))
+                "until": obs.until, "until_arg": getattr(args, "until", None), "result_inputs": key_inputs,
+                "timing_seconds": timing}))
         ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets])
     key = "ST" if args.method == "sobol" else "mu_star"
     lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "

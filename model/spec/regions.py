@@ -170,12 +170,35 @@ def shipped_packs() -> list[str]:
     return sorted(p.stem for p in PACK_DIR.glob("*.yaml"))
 
 
-def _pack_file(name: str) -> Path:
-    if name.endswith((".yaml", ".yml")):
-        return Path(name)
-    if name in shipped_packs():
-        return PACK_DIR / f"{name}.yaml"
-    raise RegionError(f"unknown region pack '{name}' (available: {', '.join(shipped_packs())}, or a .yaml file)")
+def pack_path(name: str | Path, scenario_path: str | Path | None = None) -> Path:
+    """The file of a region pack: a shipped pack's by name, else the ``.yaml`` path given.
+
+    Parameters
+    ----------
+    name : str or Path
+        A shipped pack's name (``bijie``) or the path of a pack file.
+    scenario_path : path, optional
+        The scenario naming the pack: a relative pack path is taken from the scenario's folder
+        (like its progress file and data), else from the current folder.
+
+    Raises
+    ------
+    RegionError
+        Neither a shipped pack nor a ``.yaml``/``.yml`` path.
+    """
+    text = str(name)
+    if isinstance(name, Path) or text.endswith((".yaml", ".yml")):
+        p = Path(name)
+        if not p.is_absolute() and scenario_path is not None:
+            p = Path(scenario_path).resolve().parent / p
+        return p
+    if text in shipped_packs():
+        return PACK_DIR / f"{text}.yaml"
+    raise RegionError(f"unknown region pack '{text}' (available: {', '.join(shipped_packs())}, or a .yaml file)")
+
+
+def _pack_file(name: str | Path) -> Path:
+    return pack_path(name)
 
 
 def _field(d: dict[str, Any], key: str, f: Path) -> Any:
@@ -184,7 +207,7 @@ def _field(d: dict[str, Any], key: str, f: Path) -> Any:
     return d[key]
 
 
-def load_pack(name: str) -> RegionPack:
+def load_pack(name: str | Path) -> RegionPack:
     """A region pack by name (a shipped one) or by the path of its ``.yaml`` file.
 
     Raises

@@ -425,9 +425,18 @@ def load(path: str | Path) -> Scenario:
         Missing, unreadable, too large, binary, malformed YAML (with line and
         column), refused tags, duplicate keys (:mod:`model.spec.safe_yaml`), or invalid
         content (with the field path).
+
+    A relative ``region_pack`` path is taken from the scenario file's folder (like its progress
+    file and data), and kept as that path.
     """
     try:
         data = safe_yaml.read_file(path, "scenario")
     except safe_yaml.YamlInputError as exc:
         raise ScenarioError(str(exc)) from None
-    return from_dict(data, str(Path(path)))
+    scn = from_dict(data, str(Path(path)))
+    rp = scn.region_pack
+    if rp.endswith((".yaml", ".yml")) and not Path(rp).is_absolute():
+        from expressim.model.spec.regions import pack_path
+
+        scn = scn.model_copy(update={"region_pack": str(pack_path(rp, path))})
+    return scn

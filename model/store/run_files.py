@@ -45,7 +45,8 @@ class RunFiles:
 
 def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, fitted: Calibration, res: Any, workers: int,
               data_args: list[str] | None, until_arg: str | None,
-              rests: Mapping[str, Sequence[RestsOn]] | None = None) -> RunFiles:
+              rests: Mapping[str, Sequence[RestsOn]] | None = None, region_pack: Path | None = None,
+              result_inputs: Mapping[str, Any] | None = None) -> RunFiles:
     """Write the data files of a run into ``tmp`` (the figures and report are drawn by viz).
 
     Parameters
@@ -65,11 +66,14 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
     rests : mapping, optional
         Target id -> what its answer rests on (:func:`expressim.model.analysis.rests_on.analyse`),
         written into summary.json and rests_on.csv.
+    region_pack : Path, optional
+        The region pack file, hashed among the manifest's inputs (``--check-manifest`` then sees a change).
+    result_inputs : mapping, optional
+        Every input the result depends on (the default folder's hash is made from it), recorded as is.
     """
-    import csv
-
     from expressim.model.store import manifest
     from expressim.model.store.folders import write_json
+    from expressim.model.store.tables import write_csv
 
     summaries = res.summary()
     summary = {"scenario": scn.name, "seed": res.seed, "replications": res.replications,
@@ -82,43 +86,39 @@ def write_run(tmp: Path, *, command: list[str], path: str, scn: Any, obs: Any, f
             t["rests_on"] = [e.as_dict() for e in entries]
             t["decided_by_assumption"] = decided.input if decided is not None else None
     write_json(tmp / "summary.json", summary)
-    rows = res.annual_rows()
-    with (tmp / "annual.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(tmp / "annual.csv", res.annual_rows())
     targets = {t.id: t for t in scn.targets}
-    with (tmp / "targets.csv").open("w", newline="", encoding="utf-8") as fh:
-        fields = ["id", "label", "metric", "year", "threshold", "unit", "comparison", "probability",
-                  "probability_stderr", "p10", "median", "p90", "headline", "observed", "observed_source"] + [f"first_met_{y}" for y in res.years] + [
-                  "never_met"]
-        w = csv.DictWriter(fh, fieldnames=fields)
-        w.writeheader()
-        for s in summaries:
-            t = targets[s.id]
-            row = {"id": s.id, "label": s.label, "metric": t.metric, "year": s.year, "threshold": s.threshold,
-                   "unit": s.unit, "comparison": t.comparison, "probability": s.probability,
-                   "probability_stderr": s.probability_stderr, "p10": s.p10, "median": s.median, "p90": s.p90,
-                   "headline": s.headline, "never_met": s.first_met["never"],
-                   "observed": "" if s.observed is None else s.observed, "observed_source": s.observed_source or ""}
-            row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
-            w.writerow(row)
+    fields = ["id", "label", "metric", "year", "threshold", "unit", "comparison", "probability",
+              "probability_stderr", "p10", "median", "p90", "headline", "observed", "observed_source"] + [
+              f"first_met_{y}" for y in res.years] + ["never_met"]
+    target_rows = []
+    for s in summaries:
+        t = targets[s.id]
+        row = {"id": s.id, "label": s.label, "metric": t.metric, "year": s.year, "threshold": s.threshold,
+               "unit": s.unit, "comparison": t.comparison, "probability": s.probability,
+               "probability_stderr": s.probability_stderr, "p10": s.p10, "median": s.median, "p90": s.p90,
+               "headline": s.headline, "never_met": s.first_met["never"],
+               "observed": "" if s.observed is None else s.observed, "observed_source": s.observed_source or ""}
+        row.update({f"first_met_{y}": s.first_met[str(y)] for y in res.years})
+        target_rows.append(row)
+    write_csv(tmp / "targets.csv", target_rows, fields)
     if rests is not None:
-        with (tmp / "rests_on.csv").open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rests_on.CSV_FIELDS))
-            w.writeheader()
-            w.writerows(rests_on.csv_rows(rests, {s.id: s.probability for s in summaries}))
+        write_csv(tmp / "rests_on.csv", rests_on.csv_rows(rests, {s.id: s.probability for s in summaries}),
+                  list(rests_on.CSV_FIELDS))
     write_json(tmp / "results.json", res.meta())
     res.save_arrays(tmp / "arrays.npz")
     write_json(tmp / "calibration.json", fitted.to_dict())
     prog = getattr(res, "progress", None)
-    inputs = [Path(path).resolve()] + ([Path(prog.path).resolve()] if prog is not None else [])
+    inputs = [Path(path).resolve()] + ([Path(prog.path).resolve()] if prog is not None else []) + (
+        [region_pack.resolve()] if region_pack is not None else [])
     man = manifest.build(command=command, seed=res.seed, data_files=[Path(f).resolve() for f in obs.files],
                          inputs=inputs, extra={
         "progress_file": str(Path(prog.path).resolve()) if prog is not None else None,
         "kind": "run", "scenario": scn.name, "scenario_file": str(Path(path).resolve()), "scenario_arg": str(path),
         "replications": res.replications, "workers": workers, "cwd": os.getcwd(),
         "data_hash": obs.data_hash, "until": obs.until, "results_sha256": results_digest(res),
-        "data_args": [str(Path(d).resolve()) for d in data_args] if data_args else None, "until_arg": until_arg})
+        "data_args": [str(Path(d).resolve()) for d in data_args] if data_args else None, "until_arg": until_arg,
+        "region_pack": str(region_pack.resolve()) if region_pack is not None else None,
+        "result_inputs": dict(result_inputs) if result_inputs is not None else None})
     write_json(tmp / "manifest.json", man)
     return RunFiles(summary, summaries, man)
