@@ -217,14 +217,17 @@ def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
         raise DataError("--data: no observation CSV found in the given paths")
     raw: list[Observation] = []
     skipped: list[str] = []
+    refused: list[str] = []
     for f in files:
         rows, unusable = read_csv_rows(f)
         raw += rows
-        if unusable and strict:
-            first = unusable[0]
-            raise DataError(f"--strict: {f}:{first.line}: field '{first.field}': {first.__cause__ or first}")
         if unusable:
             skipped.append(_describe_skipped(f, unusable))
+            if f.parent != default_data_dir():  # the shipped files' leftovers are known and listed
+                first = unusable[0]
+                refused.append(f"--strict: {f}:{first.line}: field '{first.field}': {first.__cause__ or first}")
+    if strict and refused:  # after every file is read: a bad value anywhere is said first
+        raise DataError(refused[0])
     if until is not None:
         try:
             cut = parse_period(until, allow_approx=False).last

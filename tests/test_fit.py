@@ -29,9 +29,9 @@ def test_scope_break_rebases_earlier_levels(obs) -> None:
     s = annual_series(obs, "China", "express_volume")
     years = list(s.years)
     (year, ratio), = s.breaks
-    assert year == 2024 and ratio == pytest.approx(1750.8e8 / 1.21 / 1320.7e8, rel=1e-6)
-    # chain-linked: 2024 over 2023 equals the published growth rate (21%, merged from the preliminary row)
-    assert s.values[years.index(2024)] / s.values[years.index(2023)] == pytest.approx(1.21, rel=1e-9)
+    assert year == 2024 and ratio == pytest.approx(1750.8e8 / 1.215 / 1320.7e8, rel=1e-6)  # the bulletin row: +21.5%
+    # chain-linked: 2024 over 2023 equals the published growth rate (21.5%, the bulletin's)
+    assert s.values[years.index(2024)] / s.values[years.index(2023)] == pytest.approx(1.215, rel=1e-9)
     assert s.values[years.index(2022)] / s.values[years.index(2021)] == pytest.approx(1105.8 / 1083.0, rel=1e-9)
 
 

@@ -118,9 +118,10 @@ def test_strict_fails_on_conflicts_above_one_percent(tmp_path: Path) -> None:
 
 
 def test_scope_break_on_the_national_2024_volume(observations: object) -> None:
-    b = [b for b in observations.breaks("China", "express_volume")]  # type: ignore[attr-defined]
-    assert [x.period for x in b] == ["2024"]
-    assert b[0].ratio == pytest.approx(1.096, abs=0.002)
+    b = {x.period: x for x in observations.breaks("China", "express_volume")}  # type: ignore[attr-defined]
+    # the year and the 2024 monthly bulletins (each against the 2023 month as first published) see it
+    assert "2024" in b and all(p.startswith("2024") for p in b)
+    assert b["2024"].ratio == pytest.approx(1.091, abs=0.002)
 
 
 def test_until_drops_later_rows_before_derivation(tmp_path: Path) -> None:
@@ -175,7 +176,7 @@ def test_exports_read_to_the_same_numbers(tmp_path: Path, name: str, content: by
 # (file content, expected line or None, words the message must hold)
 BAD_FILES: list[tuple[str, bytes, int | None, tuple[str, ...]]] = [
     ("unit", (HEADER + "China,express_volume,2021,1083,parcels,,,\n").encode(), 2, ("field 'unit'", "parcels")),
-    ("period", (HEADER + ROW + "China,express_volume,2024-13,1,亿件,,,\n").encode(), 3, ("field 'period'", "13")),
+    ("period", (HEADER + "China,express_volume,2024-13,1,亿件,,,\n").encode(), 2, ("field 'period'", "13")),
     ("period_date", (HEADER + "China,express_volume,2024-02-30,1,亿件,,,\n").encode(), 2, ("field 'period'",)),
     ("period_excel", (HEADER + "China,express_volume,2024/6/1,1,亿件,,,\n").encode(), 2, ("field 'period'",)),
     ("value", (HEADER + "China,express_volume,2021,lots,亿件,,,\n").encode(), 2, ("field 'value'", "lots")),
@@ -232,6 +233,24 @@ def test_bad_data_through_the_cli_exit_2_one_line_nothing_written(tmp_path: Path
     assert list(tmp_path.iterdir()) == [f]
 
 
+def test_a_row_the_model_cannot_read_is_named_and_left_out_strict_refuses_it(tmp_path: Path) -> None:
+    """Real releases carry an index, a rank or a day range: one line names them; the rest is read."""
+    f = write(tmp_path, "messy.csv", HEADER + ROW + "China,express_CR8,2025-01..06,97.02,index,,,\n"
+              "China,express_volume,2023-01-01..05-04,100.06,亿件,16.9,,\n"
+              "China,express_volume,2024-H1 (year inferred),800,亿件,,,\n"
+              "China,express_revenue,2025-01..10,12200,亿元 (≈1.22 trillion),8.5,,\n"
+              "China,express_volume,2025,,亿件,5,,\n")
+    obs = load([f])
+    periods = {(o.indicator, str(o.period)) for o in obs.observations if not o.derived}
+    assert ("express_volume", "2024-H1") in periods and ("express_revenue", "2025-01..10") in periods
+    assert len(obs.skipped) == 1 and "\n" not in obs.skipped[0]
+    line = obs.skipped[0]
+    assert "3 row(s) not used" in line and "line 3 unit 'index'" in line and "line 4 period" in line
+    assert "line 7 value" in line
+    with pytest.raises(DataError, match=r"--strict: .*messy.csv:3: field 'unit'"):
+        load([f], strict=True)
+
+
 def test_zero_flow_totals_are_refused_zero_stocks_kept(tmp_path: Path) -> None:
     f = write(tmp_path, "z.csv", HEADER + "Guizhou,express_volume,2024-01..10,0,亿件,,,\n")
     with pytest.raises(DataError, match=r"z.csv:2: field 'value': expected a positive total"):
@@ -260,7 +279,7 @@ def test_data_folder_plus_file_adds_the_file(tmp_path: Path) -> None:
     f = write(tmp_path, "mine.csv", HEADER + "Bijie,express_volume,2024,1.1,亿件,,,local\n")
     obs = load([default_data_dir(), f])
     assert obs.select("Bijie", "express_volume")[0].value == pytest.approx(1.1e8)
-    assert len(obs.files) == 3
+    assert len(obs.files) == 5  # drivers, evidence 2025-26, observations, releases 2025, mine
 
 
 # ---- fuzz: mutated rows give a valid load or the one-line error --------------------------------------

@@ -378,7 +378,7 @@ def test_without_until_a_run_speaks_as_of_its_own_month(observations: object) ->
     dec_2026 = 2026 * 12 + 11
     assert as_of_month(observations, None, None, dec_2026) == dec_2026
     assert as_of_month(observations, None, "2024-06", dec_2026) == 2024 * 12 + 5  # --until wins
-    assert as_of_month(observations, None, None) == 2024 * 12 + 11  # the shipped data end in 2024
+    assert as_of_month(observations, None, None) == 2025 * 12 + 11  # the shipped data end in 2025
     assert year_over(2025, dec_2026) and not year_over(2025, 2025 * 12 + 10)
     s = SimpleNamespace(observed=None, year=2025, probability=0.8)
     assert target_status(s, dec_2026, ("green", "On track"))[1].startswith("Unknown")

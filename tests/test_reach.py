@@ -1,5 +1,5 @@
 """Years the calibration cannot forecast are refused before any fit, naming the file and the field
-(or the option): the shipped data stop at 2024 and forecasts reach 12 years past the data (2036)."""
+(or the option): the shipped data stop at 2025 and forecasts reach 12 years past the data (2037)."""
 
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ def test_validate_refuses_a_target_year_beyond_the_reach(tmp_path: Path, no_fit:
     p, i = _plan(tmp_path, horizon="2040-12", target_year=2039)
     rc, _, err = cli("validate", str(p))
     assert rc == 2 and err.count("\n") == 1, err
-    assert f"{p}: targets.{i}.year: 2039 is beyond" in err and "expected a year up to 2036" in err
+    assert f"{p}: targets.{i}.year: 2039 is beyond" in err and "expected a year up to 2037" in err
 
 
 def test_validate_refuses_a_horizon_beyond_the_reach(tmp_path: Path, no_fit: None) -> None:
-    p, _ = _plan(tmp_path, horizon="2037-12")
+    p, _ = _plan(tmp_path, horizon="2038-12")
     rc, _, err = cli("validate", str(p))
-    assert rc == 2 and f"{p}: horizon: 2037 is beyond" in err and "up to 2036" in err, err
-    p, _ = _plan(tmp_path, horizon="2036-12")
+    assert rc == 2 and f"{p}: horizon: 2038 is beyond" in err and "up to 2037" in err, err
+    p, _ = _plan(tmp_path, horizon="2037-12")
     assert cli("validate", str(p))[0] == 0
 
 

@@ -76,9 +76,12 @@ def as_of_month(observations: Any, progress: Any, until: str | None, run_month: 
 
 
 def data_end_month(observations: Any) -> int | None:
-    """The last month index of the express series in the data (None without any)."""
+    """The last month index of the express series the calibration reads (None without any); an
+    outlook or a target dated later (``express_volume_forecast`` 2026) is not data of that month."""
+    from expressim.calibration.usable import INDICATORS
+
     ends = [o.period.last for o in getattr(observations, "observations", ())
-            if o.period.kind != "approx" and o.indicator.startswith("express")]
+            if o.period.kind != "approx" and o.indicator in INDICATORS and not o.derived]
     return max(ends, default=None)
 
 
