@@ -201,8 +201,12 @@ def prim(inputs: dict[str, np.ndarray], y: np.ndarray, *, alpha: float = 0.05, m
         ``limits`` {input: {low, high, range, unit, quasi_p}} of the restricted inputs).
     """
     names = list(inputs)
-    x = np.column_stack([np.asarray(inputs[k], dtype=float) for k in names])
     y = np.asarray(y, dtype=float)
+    if not names or len(y) < 2:  # one replication, or no input that varies: nothing to peel
+        return {"base_density": float(y.mean()) if len(y) else 0.0, "n": int(len(y)), "alpha": alpha,
+                "min_mass": min_mass, "threshold": threshold, "chosen": None, "refined_trajectory": [],
+                "trajectory": [], "note": "no box: fewer than 2 replications or no input that varies across them"}
+    x = np.column_stack([np.asarray(inputs[k], dtype=float) for k in names])
     ok = np.all(np.isfinite(x), axis=1)
     x, y = x[ok], y[ok]
     full = Box(x.min(axis=0), x.max(axis=0))

@@ -21,6 +21,8 @@ from expressim.model.spec.scenario import Scenario, ScenarioError, parse_month
 __all__ = ["Monitor", "MonitorPoint", "as_of_points", "assess", "monitor"]
 
 _STEP = {"month": 1, "quarter": 3, "year": 12}
+#: most as-of dates one monitor assesses (each is a calibration of its own, a few seconds and one cache entry)
+MAX_POINTS = 40
 
 
 def assess(scenario: Scenario, fitted: Any, observations: Any, progress: Progress | None, *, replications: int,
@@ -61,6 +63,8 @@ def as_of_points(as_of: Sequence[str] | None, every: str | None = None, start: s
                 raise ScenarioError(f"--as-of: {exc}") from None
         if len(set(months)) != len(months):
             raise ScenarioError(f"--as-of: repeated month in {' '.join(as_of)}")
+        if len(months) > MAX_POINTS:
+            raise ScenarioError(f"--as-of: {len(months)} dates (each one a new calibration); expected at most {MAX_POINTS}")
         return [month_text(m) for m in sorted(months)]
     if every not in _STEP:
         raise ScenarioError(f"--every: expected month, quarter or year, got '{every}'")
@@ -74,7 +78,16 @@ def as_of_points(as_of: Sequence[str] | None, every: str | None = None, start: s
         raise ScenarioError(f"--to: {end} is before --from {start}")
     step = _STEP[every]
     first = a + (-(a + 1)) % step  # the first month ending a step (quarter: 03, 06, 09, 12)
-    return [month_text(m) for m in range(first, b + 1, step)]
+    if first > b:
+        raise ScenarioError(f"--every {every} --from {start} --to {end}: no {every} ends in this range (the points "
+                            f"are the last month of each {every}, the first one {month_text(first)}); expected "
+                            f"--to {month_text(first)} or later")
+    points = list(range(first, b + 1, step))
+    if len(points) > MAX_POINTS:
+        raise ScenarioError(f"--every {every} --from {start} --to {end}: {len(points)} as-of dates (each one a new "
+                            f"calibration); expected at most {MAX_POINTS}, e.g. --to {month_text(points[MAX_POINTS - 1])} "
+                            f"or a longer step")
+    return [month_text(m) for m in points]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     from expressim.model.viz import monitor_report as report_monitor
     from expressim.model.viz import run_figures as plots
 
+    _refuse_future(args)
     points = as_of_points(args.as_of, args.every, args.from_, args.to)
     scn = cm.check_scenario(args.scenario)
     n = args.replications if args.replications is not None else scn.replications
@@ -46,6 +47,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
 
     first = min(points)
     check_reach(observations(first), scn, args.scenario, until=first, until_label="as-of date", data=data)
+    _warn_after_data(args, points, observations(points[-1]))
 
     pack = load_pack(scn.region_pack)
 
@@ -84,3 +86,37 @@ def cmd_monitor(args: argparse.Namespace) -> str:
                 lines.append(f"  {tid:<28} " + "  ".join(f"{p:.3f}" for p in t["probability"]))
         print("\n".join(lines), file=sys.stderr)
     return ""
+
+
+def _refuse_future(args: argparse.Namespace) -> None:
+    """Refuse as-of dates (``--as-of``, ``--to``) after the current month: nothing is known as of a date to come.
+
+    A malformed month is left to :func:`expressim.model.analysis.monitor.as_of_points` to name.
+    """
+    from expressim.model.cli.run import run_month
+    from expressim.model.spec.progress import month_text
+    from expressim.model.spec.scenario import parse_month
+
+    now = run_month()
+    given = [("--as-of", p) for p in (args.as_of or [])] + ([("--to", args.to)] if args.to and not args.as_of else [])
+    for option, text in given:
+        try:
+            month = parse_month(text)
+        except (TypeError, ValueError):
+            continue
+        if month > now:
+            raise cm.ScenarioError(f"{option} {text}: after the current month {month_text(now)}, when nothing is "
+                                   f"known yet; expected {month_text(now)} or earlier")
+
+
+def _warn_after_data(args: argparse.Namespace, points: list[str], latest: object) -> None:
+    """Name the as-of dates after the data's last month: they differ from it only by progress facts."""
+    from expressim.model.spec.progress import month_text
+    from expressim.model.spec.scenario import parse_month
+    from expressim.model.viz.progress_report import data_end_month
+
+    end = data_end_month(latest)
+    late = [p for p in points if end is not None and parse_month(p) > end]
+    if end is not None and len(late) > 1:
+        cm.warn(args, f"as-of dates {', '.join(late)} are after the data's last month ({month_text(end)}): "
+                      f"they see the same observations and differ only by progress facts")
