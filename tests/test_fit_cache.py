@@ -36,10 +36,7 @@ def counted_fit(monkeypatch: pytest.MonkeyPatch, fitted: Any) -> list[int]:
 
 
 def _key_path(observations: Any, root: Path) -> Path:
-    import hashlib
-
-    key = hashlib.sha256(f"{observations.data_hash}|{observations.until}|{fit_cache._code_hash()}".encode())
-    return root / f"{key.hexdigest()[:24]}.npz"
+    return root / f"{fit_cache.cache_key(observations)}.npz"
 
 
 def test_second_call_uses_the_private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, observations: Any,

@@ -11,14 +11,26 @@ group/other write bit, a regular file, not a link).  Anything else -- a folder p
 user, a cache path that is a file, a truncated or foreign entry -- is ignored and the calibration
 refitted; a cache problem never fails a command.
 
+An entry read back is also checked whole before it is used (:func:`check_fit`: the artefact's format,
+every array's dtype, shape and consistency with the others, every number finite, the parameter
+names of this code); one that does not pass is ignored and refitted, never used.
+
+Entries are keyed by the observations the fit reads (after the ``--until`` cut), not by the files
+and the cut: two as-of dates between releases are one entry.  The folder is bounded: after each
+store the least recently used entries are removed beyond :data:`MAX_ENTRIES` or :data:`MAX_BYTES`
+(only the tool's own entry names, ``<24 hex digits>.npz``, are ever removed).
+
 Location: ``$EXPRESSIM_CACHE``, else ``$XDG_CACHE_HOME/expressim``, else ``~/.cache/expressim``
 (the user's own cache folder, never a shared temporary folder).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +40,12 @@ if TYPE_CHECKING:
 
 #: libraries whose versions change what a fit holds or how it is read back
 KEY_LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "pydantic")
+#: most entries kept (each a few MB); the least recently used go first
+MAX_ENTRIES = 24
+#: most bytes the entries may take together
+MAX_BYTES = 128 * 2**20
+#: the name of an entry this tool wrote (the only files pruning removes)
+ENTRY_NAME = re.compile(r"[0-9a-f]{24}\.npz")
 
 
 def cache_dir() -> Path:
@@ -51,8 +69,12 @@ def _code_hash() -> str:
 
     h = hashlib.sha256()
     root = Path(calibration.__file__).parent
-    for f in sorted(root.glob("*.py")) + [root / "data" / "assumptions.yaml"]:
-        h.update(f.read_bytes())
+    from expressim.calibration.observations import NOT_OBSERVATIONS
+
+    extra = [root / "data" / "assumptions.yaml"] + [root / "data" / n for n in sorted(NOT_OBSERVATIONS)]
+    for f in sorted(root.glob("*.py")) + extra:
+        h.update(f.name.encode())
+        h.update(f.read_bytes() if f.is_file() else b"absent")
     for lib in KEY_LIBRARIES:
         try:
             h.update(f"{lib}={metadata.version(lib)}".encode())
@@ -70,6 +92,76 @@ def _usable_folder(d: Path, *, create: bool) -> bool:
         return False
 
 
+def _finite_numbers(value: Any, where: str, depth: int = 0) -> str | None:
+    """Where a non-finite number (or an object deeper than plain data goes) hides in ``value``; None if nowhere."""
+    import numpy as np
+
+    if depth > 12:
+        return f"{where}: nested too deeply"
+    if isinstance(value, bool | str) or value is None:
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return None if math.isfinite(float(value)) else f"{where}: {value}"
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "fiub":
+            return f"{where}: dtype {value.dtype}"
+        return None if value.size == 0 or bool(np.isfinite(value).all()) else f"{where}: not finite"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            bad = _finite_numbers(k, f"{where} key", depth + 1) or _finite_numbers(v, f"{where}.{k}", depth + 1)
+            if bad:
+                return bad
+        return None
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            bad = _finite_numbers(v, f"{where}.{i}", depth + 1)
+            if bad:
+                return bad
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for fld in dataclasses.fields(value):
+            bad = _finite_numbers(getattr(value, fld.name), f"{where}.{fld.name}", depth + 1)
+            if bad:
+                return bad
+        return None
+    return f"{where}: a {type(value).__name__}"
+
+
+def check_fit(f: Any) -> str | None:
+    """Why a calibration read back from the cache cannot be used (None: it can).
+
+    Checks every array's dtype (float) and shape and their agreement with each other (the
+    parameters of this code's state-space model, draws, years), the seasonal profile's twelve
+    months, and that every number anywhere in it is finite.
+    """
+    import numpy as np
+
+    from expressim.calibration.fit import Fitted
+    from expressim.calibration.statespace import PARAMS
+
+    if not isinstance(f, Fitted):
+        return f"not a calibration ({type(f).__name__})"
+    h = f.hier
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (h.first_year, h.last_year, h.n_observations)):
+        return "years or observation count not whole numbers"
+    years, k = h.last_year - h.first_year + 1, len(PARAMS)
+    arrays = {"params": h.params, "theta_cov": h.theta_cov, "param_draws": h.param_draws,
+              "state_mean": h.state_mean, "state_chol": h.state_chol, "profile.weights": f.profile.weights}
+    for name, a in arrays.items():
+        if not isinstance(a, np.ndarray) or a.dtype != np.float64:
+            return f"{name}: expected float64 values"
+    draws = h.param_draws.shape[0] if h.param_draws.ndim == 2 else 0
+    m = h.state_mean.shape[2] if h.state_mean.ndim == 3 else 0
+    want = {"params": (k,), "theta_cov": (k, k), "param_draws": (draws, k), "state_mean": (draws, years, m),
+            "state_chol": (draws, years, m, m), "profile.weights": (12,)}
+    for name, shape in want.items():
+        if arrays[name].shape != shape or not years >= 1 or not draws >= 1 or not m >= 1:
+            return f"{name}: shape {arrays[name].shape}, expected {shape}"
+    if not isinstance(f.published, dict) or not isinstance(f.register, dict) or not isinstance(f.populations, dict):
+        return "published, register or populations not a mapping"
+    return _finite_numbers(f, "fit")
+
+
 def _load(path: Path) -> Fitted | None:
     """The cached calibration, or None when absent, in a folder or file others could write, or unreadable."""
     from expressim.calibration import artefact
@@ -84,11 +176,43 @@ def _load(path: Path) -> Fitted | None:
         if not _private(os.fstat(fd), folder=False):
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            return artefact.loads(fh.read())
-    except Exception:  # noqa: BLE001 - a stale, truncated or foreign entry is just refitted
+            fitted = artefact.loads(fh.read())
+        if check_fit(fitted) is not None:
+            return None
+        os.utime(fd)  # recently used: kept longest by the pruning
+        return fitted
+    except Exception:  # noqa: BLE001 - a stale, truncated, foreign or damaged entry is just refitted
         return None
     finally:
         os.close(fd)
+
+
+def prune(folder: Path, *, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> list[Path]:
+    """Remove the least recently used entries beyond ``max_entries`` or ``max_bytes``; returns those removed.
+
+    Only this user's regular files named like an entry (:data:`ENTRY_NAME`) count and are removed;
+    anything else in the folder is left alone.
+    """
+    entries = []
+    try:
+        for p in folder.iterdir():
+            if ENTRY_NAME.fullmatch(p.name):
+                st = os.lstat(p)
+                if _private(st, folder=False):
+                    entries.append((st.st_mtime, st.st_size, p))
+    except OSError:
+        return []
+    entries.sort(reverse=True)  # newest first
+    removed, total = [], 0
+    for i, (_, size, p) in enumerate(entries):
+        total += size
+        if i >= max_entries or total > max_bytes:
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return removed
 
 
 def _store(path: Path, fitted: Fitted) -> None:
@@ -102,22 +226,40 @@ def _store(path: Path, fitted: Fitted) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(artefact.dumps(fitted))
         tmp.replace(path)
+        prune(path.parent)
     except OSError:
         pass
     finally:  # an interrupted or failed write leaves no stray file (the cache is rebuilt next time)
         tmp.unlink(missing_ok=True)
 
 
+def cache_key(obs: Any) -> str:
+    """The entry key of a fit of ``obs``: the observations it reads (after the cut), this code and libraries.
+
+    Two loads that keep the same observations (two as-of dates between releases, the same files
+    named two ways) share one key; the file list and ``--until`` themselves are not part of it.
+    """
+    h = hashlib.sha256()
+    for part in (obs.observations, obs.conflicts, obs.scope_breaks):
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"|")
+    h.update(_code_hash().encode())
+    return h.hexdigest()[:24]
+
+
 def fitted_for(obs: Any, *, use_cache: bool = True) -> Fitted:
-    """Calibrate, reusing a cached fit of the same data, ``--until``, code and libraries."""
+    """Calibrate, reusing a cached fit of the same observations, code and libraries.
+
+    A cached fit made from another load of the same observations is given this load's
+    ``data_hash`` and ``until`` (the only fields that name the load rather than the fit).
+    """
     from expressim.calibration.fit import fit_all
 
-    key = hashlib.sha256(f"{obs.data_hash}|{obs.until}|{_code_hash()}".encode()).hexdigest()[:24]
-    path = cache_dir() / f"{key}.npz"
+    path = cache_dir() / f"{cache_key(obs)}.npz"
     if use_cache:
         cached = _load(path)
         if cached is not None:
-            return cached
+            return dataclasses.replace(cached, data_hash=obs.data_hash, until=obs.until)
     fitted = fit_all(obs)
     if use_cache:
         _store(path, fitted)
