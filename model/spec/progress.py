@@ -46,6 +46,17 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "tracked": ("done", "not_done", "partial"),
 }
 _MAX_BYTES = 1 << 20
+#: most distinct facts a file may hold (rows repeating a fact are merged first); each is checked in every
+#: replication and drawn in the report
+MAX_FACTS = 500
+
+
+def current_month() -> int:
+    """The month index (``year * 12 + month - 1``) of today (UTC): no fact can be dated later."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    return now.year * 12 + now.month - 1
 
 
 class ProgressError(ScenarioError):
@@ -186,7 +197,7 @@ def load(path: str | Path, scenario: Scenario) -> Progress:
         ``file: line N: field: what was expected`` for the first problem.
     """
     p = Path(path)
-    reader = csv.reader(io.StringIO(_read(p), newline=""))
+    reader = csv.reader(io.StringIO(_read(p), newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -197,23 +208,37 @@ def load(path: str | Path, scenario: Scenario) -> Progress:
         raise ProgressError(f"{p}: line 1: header: expected the columns {','.join(COLUMNS)}, got {','.join(header)}")
     kinds = _ids(scenario)
     rows: list[Row] = []
+    seen: dict[tuple[str, str, int, float | None], int] = {}
     chains = _Chains(scenario, p)
+    now = current_month()
+    begun = reader.line_num + 1
     try:
         for cells in reader:
-            line = reader.line_num
+            line = begun  # a quoted cell may span lines: the row is named by the line it starts on
+            begun = reader.line_num + 1
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
                 raise ProgressError(f"{p}: line {line}: (row): expected {len(header)} fields, got {len(cells)}")
             row = _row(p, line, _printable_cells(p, line, dict(zip(header, (c.strip() for c in cells), strict=True))),
-                       scenario, kinds)
+                       scenario, kinds, now)
+            fact_key = (row.id, row.status, row.month, row.value)
+            if fact_key in seen:  # the same fact again (another source or note): merged into the first
+                continue
             _check_duplicate(p, row, rows)
+            if len(seen) == MAX_FACTS:
+                raise ProgressError(f"{p}: line {line}: (row): more than {MAX_FACTS} distinct facts; expected at "
+                                    f"most {MAX_FACTS} (rows repeating a fact are merged)")
+            seen[fact_key] = line
             if row.kind in ("phase", "project"):
                 fact = _fact(row, scenario)
                 assert fact is not None
                 chains.add(fact, row)
             rows.append(row)
     except csv.Error as exc:
+        if "end of data" in str(exc) or "EOF" in str(exc):
+            raise ProgressError(f"{p}: line {begun}: (row): a quote (\") opened in this row is never closed; "
+                                f"expected a closing quote before the end of the file") from None
         raise ProgressError(f"{p}: line {reader.line_num}: (row): {exc}") from None
     return Progress(str(p), tuple(rows))
 
@@ -228,7 +253,7 @@ def _printable_cells(p: Path, line: int, cells: dict[str, str]) -> dict[str, str
     return cells
 
 
-def _row(p: Path, line: int, c: dict[str, str], scn: Scenario, kinds: dict[str, str]) -> Row:
+def _row(p: Path, line: int, c: dict[str, str], scn: Scenario, kinds: dict[str, str], now: int | None = None) -> Row:
     where = f"{p}: line {line}"
     rid, status = c["id"], c["status"]
     if rid not in kinds:
@@ -250,6 +275,9 @@ def _row(p: Path, line: int, c: dict[str, str], scn: Scenario, kinds: dict[str, 
                             f"{scn.start}..{scn.horizon}")
     if kind == "tracked" and month < start:
         raise ProgressError(f"{where}: date: {c['date']} is before the scenario start {scn.start}")
+    if now is not None and month > now:
+        raise ProgressError(f"{where}: date: {c['date']} is after the current month {month_text(now)}; expected "
+                            f"the date of something that has happened (up to {month_text(now)})")
     value = _value(where, kind, status, c["value"], scn, rid)
     if kind == "target":
         year = next(t.year for t in scn.targets if t.id == rid)
@@ -284,12 +312,18 @@ def _value(where: str, kind: str, status: str, text: str, scn: Scenario, rid: st
 
 
 def _check_duplicate(p: Path, row: Row, rows: list[Row]) -> None:
-    if row.kind != "target":
-        return
-    for r in rows:
-        if r.id == row.id and r.value != row.value:
-            raise ProgressError(f"{p}: line {row.line}: value: {row.id} observed {row.value:g} contradicts line "
-                                f"{r.line} (observed {r.value:g})")
+    """Refuse a target observed twice with two values, or a tracked item given two states in one month."""
+    if row.kind == "target":
+        for r in rows:
+            if r.id == row.id and r.value != row.value:
+                raise ProgressError(f"{p}: line {row.line}: value: {row.id} observed {row.value:g} contradicts line "
+                                    f"{r.line} (observed {r.value:g})")
+    elif row.kind == "tracked":
+        for r in rows:
+            if r.id == row.id and r.month == row.month and (r.status, r.value) != (row.status, row.value):
+                was = r.status + (f" {r.value:g}" if r.value is not None else "")
+                raise ProgressError(f"{p}: line {row.line}: status: {row.id} {row.status} {row.date} contradicts "
+                                    f"line {r.line} ({was} in the same month); expected one state a month")
 
 
 class _Chains:
