@@ -79,10 +79,13 @@ def truth_on_origin_basis(indicator: str) -> tuple[dict[int, float], dict[int, f
 Forecaster = Callable[[Path, int, str, int], dict[str, float]]
 
 
-def run(origins: range = ORIGINS, forecaster: Forecaster | None = None) -> dict[str, list[dict[str, float]]]:
+def run(origins: range = ORIGINS, forecaster: Forecaster | None = None,
+        horizons: tuple[int, ...] = HORIZONS) -> dict[str, list[dict[str, float]]]:
     """Score forecasts from each origin against the published levels (on the origin's basis).
 
     ``forecaster`` defaults to ``expressim forecast --until O`` in a new process (its own fit cache).
+    Each row holds the origin, horizon, truth, the forecast's median and 80% bounds, every
+    quantile (``q<level>``), the GM(1,1) point forecast and the five levels it was fitted to.
     """
     out: dict[str, list[dict[str, float]]] = {i: [] for i in INDICATORS}
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,8 +99,8 @@ def run(origins: range = ORIGINS, forecaster: Forecaster | None = None) -> dict[
             for o in origins:
                 yrs = [y for y in range(o - 4, o + 1) if y in published]
                 hist = np.array([published[y] for y in yrs])
-                gm = GreyGM11(window=len(yrs)).fit(np.array(yrs), hist).predict(3)
-                for h in HORIZONS:
+                gm = GreyGM11(window=len(yrs)).fit(np.array(yrs), hist).predict(max(horizons))
+                for h in horizons:
                     y = o + h
                     if y not in published:
                         continue
@@ -107,7 +110,8 @@ def run(origins: range = ORIGINS, forecaster: Forecaster | None = None) -> dict[
                             truth /= ratio
                     q = forecast(data, o, ind, y)
                     out[ind].append({"origin": o, "h": h, "truth": truth, "median": q["0.5"], "lo": q["0.1"],
-                                     "hi": q["0.9"], "gm": float(gm[h - 1])})
+                                     "hi": q["0.9"], "gm": float(gm[h - 1]),
+                                     **{f"q{k}": v for k, v in q.items()}})
     return out
 
 

@@ -27,6 +27,7 @@ from expressim.calibration.observations import Observation, ObservationSet
 from expressim.calibration.paths import block_groups, block_size, log_growth, log_level, simulate_states
 from expressim.calibration.periods import Period, parse_period
 from expressim.calibration.seasonality import SeasonalProfile, profile_from_observations
+from expressim.calibration.shares import provincial_shares
 from expressim.calibration.slots import LEVEL, SUPPORTED, Constants, window_var
 from expressim.calibration.statespace import IX
 from expressim.calibration.usable import MAX_HORIZON
@@ -276,6 +277,7 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
     const = Constants(float(np.log(pops["Bijie"] / pops["Guizhou"])),
                       float(np.log(per_collected * pops["Bijie"] / pops["China"])))
     plans: tuple[NowcastPlan, ...] = ()
+    released = obs  # what was published, before the layers rewrite what the hierarchy reads
     layer = fit_layer(obs)
     if layer is not None:
         plans = tuple(p for p in (layer.plan(ind) for ind in ("express_volume", "express_revenue")) if p is not None)
@@ -283,19 +285,34 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
             obs, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
         obs = with_nowcasts(obs, extra)
         notes += nc_notes
+    obs, _, share_notes = provincial_shares(obs)
+    notes += share_notes
     try:
         hier, data, rebuild = fit_hierarchy(obs, profile, growth, register, const)
     except ValueError as exc:
         raise FitError(str(exc)) from None
     notes += list(data.notes)
     floors = floors_from(register)
-    pub: dict[tuple[str, str, tuple[int, int, int, bool, str]], Published] = {}
-    for r in data.rows:
-        if not r.implied:
-            pub[(r.obs.geography, r.obs.indicator, r.obs.period.window)] = Published(r.log_value, r.var_round, r.var_dev)
+    pub = published_windows(released, profile, growth, floors)
     moved = tuple(what_moved(rebuild, hier, data, const))
     return Fitted(obs.data_hash, obs.until, profile, hier, const, floors, pub, register, pops, tuple(notes), moved,
                   plans)
+
+
+def published_windows(obs: ObservationSet, profile: SeasonalProfile, growth: dict[int, float],
+                      floors: dict[str, float]) -> dict[tuple[str, str, tuple[int, int, int, bool, str]], Published]:
+    """Every released window of a calibrated series as a forecast conditions on it: its log value,
+    rounding variance and the variance of its deviation from the model (:func:`slots.window_var`)."""
+    last_g = growth.get(max(growth), 0.2) if growth else 0.2
+    out: dict[tuple[str, str, tuple[int, int, int, bool, str]], Published] = {}
+    for o in obs.observations:
+        if (o.derived or (o.geography, o.indicator) not in SUPPORTED or not o.period.is_flow_window
+                or o.period.first // 12 != o.period.last // 12 or o.value <= 0):
+            continue
+        sh = 1.0 if o.period.kind == "year" else float(profile.window_share(o.period, growth.get(o.period.year, last_g)))
+        out[(o.geography, o.indicator, o.period.window)] = Published(
+            float(np.log(o.value)), o.rel_precision**2, window_var(sh, o.geography, profile.month_sd, floors))
+    return out
 
 
 def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation]) -> ObservationSet:

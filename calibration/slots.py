@@ -36,6 +36,7 @@ from expressim.calibration.usable import (  # noqa: F401 - re-exported: the slot
     INDICATORS,
     LOADINGS,
     NO_USABLE,
+    RATIOS,
     SUPPORTED,
     candidates,
     scope_breaks,
@@ -156,7 +157,8 @@ def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, fl
     staged: list[tuple[Observation, bool, tuple[str, str, int, int, bool, bool]]] = []
     for o, implied in sorted(cands, key=lambda c: (c[0].geography, c[0].indicator, c[0].period.first, c[1])):
         b = breaks.get("express_volume" if "revenue" not in o.indicator else "express_revenue")
-        old = b is not None and o.period.year < b and not implied and not (o.derived and o.period.year >= b - 1)
+        old = (b is not None and o.period.year < b and not implied and not (o.derived and o.period.year >= b - 1)
+               and o.indicator not in RATIOS)
         key = (o.geography, o.indicator, o.period.first % 12, o.period.last % 12, old, implied)
         keys.setdefault(key, len(keys))
         staged.append((o, implied, key))
@@ -183,7 +185,7 @@ def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, fl
         vd = window_var(sh, o.geography, profile.month_sd, floors)
         endog[t, s] = np.log(o.value)
         design[s, :, t] = row
-        intercept[s, t] = k0 + np.log(sh)
+        intercept[s, t] = k0 + (0.0 if o.indicator in RATIOS else np.log(sh))
         var[s, t] = vr + vd
         rows.append(Row(o, s, t, float(np.log(o.value)), float(np.log(sh)), vr, vd, implied))
     return SlotData(y0, y1, endog, design, intercept, var, tuple(rows), tuple(keys), breaks, tuple(notes))

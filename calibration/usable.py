@@ -17,7 +17,9 @@ MAX_HORIZON = 12
 
 GEOGRAPHIES = ("China", "Guizhou", "Bijie")
 INDICATORS = ("express_volume", "express_revenue", "express_volume_inbound", "express_volume_inout",
-              "express_volume_growth_exit")
+              "express_volume_growth_exit", "express_volume_share", "express_revenue_share")
+#: indicators that are ratios of two series of one basis (no seasonal share, no scope-break offset)
+RATIOS = frozenset({"express_volume_growth_exit", "express_volume_share", "express_revenue_share"})
 #: state loadings of each (geography, indicator) in logs (in+out is handled apart)
 LOADINGS: dict[tuple[str, str], dict[str, float]] = {
     ("China", "express_volume"): {"a": 1},
@@ -26,6 +28,9 @@ LOADINGS: dict[tuple[str, str], dict[str, float]] = {
     ("China", "express_volume_growth_exit"): {"g": 1},
     ("Guizhou", "express_volume"): {"a": 1, "s": 1},
     ("Guizhou", "express_revenue"): {"a": 1, "r": 1, "sr": 1},
+    # a provincial window over the national window of the same months (calibration/shares.py)
+    ("Guizhou", "express_volume_share"): {"s": 1},
+    ("Guizhou", "express_revenue_share"): {"sr": 1},
     ("Bijie", "express_volume"): {"a": 1, "s": 1, "c": 1},
     ("Bijie", "express_volume_inbound"): {"a": 1, "v": 1},
     ("Bijie", "express_revenue"): {"a": 1, "s": 1, "c": 1, "r": 1, "p": 1},

@@ -1,0 +1,132 @@
+"""Annual rolling-origin evaluation through the CLI, with proper scores against simple competitors.
+
+Origins 2012..2024, horizons 1..5 (where the outturn is published, through 2025), China's express
+volume and revenue; the model's forecasts come from ``expressim forecast --until O`` on the shipped
+China rows (``benchmarks/backtest_cli.py`` runs them and puts outturns on the origin's basis).
+Origins 2012-2014 are the selection set on which the calibration's method choices were made
+(docs/backtest.md); 2015-2024 are scored.
+
+Competitors, each from the published annual levels up to the origin only:
+
+* random walk with drift in logs: drift = the mean of the last five log growths, SD their SD,
+  predictive SD ``σ √(h + h²/n)`` (drift uncertainty included);
+* GM(1,1) on the last five levels, with empirical intervals: quantiles of its own log errors at
+  that horizon on earlier origins whose outturn the origin already knew (nested; at least three);
+* a damped-growth rule fixed in advance: the last growth decays by 0.7 a year (point forecast only).
+
+Scores pooled over origins, horizons and series: the quantile score (mean pinball loss over the
+levels 0.05-0.95, relative to the outturn: a proper score that approximates the CRPS), 80%
+coverage, a log score from a lognormal matched to the 10/50/90% quantiles, and the absolute
+percentage error of the median.  Differences are tested with a Diebold-Mariano-type t statistic
+whose variance is clustered by origin year (the cases of one origin share its data and errors).
+The long-horizon part reports coverage by horizon, the evidence for the width at 2030.
+
+    python benchmarks/annual_eval.py [--origins 2012-2024] [--horizons 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import norm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from backtest_cli import run, truth_on_origin_basis  # noqa: E402
+
+LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+SELECTION = range(2012, 2015)
+DAMPING = 0.7  # the fixed rule's yearly decay of growth (set before any scoring)
+
+
+def pinball(q: dict[float, float], y: float) -> float:
+    """Mean pinball loss of quantiles ``{level: value}`` against ``y``, relative to ``y``."""
+    return float(np.mean([(float(y < v) - a) * (v - y) for a, v in q.items()])) / y
+
+
+def log_score(q: dict[float, float], y: float) -> float:
+    """Log density of ``log y`` under the normal matched to the log quantiles 10/50/90%."""
+    mu, sd = np.log(q[0.5]), (np.log(q[0.9]) - np.log(q[0.1])) / (2 * norm.ppf(0.9))
+    return float(norm.logpdf(np.log(y), mu, sd))
+
+
+def rw_drift(levels: list[float], h: int) -> dict[float, float]:
+    g = np.diff(np.log(levels))[-5:]
+    sd = float(np.std(g, ddof=1)) if len(g) > 1 else 0.1
+    mu = np.log(levels[-1]) + h * float(np.mean(g))
+    s = sd * np.sqrt(h + h * h / len(g))
+    return {a: float(np.exp(mu + s * norm.ppf(a))) for a in LEVELS}
+
+
+def damped(levels: list[float], h: int) -> float:
+    g = float(np.log(levels[-1] / levels[-2]))
+    return float(levels[-1] * np.exp(sum(g * DAMPING**k for k in range(1, h + 1))))
+
+
+def dm(d: np.ndarray, clusters: np.ndarray) -> tuple[float, float]:
+    """Mean of ``d`` and its t statistic clustered by ``clusters``."""
+    mean = float(d.mean())
+    sums = np.array([np.sum(d[clusters == c] - mean) for c in np.unique(clusters)])
+    se = np.sqrt(np.sum(sums**2)) / len(d)
+    return mean, mean / se if se > 0 else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--origins", default="2012-2024", metavar="FIRST-LAST")
+    ap.add_argument("--horizons", type=int, default=5)
+    args = ap.parse_args(argv)
+    first, last = (int(x) for x in args.origins.split("-"))
+    res = run(range(first, last + 1), horizons=tuple(range(1, args.horizons + 1)))
+    rows = []
+    for ind, cases in res.items():
+        published, _ = truth_on_origin_basis(ind)
+        for c in cases:
+            o, h, y = int(c["origin"]), int(c["h"]), c["truth"]
+            hist = [published[t] for t in range(o - 5, o + 1) if t in published]
+            past = [np.log(p["truth"] / p["gm"]) for p in cases if p["h"] == h and p["origin"] + h <= o]
+            gm_q = ({a: c["gm"] * float(np.exp(np.quantile(past, a))) for a in LEVELS} if len(past) >= 3 else None)
+            model_q = {a: c[f"q{a}"] for a in LEVELS}
+            rows.append({"series": ind, "origin": o, "h": h, "y": y, "model": model_q, "rw": rw_drift(hist, h),
+                         "gm": gm_q, "gm_point": c["gm"], "damped": damped(hist, h)})
+    for name, sel in (("selection 2012-2014", lambda r: r["origin"] in SELECTION),
+                      ("scored 2015-2024", lambda r: r["origin"] not in SELECTION)):
+        sub = [r for r in rows if sel(r)]
+        if not sub:
+            continue
+        print(f"\n## {name}: {len(sub)} cases (origins x horizons x 2 series)")
+        common = [r for r in sub if r["gm"] is not None]
+        print(f"Scores on the {len(common)} cases where every forecaster has intervals (GM's need three earlier "
+              "errors at the horizon); MAPE of the point forecasts on all cases.\n")
+        print("| forecaster | quantile score | log score | 80% coverage | MAPE of median | n |")
+        print("|---|---|---|---|---|---|")
+        for key in ("model", "rw", "gm"):
+            s = common
+            if not s:
+                continue
+            qs = np.mean([pinball(r[key], r["y"]) for r in s])
+            ls = np.mean([log_score(r[key], r["y"]) for r in s])
+            cov = np.mean([r[key][0.1] <= r["y"] <= r[key][0.9] for r in s])
+            ape = 100 * np.mean([abs(r[key][0.5] / r["y"] - 1) for r in sub if r[key] is not None])
+            print(f"| {key} | {qs:.4f} | {ls:.2f} | {cov:.2f} | {ape:.1f}% | {len(s)} |")
+        for key in ("gm_point", "damped"):
+            ape = 100 * np.mean([abs(r[key] / r["y"] - 1) for r in sub])
+            print(f"| {key} (point) | | | | {ape:.1f}% | {len(sub)} |")
+        for other in ("rw", "gm"):
+            s = [r for r in sub if r[other] is not None]
+            if not s:
+                continue
+            d = np.array([pinball(r["model"], r["y"]) - pinball(r[other], r["y"]) for r in s])
+            mean, t = dm(d, np.array([r["origin"] for r in s]))
+            print(f"quantile score, model minus {other}: {mean:+.4f} (clustered t {t:.2f}, {len(s)} cases, "
+                  f"{len({r['origin'] for r in s})} origins)")
+        print("\ncoverage of the model's 80% interval by horizon: " + ", ".join(
+            f"h={h} {np.mean([r['model'][0.1] <= r['y'] <= r['model'][0.9] for r in sub if r['h'] == h]):.2f} "
+            f"(n={sum(r['h'] == h for r in sub)})" for h in sorted({r['h'] for r in sub})))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
