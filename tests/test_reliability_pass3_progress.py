@@ -11,8 +11,8 @@ import pytest
 import yaml
 from helpers import PLAN, cli
 
-from expressim.model.spec import scenario as sc
 from expressim.model.spec import progress as progress_module
+from expressim.model.spec import scenario as sc
 from expressim.model.spec.progress import ProgressError, load
 
 HEADER = "id,status,date,value,source,note\n"

@@ -71,6 +71,12 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
 
 
+def _lang_arg(p: argparse.ArgumentParser) -> None:
+    from expressim.model.cli.lang import add_lang_arg
+
+    add_lang_arg(p)
+
+
 def _progress_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", metavar="FILE",
                    help="progress file (CSV id,status,date,value,source,note): facts the rollout is conditioned on "
@@ -85,6 +91,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace an existing output folder (only one holding a previous run)")
     _data_args(p)
+    _lang_arg(p)
     _debug_arg(p)
 
 
@@ -150,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="observation CSVs or folders of them (cut at each as-of date); replaces the shipped data")
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
     _progress_arg(p)
+    _lang_arg(p)
     _debug_arg(p)
 
     p = sub.add_parser("sensitivity", help="global sensitivity (SALib), scenario discovery and value of information")
@@ -195,8 +203,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if debug:
         os.environ["EXPRESSIM_DEBUG"] = "1"
     previous_term = _install_sigterm()
+    from expressim.model.cli import environment
+
+    environment.prepare(args)
     try:
         return _dispatch(args, debug)
+    except OSError as exc:  # a message or result could not be written (broken pipe, full disk, closed stream)
+        if debug:
+            raise
+        return environment.output_failed(exc)
     finally:
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
@@ -291,6 +306,9 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         from expressim.model.cli import context
 
         context.check_arguments(args)
+        from expressim.model.cli.option_checks import check_options
+
+        check_options(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
@@ -310,6 +328,7 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         print(json.dumps(result, ensure_ascii=False))
     elif isinstance(result, str) and result:
         print(result)
+    sys.stdout.flush()  # a full or broken output fails here, inside main (see environment.output_failed)
     return EXIT_OK
 
 

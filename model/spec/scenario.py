@@ -336,13 +336,13 @@ class Scenario(_Model):
         _unique("tracked", [t.id for t in self.tracked], "tracked id")
         owner = {f"{p.id}.{ph.name}": "a project phase" for p in self.projects for ph in p.phases}
         owner.update({p.id: "a project id" for p in self.projects})
-        for path, items in (("targets", self.targets), ("tracked", self.tracked)):
-            for i, t in enumerate(items):
-                if t.id in owner:
-                    raise _Problem(f"{path}.{i}.id", f"'{t.id}' is also {owner[t.id]}; expected ids unique across "
+        for path, ids in (("targets", [t.id for t in self.targets]), ("tracked", [t.id for t in self.tracked])):
+            for i, tid in enumerate(ids):
+                if tid in owner:
+                    raise _Problem(f"{path}.{i}.id", f"'{tid}' is also {owner[tid]}; expected ids unique across "
                                                      f"projects, targets and tracked items (a progress file names "
                                                      f"them by id alone)")
-                owner[t.id] = "a target id" if path == "targets" else "a tracked id"
+                owner[tid] = "a target id" if path == "targets" else "a tracked id"
         names = {r.name for r in self.resources}
         for i, p in enumerate(self.projects):
             _unique(f"projects.{i}.phases", [ph.name for ph in p.phases], "phase name")
