@@ -201,10 +201,79 @@ def _pack_file(name: str | Path) -> Path:
     return pack_path(name)
 
 
+#: most county-level units a pack may have (a prefecture has a few dozen at most); the engine's memory and
+#: time grow with them
+MAX_COUNTIES = 100
+#: largest population accepted for one county or a prefecture [人]
+MAX_POPULATION = 2.0e9
+
+
 def _field(d: dict[str, Any], key: str, f: Path) -> Any:
     if key not in d:
         raise RegionError(f"{f}: {key}: missing; expected it in a region pack")
     return d[key]
+
+
+def _text(f: Path, where: str, v: Any, what: str, *, required: bool = True) -> str:
+    """A pack's text field: a non-empty string without control characters (not a number, a boolean or null)."""
+    from expressim.model.spec.scenario import _printable
+    from expressim.model.spec.validation_messages import show
+
+    if not isinstance(v, str) or (required and not v.strip()):
+        raise RegionError(f"{f}: {where}: expected {what} (text), got {show(v)}")
+    try:
+        _printable(v)
+    except ValueError as exc:
+        raise RegionError(f"{f}: {where}: {exc}") from None
+    if len(v) > 200:
+        raise RegionError(f"{f}: {where}: {len(v)} characters; expected {what} of at most 200")
+    return v
+
+
+def _check_counties(f: Path, raw: Any, explicit: bool) -> list[dict[str, Any]]:
+    """The ``counties`` list checked: mappings with unique text ids, printable names, and (``explicit``)
+    a finite positive population, a whole non-negative township count and a source each.
+
+    Raises
+    ------
+    RegionError
+        ``pack.yaml: counties.3.population: expected a number above 0, got nan``.
+    """
+    import math
+
+    from expressim.model.spec.validation_messages import show
+
+    if not isinstance(raw, list) or not raw:
+        raise RegionError(f"{f}: counties: expected a non-empty list of {{id, name, ...}}, got {show(raw)}")
+    if len(raw) > MAX_COUNTIES:
+        raise RegionError(f"{f}: counties: {len(raw)} county-level units; expected at most {MAX_COUNTIES}")
+    seen: dict[str, int] = {}
+    allowed = {"id", "name", "population", "townships", "source"} if explicit else {"id", "name", "townships"}
+    for i, c in enumerate(raw):
+        where = f"counties.{i}"
+        if not isinstance(c, dict):
+            raise RegionError(f"{f}: {where}: expected a mapping {{id, name, ...}}, got {show(c)}")
+        extra = sorted(map(str, set(c) - allowed))
+        if extra:
+            raise RegionError(f"{f}: {where}.{extra[0]}: not a county field; expected {', '.join(sorted(allowed))}")
+        cid = _text(f, f"{where}.id", c.get("id"), "a county id")
+        if cid in seen:
+            raise RegionError(f"{f}: {where}.id: duplicate county id '{cid}' (also counties.{seen[cid]})")
+        seen[cid] = i
+        if "name" in c:
+            _text(f, f"{where}.name", c["name"], "a county name")
+        if "townships" in c:
+            t = c["townships"]
+            if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= 100_000:
+                raise RegionError(f"{f}: {where}.townships: expected a whole number 0 to 100000, got {show(t)}")
+        if explicit:
+            pop = c.get("population")
+            if isinstance(pop, bool) or not isinstance(pop, int | float) or not math.isfinite(pop) \
+                    or not 0 < pop <= MAX_POPULATION:
+                raise RegionError(f"{f}: {where}.population: expected a number above 0 and at most "
+                                  f"{MAX_POPULATION:.0e} (people), got {show(pop)}")
+            _text(f, f"{where}.source", c.get("source"), "the source of the population")
+    return raw
 
 
 def load_pack(name: str | Path) -> RegionPack:
@@ -224,23 +293,33 @@ def load_pack(name: str | Path) -> RegionPack:
         raise RegionError(str(exc)) from None
     if not isinstance(d, dict):
         raise RegionError(f"{f}: expected a mapping of pack fields")
-    raw = _field(d, "counties", f)
-    if not isinstance(raw, list) or not raw or not all(isinstance(c, dict) and "id" in c for c in raw):
-        raise RegionError(f"{f}: counties: expected a non-empty list of {{id, name, ...}}")
-    ids = [str(c["id"]) for c in raw]
-    prefecture = str(_field(d, "prefecture", f))
-    if d.get("populations") == "from_data":
-        counties, total = populations_from_data(prefecture, [(str(c["id"]), str(c.get("name", c["id"]))) for c in raw])
+    known = {"name", "prefecture", "populations", "counties", "urban_county", "specialty_lines"}
+    extra = sorted(map(str, set(d) - known))
+    if extra:
+        raise RegionError(f"{f}: {extra[0]}: not a region pack field; expected {', '.join(sorted(known))}")
+    if "populations" in d and d["populations"] != "from_data":
+        raise RegionError(f"{f}: populations: expected from_data (or no key, with a population per county), "
+                          f"got {d['populations']!r}")
+    from_data = d.get("populations") == "from_data"
+    raw = _check_counties(f, _field(d, "counties", f), explicit=not from_data)
+    ids = [c["id"] for c in raw]
+    prefecture = _text(f, "prefecture", _field(d, "prefecture", f), "the geography of the whole region")
+    name = _text(f, "name", d.get("name", f.stem), "the pack's name")
+    if from_data:
+        counties, total = populations_from_data(prefecture, [(c["id"], c.get("name", c["id"])) for c in raw])
     else:
-        try:
-            counties = tuple(County(str(c["id"]), str(c.get("name", c["id"])), float(c["population"]),
-                                    str(c["source"]), int(c.get("townships", 0))) for c in raw)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RegionError(f"{f}: counties: expected population and source for each county ({exc})") from None
+        counties = tuple(County(c["id"], c.get("name", c["id"]), float(c["population"]), c["source"],
+                                int(c.get("townships", 0))) for c in raw)
         total = sum(c.population for c in counties)
-    urban = str(_field(d, "urban_county", f))
-    lines = {str(k): str(v) for k, v in (d.get("specialty_lines") or {}).items()}
+    urban = _text(f, "urban_county", _field(d, "urban_county", f),
+                  "the id of the urban county (its intensities differ)")
+    raw_lines = d.get("specialty_lines")
+    if not isinstance(raw_lines, dict) or "liquor" not in raw_lines:
+        raise RegionError(f"{f}: specialty_lines.liquor: missing; expected the id of the county of the liquor line "
+                          f"(the engine's liquor shipments follow its uplift), e.g. specialty_lines: {{liquor: {ids[0]}}}")
+    lines = {_text(f, "specialty_lines", k, "a specialty line name"): _text(f, f"specialty_lines.{k}", v, "a county id")
+             for k, v in raw_lines.items()}
     for key, cid in [("urban_county", urban), *((f"specialty_lines.{k}", v) for k, v in lines.items())]:
         if cid not in ids:
             raise RegionError(f"{f}: {key}: '{cid}' is not a county of the pack; expected one of {', '.join(ids)}")
-    return RegionPack(str(d.get("name", f.stem)), counties, total, prefecture, urban, lines)
+    return RegionPack(name, counties, total, prefecture, urban, lines)
