@@ -43,7 +43,7 @@ def test_no_written_cell_starts_like_a_formula(text: str) -> None:
 
 def test_write_csv_round_trips_numbers(tmp_path: Path) -> None:
     write_csv(tmp_path / "t.csv", [{"label": "=1+1", "value": -1.5, "count": 3, "text_number": "-7"}])
-    with (tmp_path / "t.csv").open(encoding="utf-8", newline="") as fh:
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row == {"label": "'=1+1", "value": "-1.5", "count": "3", "text_number": "-7"}
 
@@ -51,7 +51,7 @@ def test_write_csv_round_trips_numbers(tmp_path: Path) -> None:
 def _formula_cells(folder: Path) -> list[tuple[str, str]]:
     bad = []
     for f in sorted(folder.rglob("*.csv")):
-        with f.open(encoding="utf-8", newline="") as fh:
+        with f.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.reader(fh):
                 bad += [(f.name, c) for c in row if c.startswith(("=", "@", "\t", "\r")) or (
                     c.startswith(("+", "-")) and not c.lstrip("+-").replace(".", "", 1).replace("e", "", 1)
@@ -69,11 +69,11 @@ def test_run_and_compare_write_no_live_formula(tmp_path: Path, monkeypatch: pyte
     f.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
     rc, _, err = cli("-q", "run", str(f), "--replications", "2", "--out", str(tmp_path / "run"))
     assert rc == 0, err
-    with (tmp_path / "run" / "targets.csv").open(encoding="utf-8", newline="") as fh:
+    with (tmp_path / "run" / "targets.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["label"] == "'" + label and float(rows[0]["threshold"]) == float(d["targets"][0]["threshold"])
     rc, _, err = cli("-q", "compare", str(f), str(f), "--replications", "2", "--out", str(tmp_path / "cmp"))
     assert rc == 0, err
     assert _formula_cells(tmp_path / "run") == [] and _formula_cells(tmp_path / "cmp") == []
-    with (tmp_path / "cmp" / "comparison.csv").open(encoding="utf-8", newline="") as fh:
+    with (tmp_path / "cmp" / "comparison.csv").open(encoding="utf-8-sig", newline="") as fh:
         assert "'" + label in {r["label"] for r in csv.DictReader(fh)}
