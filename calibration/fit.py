@@ -131,10 +131,94 @@ class Fitted:
         """Last year with an observation (the forecast origin)."""
         return self.hier.last_year
 
+    @property
+    def local_anchor_year(self) -> int | None:
+        """The last calendar year with a published window of the region's own parcels or revenue,
+        or None when the region has none (its paths then rest on the priors alone).
+
+        What :meth:`bijie_paths` means depends on it.  Up to this year the region's path is its
+        history as counted: every figure published for it already contains whatever
+        infrastructure was open when it was counted, so an engine must add none of it again.
+        After this year the path is that history carried forward without any opening after it
+        (the baseline without the plan from then on).  Without a local figure the path is the
+        region as its priors describe it, before any opening of a simulated plan.
+        """
+        years = [key[2][1] // 12 for key in self.published if key[0] == self.region and key[1] in UNITS]
+        return max(years) if years else None
+
+    def _pins(self) -> tuple[tuple[str, int, Published], ...]:
+        """The region's published full-year figures the paths are held to: (indicator, year, figure),
+        by year, then collected, delivered, in+out, revenue (one figure per series and year)."""
+        seen: dict[tuple[str, int], Published] = {}
+        for (geo, ind, win), pub in self.published.items():
+            if geo == self.region and ind in UNITS and win[0] % 12 == 0 and win[1] - win[0] == 11 and not win[3]:
+                seen.setdefault((ind, win[0] // 12), pub)
+        order = list(UNITS)
+        return tuple((ind, y, pub) for (ind, y), pub in sorted(seen.items(), key=lambda kv: (kv[0][1], order.index(kv[0][0]))))
+
+    def _counted(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log collected [件], delivered [件] and revenue per collected parcel [元/件] of the region on
+        the basis its own figures count, each (n, len(years)).
+
+        The state space reads a local figure as the model's quantity times ``exp(e)``, ``e`` its
+        deviation (definition mismatch, SD the local floor) plus rounding.  Each replication draws
+        the deviation of every full-year figure given the figure (``w (log y - model) + sqrt(w ρ²) ε``,
+        ``w = f² / (f² + ρ²)``, ``ε`` the block's column after the states) and keeps it: a year with a
+        figure is the figure within its rounding; later years carry the deviation of the series' last
+        figure, earlier ones that of its first (the administration counts on one basis).  An in+out
+        figure moves the direction(s) without a figure of their own that year; a revenue figure moves
+        revenue per parcel.  Without figures the deviations are zero (the model's quantity).
+        """
+        pins = self._pins()
+        years = [int(y) for y in years]
+        x_years = years + sorted({y for _, y, _ in pins} - set(years))
+        width = block_size(self.hier, years)
+        x = self._states(x_years, z[:, :width])
+        lc = log_level(x, self.region, "express_volume", self.const)
+        ld = log_level(x, self.region, "express_volume_inbound", self.const)
+        lr = x[..., IX["r"]] + x[..., IX["p"]]
+        dev: dict[str, dict[int, np.ndarray]] = {"c": {}, "d": {}, "r": {}}
+        zero = np.zeros(z.shape[0])
+        for i, (ind, y, pub) in enumerate(pins):
+            j = x_years.index(y)
+            c, d = lc[:, j] + dev["c"].get(y, zero), ld[:, j] + dev["d"].get(y, zero)
+            model = {"express_volume": c, "express_volume_inbound": d, "express_volume_inout": np.logaddexp(c, d),
+                     "express_revenue": c + lr[:, j] + dev["r"].get(y, zero)}[ind]
+            w = pub.var_dev / (pub.var_dev + pub.var_round)
+            delta = w * (pub.log_value - model) + np.sqrt(w * pub.var_round) * z[:, width + i]
+            if ind == "express_volume_inout":
+                level = {"c": np.exp(c), "d": np.exp(d)}
+                free = [k for k in ("c", "d") if y not in dev[k]] or ["c", "d"]
+                held = sum((level[k] for k in ("c", "d") if k not in free), zero)
+                now = sum((level[k] for k in free), zero)
+                rest = np.exp(model + delta) - held  # the figure's in+out less the direction held
+                ok = rest > 0.05 * now
+                step = np.where(ok, np.log(np.where(ok, rest, 1.0) / now), delta)
+                for k in free:
+                    dev[k][y] = dev[k].get(y, zero) + step
+            else:
+                key = {"express_volume": "c", "express_volume_inbound": "d", "express_revenue": "r"}[ind]
+                dev[key][y] = dev[key].get(y, zero) + delta
+        out = []
+        for k, base in (("c", lc), ("d", ld), ("r", lr)):
+            counted = sorted(dev[k])
+            cols = []
+            for j, y in enumerate(years):
+                if not counted:
+                    cols.append(base[:, j])
+                    continue
+                before = [h for h in counted if h <= y]
+                cols.append(base[:, j] + dev[k][before[-1] if before else counted[0]])
+            out.append(np.stack(cols, axis=1))
+        return out[0], out[1], out[2]
+
     # ---- the engine's seam ------------------------------------------------------------------
     def baseline_groups(self, years: Sequence[int]) -> tuple[str, ...]:
-        """Factor name of each column of the normal block for ``years`` (its width is the length)."""
-        return block_groups(self.hier, years)
+        """Factor name of each column of the normal block for ``years`` (its width is the length):
+        the state-space paths', then one column per local full-year figure (its rounding)."""
+        factor = {ind: next(f for f, series in self.FACTOR_SERIES.items() if (self.region, ind) in series)
+                  for ind in UNITS}
+        return block_groups(self.hier, years) + tuple(factor[ind] for ind, _, _ in self._pins())
 
     def _states(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
         if min(int(y) for y in years) < self.hier.first_year:
@@ -144,18 +228,19 @@ class Fitted:
         return simulate_states(self.hier, years, z)
 
     def bijie_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bijie baseline (no new policy) collected and delivered parcels [件/year], each (n, len(years)).
+        """The region's collected and delivered parcels [件/year], each (n, len(years)).
 
-        ``z`` is the (n, ``len(baseline_groups(years))``) block of standard normals.
+        Up to :attr:`local_anchor_year` the history as counted (with the infrastructure open
+        then); after it, that history carried forward with no further opening (the baseline
+        without the plan).  ``z`` is the (n, ``len(baseline_groups(years))``) block of standard normals.
         """
-        x = self._states(years, z)
-        return (np.exp(log_level(x, "Bijie", "express_volume", self.const)),
-                np.exp(log_level(x, "Bijie", "express_volume_inbound", self.const)))
+        lc, ld, _ = self._counted(years, z)
+        return np.exp(lc), np.exp(ld)
 
     def bijie_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
-        """Bijie revenue per collected parcel [元/件], (n, len(years)): national state × Bijie factor."""
-        x = self._states(years, z)
-        return np.asarray(np.exp(x[..., IX["r"]] + x[..., IX["p"]]))
+        """Bijie revenue per collected parcel [元/件], (n, len(years)): national state × Bijie factor,
+        on the basis of the region's revenue figures when it has any (:meth:`_counted`)."""
+        return np.asarray(np.exp(self._counted(years, z)[2]))
 
     def baseline_summaries(self, years: Sequence[int], z: np.ndarray) -> dict[str, np.ndarray]:
         """Per-replication scalars of the path in ``years[1]`` (the first simulated year), each (n,).
@@ -220,17 +305,24 @@ class Fitted:
         for plan in self.nowcasts:  # a national window of the year being released: the monthly layer
             if (geography, indicator, y) == ("China", plan.indicator, plan.year):
                 return plan.window(period, n, rng)
-        z = rng.standard_normal((n, block_size(self.hier, [y])))
+        pub = self.published.get((geography, indicator, period.window))
+        pins = self._pins() if geography == self.region and pub is None else ()
+        z = rng.standard_normal((n, block_size(self.hier, [y]) + len(pins)))
         x = self._states([y], z)[:, 0]
         lvl = log_level(x, geography, indicator, self.const)
+        floor_var = 0.0
+        if pins:  # on the basis of the region's own figures: their deviation carried, not drawn afresh
+            lc, ld, lr = (v[:, 0] for v in self._counted([y], z))
+            lvl = {"express_volume": lc, "express_volume_inbound": ld, "express_volume_inout": np.logaddexp(lc, ld),
+                   "express_revenue": lc + lr}[indicator]
+            floor_var = self.floors[LEVEL[geography]] ** 2
         share = 1.0 if period.kind == "year" else self.profile.window_share(period, np.expm1(
             log_growth(x, geography, indicator, self.const)))
         model = lvl + np.log(share)
         e = rng.standard_normal(n)
-        pub = self.published.get((geography, indicator, period.window))
         if pub is None:
             s0 = 1.0 if period.kind == "year" else float(np.median(share))
-            sd = float(np.sqrt(window_var(s0, geography, self.profile.month_sd, self.floors)))
+            sd = float(np.sqrt(max(window_var(s0, geography, self.profile.month_sd, self.floors) - floor_var, 0.0)))
             return np.asarray(np.exp(model + sd * e))
         w = pub.var_dev / (pub.var_dev + pub.var_round)
         return np.asarray(np.exp(model + w * (pub.log_value - model) + np.sqrt(w * pub.var_round) * e))
@@ -342,4 +434,26 @@ def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int
     qs = np.quantile(draws, QUANTILES)
     return {"geography": geography, "indicator": indicator, "period": str(p),
             "unit": UNITS.get(indicator, ""), "mean": float(draws.mean()),
-            "quantiles": {str(q): float(v) for q, v in zip(QUANTILES, qs, strict=True)}}
+            "quantiles": {str(q): float(v) for q, v in zip(QUANTILES, qs, strict=True)},
+            "basis": forecast_basis(fitted, geography, p.year)}
+
+
+def forecast_basis(fitted: Fitted, geography: str, year: int) -> str:
+    """What a forecast of ``geography`` in ``year`` is, in one sentence (``forecast`` prints it).
+
+    A forecast is the baseline without any plan: the published figure as the series has gone. For the
+    region that means its history as counted up to its last published figure (with the infrastructure
+    open then) and, after it, no opening; ``run`` adds a plan's openings after that year only, so the
+    two agree up to it and a scenario without projects agrees with the forecast in every year.
+    """
+    if geography != fitted.region:
+        return "the published figure, from the series' own path (no plan's effect is modelled at this level)"
+    anchor = fitted.local_anchor_year
+    if anchor is None:
+        return ("the region without any plan, from its priors (no published figure of its own): "
+                "run adds every opening of a scenario")
+    if year <= anchor:
+        return (f"the region's history as its figures count it (last figure {anchor}), with the infrastructure "
+                f"open at the time inside it; run reproduces it")
+    return (f"the region's baseline without the plan: its counted history to {anchor} carried forward with no "
+            f"opening after {anchor}; run adds the openings after {anchor}")

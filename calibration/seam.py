@@ -41,6 +41,15 @@ class Calibration(Protocol):
         """The assumption register (id -> prior with its range and source), as loaded."""
         ...
 
+    @property
+    def local_anchor_year(self) -> int | None:
+        """The last year with a published figure of the region's own parcels or revenue (None: none).
+
+        Up to it the baseline paths are the region's history as counted, with the infrastructure
+        open at the time inside them; after it, that history carried forward with no opening after
+        it.  The engine adds only the effect of what opens after this year."""
+        ...
+
     def baseline_groups(self, years: Sequence[int]) -> tuple[str, ...]:
         """The factor each column of a replication's block of standard normals feeds, for a run over
         ``years``; the block's width is the length (the engine draws the block from one named stream)."""

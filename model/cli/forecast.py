@@ -27,4 +27,4 @@ def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
     scale, label = (1e8, "亿" + unit) if unit in ("件", "元") else (1.0, unit)
     return (f"{result['geography']} {result['indicator']} {result['period']}: median {q['0.5'] / scale:,.2f} {label}, "
             f"80% interval {q['0.1'] / scale:,.2f} - {q['0.9'] / scale:,.2f}, "
-            f"90% interval {q['0.05'] / scale:,.2f} - {q['0.95'] / scale:,.2f}")
+            f"90% interval {q['0.05'] / scale:,.2f} - {q['0.95'] / scale:,.2f}\n  ({result['basis']})")

@@ -9,7 +9,9 @@ collected; 1 = in, delivered):
 
 * :math:`B` — the city's baseline (no new policy) monthly path: the calibrated
   annual draw times the seasonal share of the month (with the draw's own growth
-  tilt);
+  tilt), divided, when the region has published figures, by the replication's own
+  multiplier in the years they cover (:func:`anchor_scale`): the figures already
+  count the infrastructure open then, so only later openings add parcels;
 * :math:`S` — county shares: population × intensity (七星关's urban multiplier)
   × a lognormal county factor, renormalised so counties always sum to the city;
 * :math:`M` — policy effects: a linear ramp to full effect after each county
@@ -54,6 +56,11 @@ class DemandInputs:
         County index of each project, or -1 for city-wide ones, shape (P,).
     kind : tuple of str
         Each project's kind.
+    anchor_index : int or None
+        Index among the simulated years (0 = the first) of the last year with a published local
+        figure (:attr:`calibration.seam.Calibration.local_anchor_year`); None or negative when there
+        is none or it precedes the start.  Up to that year ``baseline_annual`` is the history as
+        counted, openings included; see :func:`anchor_scale`.
     """
 
     baseline_annual: np.ndarray
@@ -62,6 +69,7 @@ class DemandInputs:
     urban_index: int
     project_county: np.ndarray
     kind: tuple[str, ...]
+    anchor_index: int | None = None
 
 
 def monthly_baseline(annual: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -158,6 +166,42 @@ def effects(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.ndarray],
     return mult * city[:, None, :, :], city, is_open
 
 
+def anchor_scale(base: np.ndarray, shares: np.ndarray, mult: np.ndarray, anchor_index: int | None) -> np.ndarray:
+    """Per-month factor that turns the calibrated path into the no-plan path the multipliers act on,
+    shape (n, T, 2) [-].
+
+    A local figure counts the parcels with whatever infrastructure was open when it was counted, so
+    the calibrated path up to the anchor year ``a`` already contains the plan's effect there.  With
+    ``M̄_{yd} = Σ_{m∈y} B_{md} Σ_c S_{cd} M_{cmd} / Σ_{m∈y} B_{md}`` the year's parcel-weighted
+    city multiplier of replication ``r`` (its own rollout), the factor is ``1 / M̄_{yd}`` in every
+    year ``y <= a`` (each such year's city total of ``B S M`` is then exactly ``B``: the history is
+    reproduced in every replication) and ``1 / M̄_{ad}`` after it (only the uplift of what opens or
+    ramps up after the anchor year is added).  Without an anchor in the simulated years the factor
+    is 1 (the path is the region without the plan).
+
+    Parameters
+    ----------
+    base : ndarray
+        Calibrated city path [件/month], (n, T, 2), T a multiple of 12.
+    shares : ndarray
+        County shares (n, C, 2), summing to 1 over counties.
+    mult : ndarray
+        Policy multipliers (n, C, T, 2) [-].
+    anchor_index : int or None
+        Anchor year's index among the simulated years (beyond the last: every year is history).
+    """
+    n, t, _ = base.shape
+    if anchor_index is None or anchor_index < 0:
+        return np.ones_like(base)
+    y = t // 12
+    city_mult = np.einsum("ncd,nctd->ntd", shares, mult).reshape(n, y, 12, 2)
+    w = base.reshape(n, y, 12, 2)
+    mbar = (w * city_mult).sum(axis=2) / w.sum(axis=2)  # (n, Y, 2)
+    a = min(anchor_index, y - 1)
+    mbar[:, a + 1:, :] = mbar[:, a:a + 1, :]
+    return np.asarray(1.0 / np.repeat(mbar, 12, axis=1))
+
+
 def handle_with_capacity(demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parcels handled each month under a capacity limit, excess carried as backlog.
 
@@ -214,6 +258,7 @@ def simulate_demand(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.n
                            p["qixingguan_delivered_intensity"], p["county_share_noise"], z)
     cov = coverage_path(rollout, inp.kind, p["village_coverage_start"], n_months)
     mult, city, is_open = effects(inp, rollout, p, cov, c, n_months)
+    base = base * anchor_scale(base, shares, mult, inp.anchor_index)
     county_base = base[:, None, :, :] * shares[:, :, None, :]  # (n, C, T, 2)
     demand = county_base * mult
     y = n_months // 12

@@ -92,6 +92,13 @@ def baseline_annual(fitted: Calibration, comp: Compiled, draws: Draws) -> np.nda
     return np.stack([col, dlv], axis=-1)
 
 
+def anchor_index(fitted: Calibration, comp: Compiled) -> int | None:
+    """Index among the simulated years of the calibration's last locally observed year, or None
+    (no local figure, or only before the start): see :func:`model.engine.demand.anchor_scale`."""
+    a = fitted.local_anchor_year
+    return None if a is None or a < comp.years[0] else int(a) - int(comp.years[0])
+
+
 def rollout_for(comp: Compiled, draws: Draws) -> RolloutResult:
     """Opening months of every project for the chunk (vectorised rollout)."""
     if not comp.projects:
@@ -152,7 +159,7 @@ def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[st
     """
     rollout = rollout_for(comp, draws)
     inp = DemandInputs(baseline_annual(fitted, comp, draws), fitted.profile.weights, comp.pop_shares,
-                       comp.urban_index, comp.project_county, comp.kinds)
+                       comp.urban_index, comp.project_county, comp.kinds, anchor_index(fitted, comp))
     dem = simulate_demand(inp, rollout, draws.params, draws.z_county, comp.n_months)
     rpp = fitted.bijie_revenue_per_parcel(list(comp.years), draws.u_events["baseline"])
     metrics = metrics_from(comp, draws, rollout, dem, rpp)

@@ -10,6 +10,9 @@ arithmetic, following the equations stated in the docstrings of
   :meth:`calibration.fit.Fitted.bijie_paths`, spread over months with
   ``s_m = w_m (1+g)^((m-6.5)/12) / Σ_k w_k (1+g)^((k-6.5)/12)``,
   ``g = A_y / A_{y-1} - 1``;
+* with a published local figure, the path divided by this replication's own city multiplier
+  ``M̄`` of each year up to the last observed one and of that year after it (the figures count
+  the infrastructure open when they were counted; :func:`anchor_scale_rep`);
 * county shares ``S_{cd} ∝ pop_c × intensity_{cd} × exp(σ z_{cd})``;
 * policy multipliers ``M_{ctd}``: ``1 + uplift_d × ramp`` after a county centre
   opens, times ``1 + hub uplift × ramp`` on collections city-wide, times
@@ -42,7 +45,7 @@ from expressim.calibration.seam import Calibration
 from expressim.model.engine.oracle.spillovers import metrics_rep
 from expressim.model.engine.parameters import Draws
 from expressim.model.engine.rollout import simulate_rollout_simpy
-from expressim.model.engine.simulate import Compiled
+from expressim.model.engine.simulate import Compiled, anchor_index
 
 #: floor of the station programme's duration and of the coverage missing at the start
 _TINY = 1e-9
@@ -235,6 +238,32 @@ def multipliers_rep(
     return mult, is_open, [[hub, station] for hub, station in city]
 
 
+def anchor_scale_rep(
+    base: Sequence[Sequence[float]], shares: Sequence[Sequence[float]],
+    mult: Sequence[Sequence[Sequence[float]]], anchor: int | None,
+) -> list[list[float]]:
+    """Per-month factor ``[T][2]`` [-] that turns the calibrated path into the no-plan path.
+
+    ``1 / M̄_{yd}`` in every year ``y`` up to the anchor year ``a`` and ``1 / M̄_{ad}`` after it,
+    ``M̄_{yd} = Σ_{m∈y} B_{md} Σ_c S_{cd} M_{cmd} / Σ_{m∈y} B_{md}``; 1 without an anchor.
+    """
+    t_n = len(base)
+    if anchor is None or anchor < 0:
+        return [[1.0, 1.0] for _ in range(t_n)]
+    y_n = t_n // 12
+    mbar: list[list[float]] = []
+    for j in range(y_n):
+        row = []
+        for d in range(2):
+            months = range(12 * j, 12 * j + 12)
+            num = math.fsum(base[t][d] * math.fsum(shares[c][d] * mult[c][t][d] for c in range(len(shares)))
+                            for t in months)
+            row.append(num / math.fsum(base[t][d] for t in months))
+        mbar.append(row)
+    a = min(anchor, y_n - 1)
+    return [[1.0 / mbar[min(t // 12, a)][d] for d in range(2)] for t in range(t_n)]
+
+
 def handle_rep(
     demand: Sequence[Sequence[Sequence[float]]], capacity: Sequence[Sequence[float]]
 ) -> tuple[list[list[list[float]]], list[list[float]]]:
@@ -297,6 +326,8 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
     )
     coverage = coverage_rep(comp.kinds, opening, ph_start, p["village_coverage_start"], t_n)
     mult, is_open, city = multipliers_rep(comp, opening, coverage, p)
+    scale = anchor_scale_rep(base, shares, mult, anchor_index(fitted, comp))
+    base = [[base[t][d] * scale[t][d] for d in range(2)] for t in range(t_n)]
 
     demand = [
         [[base[t][d] * shares[c][d] * mult[c][t][d] for d in range(2)] for t in range(t_n)]
