@@ -98,14 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"\n## {name}: {len(sub)} cases (origins x horizons x 2 series)")
         common = [r for r in sub if r["gm"] is not None]
+        keys = ("model", "rw", "gm") if common else ("model", "rw")
+        common = common or sub
         print(f"Scores on the {len(common)} cases where every forecaster has intervals (GM's need three earlier "
               "errors at the horizon); MAPE of the point forecasts on all cases.\n")
         print("| forecaster | quantile score | log score | 80% coverage | MAPE of median | n |")
         print("|---|---|---|---|---|---|")
-        for key in ("model", "rw", "gm"):
+        for key in keys:
             s = common
-            if not s:
-                continue
             qs = np.mean([pinball(r[key], r["y"]) for r in s])
             ls = np.mean([log_score(r[key], r["y"]) for r in s])
             cov = np.mean([r[key][0.1] <= r["y"] <= r[key][0.9] for r in s])

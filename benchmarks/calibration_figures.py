@@ -58,6 +58,14 @@ def main() -> None:
         print("  with the former random-walk drift:", _quantiles(revenue_per_parcel(walk, 2030), (0.1, 0.5, 0.9)), "元")
     x = fitted.annual_draws("China", "express_volume", [last, last + 1], N, np.random.default_rng(SEED))
     print(f"P(national volume {last + 1} below {last}) = {np.mean(x[:, 1] < x[:, 0]):.3f}")
+    years = list(range(last, 2031))
+    x = fitted.annual_draws("China", "express_volume", years, N, np.random.default_rng(SEED))
+    q10, q50, q90 = np.quantile(x[:, -1], (0.1, 0.5, 0.9)) / 1e8
+    print(f"national volume 2030: median {q50:,.0f}亿, 80% {q10:,.0f}-{q90:,.0f}亿, p90/p10 {q90 / q10:.2f}; "
+          f"P(at least one yearly fall {last + 1}-2030) = {np.mean(np.any(np.diff(x, axis=1) < 0, axis=1)):.3f}")
+    mu = fitted.hier.param_draws[:, PARAMS.index("mu")]
+    print(f"long-run growth mu: mode {h.params[PARAMS.index('mu')]:.3f}, 80% of parameter draws "
+          f"{np.quantile(mu, 0.1):.3f}-{np.quantile(mu, 0.9):.3f} (prior {h.to_dict().get('priors', {}).get('mu', 'N(0.05, 0.05)')})")
 
     with tempfile.TemporaryDirectory() as tmp:
         partial = Path(tmp)

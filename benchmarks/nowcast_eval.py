@@ -1,7 +1,8 @@
 """Pseudo-real-time nowcasts of the national full year, scored as a user would get them (through the CLI).
 
 Origins: every Jan–N release of 2023, 2024 and 2025 (volume and revenue, from the shipped
-``calibration/data/releases_2025.csv``).  At each origin ``expressim forecast --until <release>
+``calibration/data/releases_2025.csv``), and the older Jan–N releases of ``observations.csv``
+(2009–2022, volume; scored apart: before 2023 the layer has few monthly rates to read).  At each origin ``expressim forecast --until <release>
 --period <year> --json`` runs on the shipped data cut at the release; the full year is scored
 against the published outturn.  2024 (the scope-break year) is the *selection* set: the only
 origins on which a method choice of the monthly layer was compared; 2023 and 2025 are *scored*.
@@ -31,34 +32,36 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASES = ROOT / "calibration" / "data" / "releases_2025.csv"
+OLDER = ROOT / "calibration" / "data" / "observations.csv"
+EVIDENCE = ROOT / "calibration" / "data" / "evidence_2025_2026.csv"
 SERIES = ("express_volume", "express_revenue")
 Z90 = 1.2815515655446004
 
 
-def releases() -> list[dict[str, str]]:
-    """The national volume and revenue rows of the shipped releases file."""
-    with RELEASES.open(encoding="utf-8") as fh:
+def releases(path: Path = RELEASES) -> list[dict[str, str]]:
+    """The national volume and revenue rows of a shipped observation file."""
+    with path.open(encoding="utf-8") as fh:
         return [r for r in csv.DictReader(fh) if r["geography"] == "China"
                 and r["indicator"].split("(")[0] in SERIES]
 
 
-def cases(rows: list[dict[str, str]]) -> list[dict[str, object]]:
-    """One case per Jan–N release (N < 12) of 2023–2025 with a growth rate and a published full year."""
-    final = {(r["indicator"].split("(")[0], int(r["period"])): (float(r["value"]), float(r["yoy_growth_pct"] or "nan"))
-             for r in rows if r["period"].isdigit()}
+def cases(rows: list[dict[str, str]], years: range = range(2023, 2026)) -> list[dict[str, object]]:
+    """One case per Jan–N release (N < 12) of ``years`` with a growth rate and a published full year."""
+    final = {(r["indicator"].split("(")[0], int(r["period"])): (float(r["value"]), float(r["yoy_growth_pct"]))
+             for r in rows if r["period"].isdigit() and r["yoy_growth_pct"] and r["unit"] in ("亿件", "亿元")}
     out: list[dict[str, object]] = []
     for r in rows:
         ind, p = r["indicator"].split("(")[0], r["period"]
         if ".." not in p or not r["yoy_growth_pct"] or p.endswith("..12"):
             continue
         year, month = int(p[:4]), int(p.split("..")[1])
-        if (ind, year) not in final or year not in (2023, 2024, 2025):
+        if (ind, year) not in final or year not in years:
             continue
         outturn, growth = final[(ind, year)]
         last_year = outturn / (1 + growth / 100)  # comparable basis
         out.append({"indicator": ind, "year": year, "until": f"{year}-{month:02d}", "outturn": outturn,
                     "rule": last_year * (1 + float(r["yoy_growth_pct"]) / 100),
-                    "set": "selection" if year == 2024 else "scored"})
+                    "set": "older" if year < 2023 else "selection" if year == 2024 else "scored"})
     return out
 
 
@@ -83,6 +86,41 @@ def scores(q: dict[str, float], y: float) -> dict[str, float]:
             "interval_score": interval / y, "log_score": log_score}
 
 
+PIT_EDGES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def pit_histogram(rows: list[dict[str, object]]) -> list[int]:
+    """Counts of outturns in each interval between the forecast quantiles 0.1/0.25/0.5/0.75/0.9."""
+    counts = [0] * (len(PIT_EDGES) + 1)
+    for r in rows:
+        y = float(r["outturn"])  # type: ignore[arg-type]
+        counts[sum(y > float(r[f"q{e}"]) for e in PIT_EDGES)] += 1  # type: ignore[arg-type]
+    return counts
+
+
+def coverage_spread(rows: list[dict[str, object]], rng: np.random.Generator, n: int = 4000) -> tuple[float, float]:
+    """5-95% range of the pooled 80% coverage of a calibrated forecaster under the cases' overlap.
+
+    Cases of one (year, series) forecast one outturn from nested information: for a calibrated
+    forecaster the error at a later origin is part of the error at an earlier one, so the
+    standardised errors of origins ``N < M`` correlate ``sd_M / sd_N`` (log SDs from each case's
+    10-90% band).  Errors are drawn with that correlation and the pooled coverage counted.
+    """
+    groups: dict[tuple[object, object], list[float]] = {}
+    for r in rows:
+        sd = (np.log(float(r["q0.9"])) - np.log(float(r["q0.1"]))) / (2 * Z90)  # type: ignore[arg-type]
+        groups.setdefault((r["year"], r["indicator"]), []).append(max(sd, 1e-6))
+    z90 = Z90
+    hits = np.zeros(n)
+    for sds in groups.values():
+        s = np.array(sorted(sds, reverse=True))  # earlier origins have wider bands
+        corr = np.minimum.outer(s, s) / np.maximum.outer(s, s)
+        z = rng.multivariate_normal(np.zeros(len(s)), corr, size=n, method="eigh")
+        hits += np.sum(np.abs(z) <= z90, axis=1)
+    cov = hits / len(rows)
+    return float(np.quantile(cov, 0.05)), float(np.quantile(cov, 0.95))
+
+
 def dm_clustered(d: np.ndarray, clusters: list[tuple[object, ...]]) -> tuple[float, float]:
     """Mean loss difference and its t statistic with a variance clustered by ``clusters``."""
     keys = sorted(set(clusters), key=str)
@@ -97,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="print every case as JSON")
     args = ap.parse_args(argv)
-    cs = cases(releases())
+    older = releases(OLDER) + [r for r in releases() if r["period"].isdigit() and int(r["period"]) < 2023]
+    years = [r for r in releases(EVIDENCE) if r["period"].isdigit()]  # 2024 revenue with its growth rate
+    cs = cases(releases() + years) + cases(older, range(2008, 2023))
     with ThreadPoolExecutor(args.workers) as ex:
         qs = list(ex.map(forecast, cs))
     rows = []
@@ -111,8 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"{r['set']:9s} {r['indicator']:16s} {r['until']}: median {r['q0.5']:9.1f} "
               f"[{r['q0.1']:9.1f}, {r['q0.9']:9.1f}]  rule {r['rule']:9.1f}  outturn {r['outturn']:9.1f}")
-    for name in ("selection", "scored"):
+    rng = np.random.default_rng(20230423)
+    for name in ("selection", "scored", "older"):
         sub = [r for r in rows if r["set"] == name]
+        if not sub:
+            continue
         ape = np.array([r["ape"] for r in sub])
         rule = np.array([r["rule_ape"] for r in sub])
         mean_d, t = dm_clustered(ape - rule, [(r["year"], r["indicator"]) for r in sub])
@@ -123,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{np.mean([r['interval_score'] for r in sub]):.4f}; log score {np.mean([r['log_score'] for r in sub]):.2f}")
         pit_hi = np.mean([r["outturn"] > r["q0.5"] for r in sub])
         print(f"  outturn above the median in {pit_hi:.2f} of origins (0.5 for a calibrated median)")
+        print(f"  PIT histogram over the quantile bins {PIT_EDGES}: {pit_histogram(sub)} "
+              f"(expected shares {np.round(np.diff((0, *PIT_EDGES, 1)), 2).tolist()})")
+        lo, hi = coverage_spread(sub, rng)
+        print(f"  a calibrated forecaster with the same overlap (origins of one year share an outturn) covers "
+              f"between {lo:.2f} and {hi:.2f} in 90% of simulations")
     return 0
 
 
