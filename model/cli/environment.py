@@ -5,6 +5,8 @@
   a stream Python left as ``None`` gets ``/dev/null``; text an encoding cannot show
   (``PYTHONIOENCODING=ascii``, ``LC_ALL=C``, a latin-1 locale) is written as ``\\uXXXX`` escapes
   instead of failing.  Files are always written as UTF-8 by the store, whatever the locale.
+* An interruption raised inside a finaliser (where Python prints "Exception ignored" and carries on) is
+  recorded instead of printed, so the command still ends as interrupted.
 * A broken or full standard output (``| head``, ``> /dev/full``) ends the command quietly with exit
   code 1 (:func:`output_failed`): no traceback, nothing printed at the interpreter's exit.
 * Matplotlib's configuration and font cache go to a folder the tool controls (``MPLCONFIGDIR``: the
@@ -19,9 +21,11 @@ import atexit
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 __all__ = ["output_failed", "prepare"]
 
@@ -82,8 +86,27 @@ def _tolerant_streams() -> None:
                 pass
 
 
+def _unraisable(unraisable: Any) -> None:
+    """An interruption raised where Python cannot propagate it (a finaliser): recorded, not printed.
+
+    :func:`expressim.model.store.folders.raise_if_interrupted` then stops the folder from completing
+    and the CLI reports the interruption (exit 128 + signal) instead of a success.
+    """
+    from expressim.model.store import folders
+
+    exc = unraisable.exc_value
+    if isinstance(exc, folders.Interrupted):
+        folders.received_signal = exc.signum
+        return
+    if isinstance(exc, KeyboardInterrupt):
+        folders.received_signal = int(signal.SIGINT)
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def prepare(args: argparse.Namespace | None = None) -> None:
     """Make the streams, matplotlib's folders and library logging safe (see the module docstring)."""
+    sys.unraisablehook = _unraisable
     _open_standard_descriptors()
     _tolerant_streams()
     _matplotlib_folder()

@@ -205,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous_term = _install_sigterm()
     from expressim.model.cli import environment
 
+    previous_hook = sys.unraisablehook
     environment.prepare(args)
     try:
         return _dispatch(args, debug)
@@ -213,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return environment.output_failed(exc)
     finally:
+        sys.unraisablehook = previous_hook
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
         if debug:
@@ -318,6 +320,10 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         if debug:
             raise
         return _report(exc, getattr(args, "command", None))
+    from expressim.model.store import folders
+
+    if folders.received_signal is not None:  # a signal whose exception something swallowed: not a success
+        return _report(folders.Interrupted(folders.received_signal), getattr(args, "command", None))
     if not getattr(args, "quiet", False):
         for message in getattr(args, "warnings", []):
             print(f"expressim: warning: {_one_line(message)}", file=sys.stderr)

@@ -50,6 +50,17 @@ def on_signal(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
+def raise_if_interrupted() -> None:
+    """Raise :class:`Interrupted` when a signal was received, even if its exception was swallowed.
+
+    A SIGTERM that lands inside code catching every exception (a finaliser, a library's
+    ``except BaseException``) loses its :class:`Interrupted`; :data:`received_signal` still records
+    it, and :func:`atomic_dir` and the CLI check it before completing a folder or reporting success.
+    """
+    if received_signal is not None:
+        raise Interrupted(received_signal)
+
+
 #: largest input file hashed into a manifest [bytes]
 MAX_INPUT_BYTES = 256 * 2**20
 
@@ -400,6 +411,7 @@ def atomic_dir(target: str | Path, *, force: bool = False,
             raise OutputError(f"--out {target}: cannot write in {target.parent} ({exc.strerror})") from None
         try:
             yield tmp
+            raise_if_interrupted()  # a signal whose exception something swallowed: the folder is not completed
             seal(tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -411,12 +423,14 @@ def atomic_dir(target: str | Path, *, force: bool = False,
                 held = {signal.SIGINT, signal.SIGTERM}
                 previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
                 try:
+                    raise_if_interrupted()
                     target.rename(old)  # onto the empty folder just made
                     tmp.rename(target)
                 finally:
                     signal.pthread_sigmask(signal.SIG_SETMASK, previous)
                 shutil.rmtree(old, ignore_errors=True)
             else:
+                raise_if_interrupted()
                 try:
                     tmp.rename(target)  # onto nothing or an empty folder; a non-empty one is never replaced
                 except OSError as exc:
