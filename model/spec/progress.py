@@ -360,13 +360,15 @@ class _Chains:
         self.lines[pid].append(row.line)
 
 
-def until_month(until: str | None) -> int | None:
-    """The last month index of an ``--until`` period (None stays None)."""
+def until_month(until: str | int | None) -> int | None:
+    """The last month index of an ``--until`` period (None stays None; a year may be given as an int)."""
     if until is None:
         return None
     from expressim.calibration.periods import PeriodError, parse_period
 
+    if isinstance(until, bool) or not isinstance(until, str | int):
+        raise ProgressError(f"--until: expected a period such as 2023 or 2023-06, got {until!r}")
     try:
-        return parse_period(until, allow_approx=False).last
+        return parse_period(str(until), allow_approx=False).last
     except PeriodError as exc:
         raise ProgressError(f"--until: {exc}") from None
