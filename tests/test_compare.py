@@ -103,7 +103,7 @@ def test_comparison_outputs_shape(plan_vs_delayed: Path) -> None:
         assert d["unpaired_ci_low"] <= d["difference"] <= d["unpaired_ci_high"]
         assert d["difference"] == pytest.approx(t["by_scenario"]["delayed"]["probability"]
                                                 - t["by_scenario"]["plan"]["probability"])
-    with (plan_vs_delayed / "comparison.csv").open(encoding="utf-8") as fh:
+    with (plan_vs_delayed / "comparison.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 2 * len(ids)
     assert {"target", "scenario", "probability", "difference", "ci_low", "ci_high"} <= set(rows[0])

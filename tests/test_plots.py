@@ -104,7 +104,7 @@ def test_with_cjk_font_labels_are_chinese(results):
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
     ax = plots.target_probabilities(results.summary())
     assert "快递进出口业务量" in ax.get_yticklabels()[0].get_text()
-    assert plots.fan_chart(results, "parcels_inout").get_ylabel() == "亿件"
+    assert plots.fan_chart(results, "parcels_inout", lang="zh").get_ylabel() == "亿件"
 
 
 def test_label_and_units():

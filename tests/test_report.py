@@ -17,7 +17,7 @@ from expressim.model.viz import run_figures as plots
 
 HOSTILE = "<script>alert(1)</script>"
 #: anything that would make a browser fetch a resource or run code
-NETWORK = [r'src="http', r'href="http[^"]*\.css', r"<script", r"<link", r"@import", r"url\(", r"<iframe"]
+NETWORK = [r'src="http', r'href="http[^"]*\.css', r"<script", r"<link", r"@import", r"url\((?!data:)", r"<iframe"]
 
 
 @pytest.fixture(scope="module")

@@ -136,7 +136,7 @@ def test_run_writes_rests_on_for_every_target(tmp_path: Path) -> None:
     from helpers import PLAN, cli
 
     out = tmp_path / "run"
-    rc, _, err = cli("run", str(PLAN), "--replications", "300", "--seed", "5", "--out", str(out))
+    rc, _, err = cli("run", str(PLAN), "--replications", "300", "--seed", "5", "--out", str(out), "--lang", "en")
     assert rc == 0, err
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     heads = [t for t in summary["targets"] if t["headline"]]
@@ -148,6 +148,6 @@ def test_run_writes_rests_on_for_every_target(tmp_path: Path) -> None:
         assert infl == sorted(infl, reverse=True)
     kinds = {e["input"]: e["kind"] for e in heads[0]["rests_on"]}
     assert kinds["national_volume_u"] == "data" and kinds["jobs_per_parcel"] == "assumption"
-    rows = (out / "rests_on.csv").read_text(encoding="utf-8").splitlines()
+    rows = (out / "rests_on.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].split(",")[:3] == ["target", "rank", "input"]
     assert "rests on" in (out / "report.html").read_text(encoding="utf-8")

@@ -182,7 +182,7 @@ def test_an_unusable_observation_is_named_and_calibrate_says_what_each_moved(tmp
     assert json.loads(out)["quantiles"]["0.5"] == pytest.approx(5e8, rel=0.05)  # Bijie revenue is in the likelihood
     rc, _, err = cli("calibrate", "--data", data, "--data", str(extra), "--out", str(tmp_path / "cal"))
     assert rc == 0 and "what moved" in err
-    with (tmp_path / "cal" / "what_moved.csv").open(encoding="utf-8") as fh:
+    with (tmp_path / "cal" / "what_moved.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     bijie = [r for r in rows if r["geography"] == "Bijie" and r["indicator"] == "express_revenue"]
     assert len(bijie) == 1 and abs(float(bijie[0]["Bijie express_volume_inout 2026 %"])) > 0.1

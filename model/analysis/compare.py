@@ -117,7 +117,7 @@ def compare_results(results: Sequence[Any], names: Sequence[str]) -> dict[str, A
     -------
     dict
         ``{"scenarios", "replications", "seed", "targets": [{"id", "label", "year", "threshold",
-        "unit", "by_scenario": {name: {"probability", "probability_stderr", "median"}},
+        "unit", "by_scenario": {name: {"probability", "probability_stderr", "median", "observed"}},
         "differences": {name: {...PairedDifference}}}]}`` for every target id present in all runs.
     """
     first = results[0]
@@ -129,7 +129,8 @@ def compare_results(results: Sequence[Any], names: Sequence[str]) -> dict[str, A
         by: dict[str, Any] = {}
         for nm, r in zip(names, results, strict=True):
             s = next(s for s in r.summary() if s.id == t.id)
-            by[nm] = {"probability": s.probability, "probability_stderr": s.probability_stderr, "median": s.median}
+            by[nm] = {"probability": s.probability, "probability_stderr": s.probability_stderr, "median": s.median,
+                      "observed": s.observed}
         diffs = {nm: asdict(paired_difference(outcomes[0], o))
                  for nm, o in zip(names[1:], outcomes[1:], strict=True)}
         same = all(next(u for u in r.scenario.targets if u.id == t.id).model_dump() == t.model_dump()

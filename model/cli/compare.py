@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from expressim.model.cli import context
+from expressim.model.cli.lang import report_lang
 from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
 from expressim.model.spec.scenario import ScenarioError
 
@@ -46,6 +47,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
         comparison_table,
         volume_differences,
     )
+    from expressim.model.cli.run import run_month
     from expressim.model.spec import scenario as sc
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
@@ -53,6 +55,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
     from expressim.model.store.tables import write_csv
     from expressim.model.viz import report
     from expressim.model.viz.compare_figures import compare_figures
+    from expressim.model.viz.progress_report import as_of_month
 
     if args.latest_opening:
         if getattr(args, "progress", None):  # shifted timelines and dated facts do not mix
@@ -85,6 +88,11 @@ def cmd_compare(args: argparse.Namespace) -> str:
     comparison["parcels_inout_2025_difference"] = {
         nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
              "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in vdiff.items()}
+    lang = report_lang(args, first, paths[0])
+    as_of = max((m for m in (as_of_month(r[1], r[3].progress, r[1].until, run_month()) for r in runs)
+                 if m is not None), default=None)
+    common = {t["id"] for t in comparison["targets"]}
+    dropped = list(dict.fromkeys(t.id for r in runs for t in r[0].targets if t.id not in common))
     each = [scenario_inputs(p, r[0], r[1], r[3].progress) for p, r in zip(paths, runs, strict=True)]
     inputs = {"scenarios": each, "replications": results[0].replications, "seed": results[0].seed}
     out = Path(args.out) if args.out else default_folder("", "compare-" + "-".join(names), inputs)
@@ -106,8 +114,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
         write_json(tmp / "comparison.json", comparison)
         write_csv(tmp / "comparison.csv", comparison_rows(comparison))
         write_json(tmp / "manifest.json", man)
-        figs = compare_figures(results, names, comparison, vdiff, tmp / "figures")
-        report.write_compare_report(tmp / "report.html", comparison, figs, per_run)
+        figs = compare_figures(results, names, comparison, vdiff, tmp / "figures", lang=lang)
+        report.write_compare_report(tmp / "report.html", comparison, figs, per_run, as_of=as_of, lang=lang,
+                                    dropped=dropped)
     if args.quiet:
         return ""
     head = (f"compare: {len(names)} scenarios, {results[0].replications} replications each, seed {results[0].seed} "

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from expressim.model.cli import context as cm
+from expressim.model.cli.lang import report_lang
 from expressim.model.cli.reach import check_reach
 
 __all__ = ["cmd_monitor"]
@@ -50,6 +50,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     _warn_after_data(args, points, observations(points[-1]))
 
     pack = load_pack(scn.region_pack)
+    lang = report_lang(args, scn, args.scenario)
 
     def fit(obs: object) -> Calibration:
         fitted = cm.fitted_for(obs)
@@ -77,15 +78,18 @@ def cmd_monitor(args: argparse.Namespace) -> str:
         write_json(tmp / "monitor.json", result)
         write_json(tmp / "manifest.json", man)
         (tmp / "figures").mkdir()
-        fig = plots.save(plots_monitor.monitor_figure(result), tmp / "figures" / "monitor_probability.png")
-        report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man)
-    if not args.quiet:
-        lines = [f"{scn.name}: monitor at {', '.join(points)} ({n} replications, seed {seed}) -> {out}"]
-        for tid, t in result["targets"].items():
-            if t["headline"]:
-                lines.append(f"  {tid:<28} " + "  ".join(f"{p:.3f}" for p in t["probability"]))
-        print("\n".join(lines), file=sys.stderr)
-    return ""
+        fig = plots.save(plots_monitor.monitor_figure(result, lang=lang), tmp / "figures" / "monitor_probability.png")
+        report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man, lang=lang)
+    if args.quiet:
+        return ""
+    lines = [f"{scn.name}: monitor at {', '.join(points)} ({n} replications, seed {seed}) -> {out}"]
+    for tid, t in result["targets"].items():
+        if t["headline"]:
+            cells = [report_monitor.cell_status(p, t["year"], ob, d, lang) for p, ob, d in
+                     zip(t["probability"], t["observed"], points, strict=True)]
+            lines.append(f"  {tid:<28} " + "  ".join(f"{p:.3f}" if c in ("green", "amber", "red") else f"{p:.3f} ({w})"
+                                                        for p, (c, w) in zip(t["probability"], cells, strict=True)))
+    return "\n".join(lines)
 
 
 def _refuse_future(args: argparse.Namespace) -> None:

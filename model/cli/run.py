@@ -4,12 +4,12 @@ reruns a recorded run and confirms it is reproduced bit for bit."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from expressim.calibration.seam import DescribedCalibration
 from expressim.model.cli import context
+from expressim.model.cli.lang import pack_fields, report_lang
 from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
 from expressim.model.spec.scenario import ScenarioError
 from expressim.model.store.run_files import results_digest
@@ -37,11 +37,10 @@ def cmd_run(args: argparse.Namespace) -> str:
     prog = res.progress
     inputs = {**scenario_inputs(args.scenario, scn, obs, prog), "replications": res.replications, "seed": res.seed}
     out = Path(args.out) if args.out else default_folder("", scn.name, inputs)
+    lang = report_lang(args, scn, args.scenario)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
-        summary = write_outputs(tmp, args, scn, obs, fitted, res, inputs)
-    if not args.quiet:
-        print(summary_text(summary, out), file=sys.stderr)
-    return ""
+        summary = write_outputs(tmp, args, scn, obs, fitted, res, inputs, lang)
+    return "" if args.quiet else summary_text(summary, out, lang)
 
 
 def _versions_differ(recorded: dict[str, str]) -> list[str]:
@@ -93,15 +92,17 @@ def check_manifest(args: argparse.Namespace) -> str:
 
 
 def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitted: DescribedCalibration, res: Any,
-                  inputs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write a run's data files (store), then its figures and report (viz); returns the summary.
+                  inputs: dict[str, Any] | None = None, lang: str = "en") -> dict[str, Any]:
+    """Write a run's data files (store), then its figures and report (viz) and the report's tables as
+    ``results.xlsx`` (store); returns the summary.
 
     ``inputs`` is what the result depends on (:mod:`expressim.model.cli.result_inputs`), recorded in the
-    manifest as ``result_inputs``.
+    manifest as ``result_inputs``; ``lang`` is the report's language (``zh`` or ``en``).
     """
     from expressim.model.analysis import rests_on
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run
+    from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import report
     from expressim.model.viz.progress_report import as_of_month, data_end_month
     from expressim.model.viz.run_figures import run_figures
@@ -111,11 +112,14 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
                       workers=args.workers, data_args=args.data, until_arg=args.until, rests=rests,
                       region_pack=pack_file(scn, args.scenario), result_inputs=inputs)
     man = files.manifest
-    figs = run_figures(res, tmp / "figures")
-    report.write_run_report(tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn),
-                            rests_on=rests, as_of=as_of_month(obs, res.progress, obs.until, run_month()),
-                            data_end=data_end_month(obs), data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})"
-                                          for f in obs.files])
+    as_of = as_of_month(obs, res.progress, obs.until, run_month())
+    region = str(pack_fields(scn, args.scenario).get("prefecture") or "") or None
+    figs = run_figures(res, tmp / "figures", lang=lang, as_of=as_of, observations=obs, region=region)
+    tables = report.write_run_report(
+        tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn), rests_on=rests,
+        as_of=as_of, data_end=data_end_month(obs), lang=lang,
+        data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})" for f in obs.files])
+    write_workbook(tmp / "results.xlsx", tables)
     return files.summary
 
 
@@ -127,13 +131,18 @@ def run_month() -> int:
     return now.year * 12 + now.month - 1
 
 
-def summary_text(summary: dict[str, Any], out: Path) -> str:
-    """The per-target probability lines printed after a run."""
-    lines = [f"{summary['scenario']}: {summary['replications']} replications, seed {summary['seed']} -> {out}"]
+def summary_text(summary: dict[str, Any], out: Path, lang: str = "en") -> str:
+    """The per-target probability lines printed after a run (on stdout); "±" is two standard errors,
+    as in the report."""
+    from expressim.model.viz.i18n import tr
+
+    lines = [tr("cli.run_head", lang, name=summary["scenario"], n=summary["replications"], seed=summary["seed"],
+                out=out) + " " + tr("cli.pm_note", lang)]
     for t in summary["targets"]:
         top = (t.get("rests_on") or [None])[0]
         moves = top and abs(top["probability_high"] - top["probability_low"]) > 3 * 2**0.5 * top.get("stderr", 0.0)
-        prior = (f"  (priors: {top['probability_low']:.2f} to {top['probability_high']:.2f} with {top['input']}, "
-                 f"{top['kind']})" if moves else "")
-        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {t['probability_stderr']:.3f}{prior}")
+        prior = ("  (" + tr("cli.priors", lang, lo=top["probability_low"], hi=top["probability_high"],
+                             input=top.get("label") or top["input"], kind=tr(f"kind.{top['kind']}", lang)) + ")"
+                 if moves else "")
+        lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {2 * t['probability_stderr']:.3f}{prior}")
     return "\n".join(lines)

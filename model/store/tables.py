@@ -6,8 +6,12 @@ full-width forms) is read as a formula by Excel, LibreOffice and Google Sheets: 
 As the OWASP guidance on CSV injection says, such a cell is written with a leading single quote
 (``'=HYPERLINK(...)``), which spreadsheets show as text.  Numbers -- numeric values, and text that is
 just a number such as ``-0.5`` or ``+3e8`` -- are written unchanged.  Every CSV the tool writes goes
-through :func:`write_csv` (or :func:`write_frame`); any other table format (a workbook) must pass its
-text cells through :func:`neutral_cell` too.
+through :func:`write_csv` (or :func:`write_frame`); any other table format (a workbook,
+:mod:`expressim.model.store.workbook`) must pass its text cells through :func:`neutral_cell` too.
+
+CSVs are UTF-8 with a byte-order mark (``utf-8-sig``): Excel in a Chinese locale reads a CSV without one
+as GBK and shows mojibake; with it, Excel, LibreOffice, pandas (``encoding="utf-8-sig"``, and its default
+``utf-8``, which drops the mark) and Python's ``csv`` module (opened with ``utf-8-sig``) read it alike.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP), with their full-width forms
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: the CSVs' encoding: UTF-8 with a byte-order mark, so that Excel in a Chinese locale reads them as UTF-8
+ENCODING = "utf-8-sig"
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -43,7 +49,7 @@ def neutral_cell(value: Any) -> Any:
 
 
 def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], fieldnames: Sequence[str] | None = None) -> None:
-    """Write ``rows`` as a UTF-8 CSV with a header, every text cell through :func:`neutral_cell`.
+    """Write ``rows`` as a UTF-8 CSV (with BOM) with a header, every text cell through :func:`neutral_cell`.
 
     Parameters
     ----------
@@ -56,7 +62,7 @@ def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], fieldnames: S
     """
     rows = list(rows)
     fields = list(fieldnames) if fieldnames is not None else list(rows[0]) if rows else []
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+    with Path(path).open("w", newline="", encoding=ENCODING) as fh:
         w = csv.DictWriter(fh, fieldnames=[neutral_cell(f) for f in fields])
         w.writeheader()
         for r in rows:
@@ -64,10 +70,11 @@ def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], fieldnames: S
 
 
 def write_frame(path: str | Path, frame: Any) -> None:
-    """Write a pandas DataFrame as a CSV without its index, every text cell through :func:`neutral_cell`."""
+    """Write a pandas DataFrame as a CSV (UTF-8 with BOM) without its index, every text cell through
+    :func:`neutral_cell`."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
             out[col] = out[col].map(neutral_cell)
     out.columns = [neutral_cell(str(c)) for c in out.columns]
-    out.to_csv(path, index=False)
+    out.to_csv(path, index=False, encoding=ENCODING)

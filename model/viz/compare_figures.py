@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 
 from expressim.model.spec.conventions import METRICS, SUMMARY_QUANTILES
 from expressim.model.viz import run_figures as plots
+from expressim.model.viz.i18n import metric_name, tr
 from expressim.model.viz.run_figures import _axes, _label, _style, save, unit_scale
 
 __all__ = ["compare_figures", "difference_histogram", "latest_opening_plot", "overlaid_fan", "overlaid_monthly",
@@ -32,12 +33,13 @@ def _color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
 
-def probabilities_chart(comparison: Mapping[str, Any], ax: Axes | None = None) -> Axes:
+def probabilities_chart(comparison: Mapping[str, Any], ax: Axes | None = None, lang: str = "en") -> Axes:
     """Grouped bars: each common target's probability per scenario, ±2 s.e. (:func:`model.viz.run_figures.comparison_chart`)."""
-    return plots.comparison_chart(comparison, ax=ax)
+    return plots.comparison_chart(comparison, ax=ax, lang=lang)
 
 
-def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: Axes | None = None) -> Axes:
+def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: Axes | None = None,
+                 lang: str = "en") -> Axes:
     """Annual fan charts of one metric for several scenarios, overlaid: median and 10-90% band each.
 
     Parameters
@@ -51,8 +53,9 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
     """
     with _style() as cjk:
         ax = _axes(ax, (8.0, 4.4))
-        unit, desc = METRICS.get(metric, ("", metric))
-        div, ulabel = unit_scale(unit, cjk)
+        unit, _ = METRICS.get(metric, ("", metric))
+        desc = metric_name(metric, lang)
+        div, ulabel = unit_scale(unit, cjk and lang == "zh")
         for i, (nm, r) in enumerate(zip(names, results, strict=True)):
             if metric not in r.metrics:
                 continue
@@ -61,24 +64,24 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
             q = np.quantile(v, SUMMARY_QUANTILES, axis=0)
             ax.fill_between(x, q[0], q[2], color=_color(i), alpha=0.13, linewidth=0)
             ax.plot(x, q[1], marker="o", color=_color(i), linewidth=2,
-                    label=f"{(_label(nm, f'scenario {i + 1}', cjk))} (median, 10-90%)")
+                    label=tr("fig.cmp_fan_label", lang, name=_label(nm, f"scenario {i + 1}", cjk)))
         for t in results[0].scenario.targets:
             if t.metric == metric:
                 ax.plot([t.year], [t.threshold / div], marker="D", color="black", linestyle="none",
-                        label=f"target {t.year}")
+                        label=tr("fig.target_short", lang, year=t.year))
                 ax.axhline(t.threshold / div, color="black", linewidth=0.8, linestyle=":")
         years = sorted({y for r in results for y in r.years})
         ax.set_xticks(years, [str(y) for y in years])
         ax.grid(axis="y", alpha=0.3)
         ax.set_ylabel(ulabel)
-        ax.set_title(f"{_label(desc, metric, cjk)} by scenario", fontsize=11)
+        ax.set_title(tr("fig.cmp_fan_title", lang, desc=_label(desc, metric, cjk)), fontsize=11)
         handles, labels = ax.get_legend_handles_labels()
         uniq = dict(zip(labels, handles, strict=True))
         ax.legend(list(uniq.values()), list(uniq.keys()), fontsize=8, loc="upper left")
     return ax
 
 
-def overlaid_monthly(results: Sequence[Any], names: Sequence[str], ax: Axes | None = None) -> Axes:
+def overlaid_monthly(results: Sequence[Any], names: Sequence[str], ax: Axes | None = None, lang: str = "en") -> Axes:
     """Monthly parcels in + out [万件/month] of several scenarios: median and 10-90% band each."""
     with _style() as cjk:
         ax = _axes(ax, (9.0, 4.4))
@@ -91,14 +94,14 @@ def overlaid_monthly(results: Sequence[Any], names: Sequence[str], ax: Axes | No
         years = sorted({y for r in results for y in r.years})
         ax.set_xticks(years, [str(y) for y in years])
         ax.grid(axis="y", alpha=0.3)
-        ax.set_ylabel("万件 / month" if cjk else "10k parcels / month")
-        ax.set_title("Monthly parcels in + out by scenario (median, 10-90%)", fontsize=11)
+        ax.set_ylabel(tr("fig.per_month", lang if cjk else "en"))
+        ax.set_title(tr("fig.cmp_monthly_title", lang), fontsize=11)
         ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
 def difference_histogram(diffs: Mapping[str, np.ndarray], reference: str, year: int = 2025,
-                         ax: Axes | None = None) -> Axes:
+                         ax: Axes | None = None, lang: str = "en") -> Axes:
     """Histograms of per-replication differences of parcels in + out in ``year`` vs the reference.
 
     Parameters
@@ -110,7 +113,7 @@ def difference_histogram(diffs: Mapping[str, np.ndarray], reference: str, year: 
     """
     with _style() as cjk:
         ax = _axes(ax, (8.0, 4.4))
-        div, ulabel = unit_scale("件", cjk)
+        div, ulabel = unit_scale("件", cjk and lang == "zh")
         allv = np.concatenate([np.asarray(d, dtype=float) / div for d in diffs.values()]) if diffs else np.zeros(1)
         lo, hi = np.quantile(allv, [0.005, 0.995]) if allv.size > 1 else (-1.0, 1.0)
         if hi - lo < 1e-9:
@@ -120,20 +123,20 @@ def difference_histogram(diffs: Mapping[str, np.ndarray], reference: str, year: 
             v = np.clip(np.asarray(d, dtype=float) / div, lo, hi)
             m = float(np.mean(np.asarray(d)) / div)
             ax.hist(v, bins=bins.tolist(), color=_color(i + 1), alpha=0.45, density=True,
-                    label=f"{(_label(nm, f'scenario {i + 2}', cjk))}: mean {m:+.3f}, "
-                          f"P(>0) {float(np.mean(np.asarray(d) > 0)):.2f}")
+                    label=tr("fig.diff_label", lang, name=_label(nm, f"scenario {i + 2}", cjk), m=m,
+                             p=float(np.mean(np.asarray(d) > 0))))
             ax.axvline(m, color=_color(i + 1), linewidth=1.5)
         ax.axvline(0.0, color="black", linewidth=1, linestyle=":")
         ref = (_label(reference, "reference", cjk))
-        ax.set_xlabel(f"difference in parcels in + out, {year} [{ulabel}] (scenario − {ref}, same replication)")
-        ax.set_ylabel("density")
-        ax.set_title(f"Paired difference in {year} in + out volume vs {ref}", fontsize=11)
+        ax.set_xlabel(tr("fig.diff_x", lang, year=year, unit=ulabel, ref=ref))
+        ax.set_ylabel(tr("fig.density", lang))
+        ax.set_title(tr("fig.diff_title", lang, year=year, ref=ref), fontsize=11)
         ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
 def compare_figures(results: Sequence[Any], names: Sequence[str], comparison: Mapping[str, Any],
-                    diffs: Mapping[str, np.ndarray], directory: str | Path) -> list[Path]:
+                    diffs: Mapping[str, np.ndarray], directory: str | Path, lang: str = "en") -> list[Path]:
     """Write the comparison figures into ``directory``; return their paths.
 
     Probabilities side by side, overlaid annual fans of the headline metrics, the overlaid
@@ -141,13 +144,13 @@ def compare_figures(results: Sequence[Any], names: Sequence[str], comparison: Ma
     """
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
-    paths = [save(probabilities_chart(comparison), d / "probabilities.png")]
+    paths = [save(probabilities_chart(comparison, lang=lang), d / "probabilities.png")]
     heads = [t["metric"] for t in comparison["targets"] if t.get("headline")]
     metrics = [m for m in dict.fromkeys(heads or list(plots.HEADLINE_METRICS)) if all(m in r.metrics for r in results)]
-    paths += [save(overlaid_fan(results, names, m), d / f"fan_{m}.png") for m in metrics]
-    paths.append(save(overlaid_monthly(results, names), d / "monthly_parcels_inout.png"))
+    paths += [save(overlaid_fan(results, names, m, lang=lang), d / f"fan_{m}.png") for m in metrics]
+    paths.append(save(overlaid_monthly(results, names, lang=lang), d / "monthly_parcels_inout.png"))
     if diffs:
-        paths.append(save(difference_histogram(diffs, names[0]), d / "difference_parcels_inout_2025.png"))
+        paths.append(save(difference_histogram(diffs, names[0], lang=lang), d / "difference_parcels_inout_2025.png"))
     return paths
 
 

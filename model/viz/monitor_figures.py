@@ -18,17 +18,27 @@ if TYPE_CHECKING:
 __all__ = ["monitor_figure"]
 
 
-def monitor_figure(data: dict[str, Any], ax: Axes | None = None) -> Axes:
+def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en") -> Axes:
     """Probability of each headline target (all targets if none is headline) at each as-of date.
+
+    The coloured zones are named in the legend (on track / at risk / unlikely); a point whose target
+    is decided by an observed value is a star; the legend sits outside the plot, the event notes
+    above it, so neither hides a point.
 
     Parameters
     ----------
     data : dict
         ``Monitor.to_json()``: ``as_of``, ``targets`` {id: {label, headline, probability, observed}},
         ``events`` [{as_of, new_facts, new_releases}].
+    lang : {"zh", "en"}
+        Language of the title, axes and legend.
     """
+    from matplotlib.patches import Patch
+
+    from expressim.model.viz.i18n import tr
+
     with _style() as cjk:
-        ax = _axes(ax, (8.5, 4.8))
+        ax = _axes(ax, (10.0, 5.2))
         dates = list(data["as_of"])
         x = np.arange(len(dates))
         targets = data["targets"]
@@ -39,21 +49,30 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None) -> Axes:
             line = ax.plot(x, p, marker="o", label=_label(str(t.get("label", tid)), tid, cjk))[0]
             seen = [i for i, v in enumerate(t.get("observed") or []) if v is not None]
             if seen:  # decided by an observed value from here on
-                ax.plot(x[seen], p[seen], marker="*", markersize=13, color=line.get_color(), linestyle="none")
-        for lo, hi, c in ((0.8, 1.02, GREEN), (0.5, 0.8, AMBER), (-0.02, 0.5, RED)):
-            ax.axhspan(lo, hi, color=c, alpha=0.06)
+                ax.plot(x[seen], p[seen], marker="*", markersize=16, color=line.get_color(), linestyle="none",
+                        markeredgecolor="black", markeredgewidth=0.6, zorder=5)
+        zones = []
+        for lo, hi, c, key in ((0.8, 1.02, GREEN, "fig.zone_green"), (0.5, 0.8, AMBER, "fig.zone_amber"),
+                               (-0.02, 0.5, RED, "fig.zone_red")):
+            ax.axhspan(lo, hi, color=c, alpha=0.08)
+            zones.append(Patch(facecolor=c, alpha=0.25, label=tr(key, lang)))
+        notes = []
         for i, ev in enumerate(data.get("events", [])):
-            what = [*ev.get("new_facts", [])] + ([f"{len(ev['new_releases'])} new release(s)"]
-                                                  if ev.get("new_releases") else [])
-            if what:
+            what = [*ev.get("new_facts", [])] + ([tr("mon.releases_n", lang, n=len(ev["new_releases"]))]
+                                                  if ev.get("new_releases") and i > 0 else [])
+            if what and i > 0:
                 ax.axvline(i, color="0.6", linestyle=":", linewidth=0.8)
-                ax.text(i, 1.0, "\n".join(w[:38] for w in what[:4]), rotation=90, va="top", ha="right",
-                        fontsize=6, color="0.3")
+                notes.append(f"{dates[i]}: " + "; ".join(w[:40] for w in what[:3]))
         ax.set_xticks(x, dates, rotation=45 if len(dates) > 6 else 0, fontsize=8)
+        ax.set_xlim(-0.3, len(dates) - 0.7)
         ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("as of (data until, progress rows dated by)")
-        ax.set_ylabel("P(target met)")
-        ax.set_title(f"{data.get('scenario', '')}: headline targets as known at each date (stars: observed)",
-                     fontsize=10)
-        ax.legend(fontsize=7, loc="lower left")
+        ax.set_xlabel(tr("fig.mon_x", lang))
+        ax.set_ylabel(tr("fig.mon_y", lang))
+        ax.set_title(tr("fig.mon_title", lang, name=data.get("scenario", "")), fontsize=10)
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles + zones, labels + [z.get_label() for z in zones], fontsize=7, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0))
+        if notes:
+            ax.text(0.0, -0.22 - 0.02 * len(dates) / 6, "\n".join(notes[:6]), transform=ax.transAxes, fontsize=7,
+                    va="top", color="0.3")
     return ax

@@ -1,4 +1,9 @@
-"""The monitor's self-contained HTML report: probabilities by as-of date, and what arrived when."""
+"""The monitor's self-contained HTML report: the answers (how each headline target's standing moved and
+what arrived in between), each target's status by as-of date in words, and what arrived when.
+
+Every cell carries words, not only a colour: met / missed (observed), unknown (the target's year is over
+by that as-of date and its value is not known), else the probability with its traffic-light word.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +11,80 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from expressim.model.viz.report import _e, _figures, _manifest, _page, _table, status
+from expressim.model.spec.conventions import AT_RISK, ON_TRACK
+from expressim.model.viz.i18n import tr
+from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
 
-__all__ = ["write_monitor_report"]
+__all__ = ["cell_status", "write_monitor_report"]
+
+
+def _month(text: str) -> int:
+    from expressim.model.spec.scenario import parse_month
+
+    return parse_month(text)
+
+
+def cell_status(p: float, year: int, observed: float | None, as_of: str, lang: str) -> tuple[str, str]:
+    """CSS class and the words of one target at one as-of date (``YYYY-MM``)."""
+    from expressim.model.viz.progress_report import status_for
+
+    return status_for(float(p), int(year), observed, _month(as_of), lang)
+
+
+def _short(cls: str, words: str, p: float, observed: float | None, lang: str) -> str:
+    if observed is not None:
+        return f"{words} ({observed:,.6g})"
+    return f"{words}; P = {p:.2f}" if cls == "muted" else f"{p:.2f} · {words}"
 
 
 def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Sequence[str | Path],
-                         manifest: Mapping[str, Any]) -> None:
-    """Write ``report.html`` of a monitor run from ``Monitor.to_json()``."""
+                         manifest: Mapping[str, Any], lang: str = "en") -> None:
+    """Write ``report.html`` of a monitor run from ``Monitor.to_json()``, in ``lang``."""
     dates = list(data["as_of"])
-    rows = []
+    events = list(data.get("events", []))
+    rows, answers, cells_a = [], [], []
     for tid, t in data["targets"].items():
         cells = []
-        for p, ob in zip(t["probability"], t["observed"], strict=True):
-            if ob is not None:
-                cls, words = ("green", "met") if p >= 1.0 else ("red", "missed")
-                cells.append(f'<td class="num {cls}">{words} (observed {ob:,.6g})</td>')
-            else:
-                cls, _ = status(float(p))
-                cells.append(f'<td class="num {cls}">{float(p):.2f}</td>')
+        states = []
+        for p, ob, d in zip(t["probability"], t["observed"], dates, strict=True):
+            cls, words = cell_status(float(p), int(t.get("year")), ob, d, lang)
+            states.append((cls, words, float(p), ob))
+            cells.append(f'<td class="num {cls}">{_e(_short(cls, words, float(p), ob, lang))}</td>')
         head = ' class="headline"' if t.get("headline") else ""
-        rows.append(f"<tr{head}><td>{_e(t.get('label', tid))}<br><code class=\"muted\">{_e(tid)}</code> "
-                    f"({_e(t.get('year'))})</td>{''.join(cells)}</tr>")
-    events = []
-    for ev in data.get("events", []):
+        rows.append(f"<tr{head}><td>{_e(t.get('label', tid))} ({_e(t.get('year'))})</td>{''.join(cells)}</tr>")
+        if t.get("headline") and states:
+            c0, w0, p0, o0 = states[0]
+            c1, w1, p1, o1 = states[-1]
+            arrived = [f for ev in events[1:] for f in ev.get("new_facts", [])]
+            releases = sum(len(ev.get("new_releases", [])) for ev in events[1:])
+            what = arrived + ([tr("mon.releases_n", lang, n=releases)] if releases else [])
+            why = tr("mon.why", lang, what="; ".join(what[:6])) if what else tr("mon.nothing", lang)
+            answers.append({"cls": c1})
+            cells_a.append([f"<b>{_e(t.get('label', tid))}</b> ({_e(t.get('year'))})",
+                            _e(tr("mon.moved", lang, first=_short(c0, w0, p0, o0, lang), d0=dates[0],
+                                  last=_short(c1, w1, p1, o1, lang), d1=dates[-1])),
+                            _e(_short(c1, w1, p1, o1, lang)), _e(why)])
+    ev_rows = []
+    for ev in events:
         facts = "".join(f"<li>{_e(f)}</li>" for f in ev.get("new_facts", []))
         rel = "".join(f"<li>{_e(r)}</li>" for r in ev.get("new_releases", []))
-        events.append(f"<tr><td>{_e(ev['as_of'])}</td><td><ul>{facts}</ul></td><td><ul>{rel}</ul></td></tr>")
+        ev_rows.append(f"<tr><td>{_e(ev['as_of'])}</td><td><ul>{facts}</ul></td><td><ul>{rel}</ul></td></tr>")
+    name = str(data.get("scenario", ""))
     body = [
-        f"<h1>Plan versus actual over time · {_e(data.get('scenario', ''))}</h1>",
-        f"<p>The plan re-assessed at each date with only what was known by then: observations whose period "
-        f"ends by the date, progress rows dated by it. Same seed ({_e(data.get('seed'))}) and "
-        f"{_e(data.get('replications'))} replications at every date (common random numbers), so a change "
-        "between dates comes from what became known, not from noise. Each column equals "
-        "<code>expressim run --until DATE</code> with the same seed and replications.</p>",
-        "<h2>Probability of each target by date</h2>",
-        _table(["Target", *[_e(d) for d in dates]], rows),
-        "<h2>Figures</h2>", _figures(figures),
-        "<h2>What arrived at each date</h2>",
-        '<p class="muted">Facts: progress rows first dated by this date. Releases: express observations in '
-        "the data for the first time (none are listed for the first date).</p>",
-        _table(["As of", "New facts", "New releases"], events),
-        "<h2>Manifest</h2>", _manifest(manifest),
+        f"<h1>{_e(tr('mon.title', lang, name=name))}</h1>",
+        answers_section(answers, tr("mon.answers_intro", lang), lang,
+                        head=[tr("common.target", lang), f"{dates[0]} → {dates[-1]}" if dates else "",
+                              tr("common.status", lang) + (f" ({dates[-1]})" if dates else ""),
+                              tr("mon.arrived", lang)], cells=cells_a),
+        "<p>" + tr("mon.intro", lang, seed=_e(data.get("seed")), n=_e(data.get("replications"))) + "</p>",
+        f"<h2>{tr('mon.table', lang)}</h2>",
+        _table([tr("common.target", lang), *[_e(d) for d in dates]], rows),
+        '<p class="muted">' + tr("status.legend", lang, on=ON_TRACK, risk=AT_RISK) + "</p>",
+        f"<h2>{tr('common.figures', lang)}</h2>", _figures(figures, lang),
+        f"<h2>{tr('mon.arrived', lang)}</h2>",
+        f'<p class="muted">{tr("mon.arrived_note", lang)}</p>',
+        _table([tr("common.as_of", lang), tr("mon.new_facts", lang), tr("mon.new_releases", lang)], ev_rows),
+        f'<p class="muted">{tr("common.lang_switch", lang)}</p>',
+        f"<h2>{tr('common.manifest', lang)}</h2>", _details(tr("common.manifest_note", lang), _manifest(manifest)),
     ]
-    Path(path).write_text(_page(f"expressim monitor · {data.get('scenario', '')}", "\n".join(body)),
-                          encoding="utf-8")
+    Path(path).write_text(_page(f"expressim · {name}", "\n".join(body), lang), encoding="utf-8")

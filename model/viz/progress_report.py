@@ -16,34 +16,24 @@ from typing import Any
 
 from expressim.model.spec.progress import month_text
 from expressim.model.viz.html_text import escape, linkify
+from expressim.model.viz.i18n import tr
 
-__all__ = ["as_of_month", "decided_section", "facts_section", "target_status", "tracked_rows"]
+__all__ = ["as_of_month", "decided_section", "facts_section", "release_for", "status_for", "target_status",
+           "tracked_rows", "tracked_values", "year_over"]
 
-#: what would decide a target, by metric ({year} is filled in)
+#: the catalogue key (:mod:`expressim.model.viz.i18n`) of what would decide a target, by metric
 RELEASES: dict[str, str] = {
-    "parcels_inout": "Bijie's parcels in + out for {year} (快递进出口业务量; no public series reports it so far)",
-    "parcels_out": "Bijie's express volume for {year} (快递业务量, usually released early the next year)",
-    "parcels_in": "Bijie's parcels delivered for {year} (not published so far)",
-    "revenue": "Bijie's express revenue for {year} (快递业务收入, usually released early the next year)",
-    "jobs": "a count of express-sector jobs in Bijie for {year} (none published so far)",
-    "specialty_sales": "the city's figure for specialty products sold out by express in {year}",
-    "online_shopping": "the city's figure for online shopping supported by express in {year}",
-    "firms_over_1e8": "the revenue of Bijie's express firms in {year} (postal administration)",
-    "firms_over_1e7": "the revenue of Bijie's express firms in {year} (postal administration)",
-    "village_coverage": "a statement of administrative-village express coverage at the end of {year}",
-    "green_slim_tape": "the postal administration's green-packaging rates for {year}",
-    "green_no_reboxing": "the postal administration's green-packaging rates for {year}",
-    "green_reusable_bags": "the postal administration's green-packaging rates for {year}",
-    "projects_open": "dated openings of {projects} (progress rows: opened / opened_by / not_opened_by)",
-    "phase_started": "dated starts of {phase} at {projects} (progress rows: started / started_by / not_started_by)",
-    "demo_agriculture": "the list of agriculture demonstration projects named by the end of {year}",
-    "demo_manufacturing": "the list of manufacturing demonstration projects named by the end of {year}",
-    "liquor_tonnes": "Jinsha's liquor shipped by express in {year}",
-    "scenic_coverage": "a statement of express service at 4A+ scenic spots at the end of {year}",
+    "parcels_inout": "release.parcels_inout", "parcels_out": "release.parcels_out", "parcels_in": "release.parcels_in",
+    "revenue": "release.revenue", "jobs": "release.jobs", "specialty_sales": "release.specialty_sales",
+    "online_shopping": "release.online_shopping", "firms_over_1e8": "release.firms", "firms_over_1e7": "release.firms",
+    "village_coverage": "release.village_coverage", "green_slim_tape": "release.green",
+    "green_no_reboxing": "release.green", "green_reusable_bags": "release.green",
+    "projects_open": "release.projects_open", "phase_started": "release.phase_started",
+    "demo_agriculture": "release.demo_agriculture", "demo_manufacturing": "release.demo_manufacturing",
+    "liquor_tonnes": "release.liquor_tonnes", "scenic_coverage": "release.scenic_coverage",
 }
 
-_TRACKED = {"done": ("green", "Done · 已完成"), "not_done": ("red", "Not done · 未完成"),
-            "partial": ("amber", "Partly done · 部分完成")}
+_TRACKED = {"done": "green", "not_done": "red", "partial": "amber"}
 
 
 _e = escape
@@ -90,56 +80,98 @@ def year_over(year: int, as_of: int | None) -> bool:
     return as_of is not None and as_of >= year * 12 + 11
 
 
-def target_status(summary: Any, as_of: int | None, default: tuple[str, str]) -> tuple[str, str]:
-    """CSS class and words for one target: met / missed, unknown (year over), or ``default``."""
-    observed = getattr(summary, "observed", None)
+def status_for(probability: float, year: int, observed: float | None, as_of: int | None,
+               lang: str | None = None) -> tuple[str, str]:
+    """CSS class and words for one target, from plain values (run, compare, monitor, figures, workbook).
+
+    Met / missed when its value is observed (``probability`` is then exactly 1 or 0), unknown when its
+    year is over by ``as_of`` and not observed, else the traffic light of ``probability``
+    (:func:`expressim.model.viz.report.status`: on track / at risk / unlikely).
+
+    Parameters
+    ----------
+    probability : float
+        P(target met) [probability].
+    year : int
+        The target's year.
+    observed : float or None
+        The observed value, when known.
+    as_of : int or None
+        Month index the answer speaks as of (:func:`as_of_month`).
+    lang : {"zh", "en"} or None
+        The words' language; None gives both ("On track · 有望达成").
+    """
+    from expressim.model.viz.report import status
+
+    def words(key: str) -> str:
+        return tr(key, lang) if lang is not None else f"{tr(key, 'en')} · {tr(key, 'zh')}"
+
     if observed is not None:
-        return ("green", "Met · 已达成 (observed)") if summary.probability >= 1.0 else ("red", "Missed · 未达成 (observed)")
-    if year_over(int(summary.year), as_of):
-        return "muted", "Unknown · 未知 (year over, not observed)"
-    return default
+        return ("green", words("status.met")) if probability >= 1.0 else ("red", words("status.missed"))
+    if year_over(int(year), as_of):
+        return "muted", words("status.unknown")
+    return status(probability, lang)
 
 
-def release_for(target: Any) -> str:
-    """The release (or progress row) that would decide ``target``."""
-    text = RELEASES.get(target.metric, "an observed value for {year}")
-    return text.format(year=target.year, projects=", ".join(target.projects), phase=target.phase or "")
+def target_status(summary: Any, as_of: int | None, default: tuple[str, str] | None = None,
+                  lang: str | None = None) -> tuple[str, str]:
+    """CSS class and words for one target summary: met / missed, unknown (year over), or its traffic light.
+
+    ``default`` (the traffic light's class and words) is used for a target still ahead when given.
+    """
+    observed = getattr(summary, "observed", None)
+    cls, words = status_for(float(summary.probability), int(summary.year), observed, as_of, lang)
+    if default is not None and observed is None and not year_over(int(summary.year), as_of):
+        return default
+    return cls, words
 
 
-def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, data_end: int | None = None) -> str:
+def release_for(target: Any, lang: str = "en") -> str:
+    """The release (or progress row) that would decide ``target``, in ``lang``."""
+    key = RELEASES.get(target.metric, "release.default")
+    return tr(key, lang, year=target.year, projects=", ".join(target.projects), phase=target.phase or "")
+
+
+def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, data_end: int | None = None,
+                    lang: str = "en") -> str:
     """HTML: which targets are decided, which are still uncertain, and what would decide them."""
+    from expressim.model.viz.report import format_value
+
     targets = {t.id: t for t in results.scenario.targets}
     decided, unknown, ahead = [], [], []
     for s in summaries:
         t = targets[s.id]
+        name = f"<b>{_e(t.label)}</b> <code class=\"muted\">{_e(s.id)}</code>"
         if s.observed is not None:
             ob = results.observed[s.id]
-            word = "met" if ob.met else "missed"
-            decided.append(f"<li><b>{_e(s.id)}</b> ({_e(t.label)}): <b>{word}</b>, observed {ob.value:,.6g} "
-                           f"{_e(t.unit)} (known since {_e(ob.known_since)}; {_e(ob.origin)}: {_e(ob.source)})</li>")
+            word = tr("status.met_short" if ob.met else "status.missed_short", lang)
+            decided.append(f"<li>{name}: " + tr("pva.decided_item", lang, word=f"<b>{_e(word)}</b>",
+                           value=_e(format_value(float(ob.value), t.unit)), since=_e(ob.known_since),
+                           origin=_e(ob.origin), source=_link(ob.source)) + "</li>")
         elif year_over(t.year, as_of):
-            unknown.append(f"<li><b>{_e(s.id)}</b>: {t.year} is over but not observed; the model's estimate "
-                           f"P = {s.probability:.2f}. Decided by: {_e(release_for(t))}.</li>")
+            unknown.append(f"<li>{name}: " + _e(tr("pva.unknown_item", lang, year=t.year, p=s.probability,
+                                                      release=release_for(t, lang))) + "</li>")
         else:
-            ahead.append(f"<li><b>{_e(s.id)}</b>: P = {s.probability:.2f}. Decided by: {_e(release_for(t))}.</li>")
+            ahead.append(f"<li>{name}: " + _e(tr("pva.ahead_item", lang, p=s.probability,
+                                                    release=release_for(t, lang))) + "</li>")
     when = month_text(as_of) if as_of is not None else "—"
     prog = getattr(results, "progress", None)
-    prog_end = (f"; the progress file's latest date is {_e(month_text(prog.last_month))}"
+    prog_end = (tr("pva.prog_end", lang, when=_e(month_text(prog.last_month)))
                 if prog is not None and prog.last_month is not None else "")
-    parts = [f"<h2>Plan versus actual (as of {_e(when)})</h2>",
-             f"<p>As of <code>--until</code> when given, else the month the run was made. The express data "
-             f"end in {_e(month_text(data_end) if data_end is not None else '—')}{prog_end}. A target is <b>decided</b> when its value for its year is known "
-             "(an <code>observed</code> progress row, or that exact series and year in the data).</p>",
-             f"<h3>Decided ({len(decided)})</h3>", "<ul>" + "".join(decided) + "</ul>" if decided
-             else '<p class="muted">None.</p>',
-             f"<h3>Year over, not observed ({len(unknown)})</h3>", "<ul>" + "".join(unknown) + "</ul>" if unknown
-             else '<p class="muted">None.</p>',
-             f"<h3>Still ahead ({len(ahead)})</h3>", "<ul>" + "".join(ahead) + "</ul>" if ahead
-             else '<p class="muted">None.</p>']
+    none = f'<p class="muted">{tr("common.none", lang)}</p>'
+    parts = [f"<h2>{_e(tr('pva.title', lang, when=when))}</h2>",
+             "<p>" + tr("pva.intro", lang, end=_e(month_text(data_end) if data_end is not None else "—"),
+                        prog=prog_end) + "</p>",
+             f"<h3>{tr('pva.decided', lang, n=len(decided))}</h3>", "<ul>" + "".join(decided) + "</ul>" if decided
+             else none,
+             f"<h3>{tr('pva.unknown', lang, n=len(unknown))}</h3>", "<ul>" + "".join(unknown) + "</ul>" if unknown
+             else none,
+             f"<h3>{tr('pva.ahead', lang, n=len(ahead))}</h3>", "<ul>" + "".join(ahead) + "</ul>" if ahead
+             else none]
     return "\n".join(parts)
 
 
-def facts_section(results: Any) -> str:
+def facts_section(results: Any, lang: str = "en") -> str:
     """HTML: the rollout facts the run was conditioned on, and those the durations could not reach."""
     prog = results.progress
     rows = [r for r in prog.rows if r.kind in ("phase", "project")] if prog is not None else []
@@ -152,34 +184,40 @@ def facts_section(results: Any) -> str:
     body = []
     for r in rows:
         pid = r.id.split(".", 1)[0]
-        how = (f"imposed in {imposed[r.line]:,} of {n:,} replications: the scenario's durations (almost) never "
-               "meet it, so its priors contradict the fact" if r.line in imposed else
-               f"met by sampling ({redrawn[pid]:,} of {n:,} replications redrawn for {pid})" if redrawn.get(pid)
-               else "already met in every replication (nothing redrawn)")
+        how = (tr("pva.imposed", lang, k=f"{imposed[r.line]:,}", n=f"{n:,}") if r.line in imposed else
+               tr("pva.redrawn", lang, k=f"{redrawn[pid]:,}", n=f"{n:,}", pid=pid) if redrawn.get(pid)
+               else tr("pva.already", lang))
         body.append(f"<tr><td><code>{_e(r.id)}</code></td><td>{_e(r.status)} {_e(r.date)}</td><td>{_e(how)}</td>"
                     f'<td class="muted">{_link(r.source)}<br>{_e(r.note)}</td></tr>')
-    return ("<h2>Progress facts the rollout is conditioned on</h2>"
-            f"<p>From <code>{_e(prog.path)}</code>. Every replication meets every fact; replications that "
-            "already met them keep their draws (common random numbers with the plan as written).</p>"
-            "<table><thead><tr><th>Id</th><th>Fact</th><th>How it holds</th><th>Source and doubt</th></tr>"
-            "</thead><tbody>" + "\n".join(body) + "</tbody></table>")
+    head = "".join(f"<th>{tr(k, lang)}</th>" for k in ("common.id", "pva.col.fact", "pva.col.how", "pva.col.doubt"))
+    return (f"<h2>{tr('pva.facts', lang)}</h2>"
+            f"<p>{tr('pva.facts_intro', lang, path=_e(prog.path))}</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>" + "\n".join(body) + "</tbody></table>")
 
 
-def tracked_rows(results: Any) -> list[str]:
-    """Table rows of the tracked plan tasks with status, date and source from the progress file."""
+def tracked_values(results: Any, lang: str = "en") -> list[tuple[str, str, str, int | None, str, str, str]]:
+    """The tracked plan tasks: (css class, id, label, year, status words, date, source) each."""
     latest = results.progress.tracked() if results.progress is not None else {}
-    rows = []
+    out = []
     for t in results.scenario.tracked:
         r = latest.get(t.id)
         if r is None:
-            cls, words, date, src = "muted", "Unknown · 未知 (no progress row)", "—", ""
+            cls, words, date, src = "muted", tr("status.no_row", lang), "—", ""
         else:
-            cls, words = _TRACKED[r.status]
+            cls, words = _TRACKED[r.status], tr(f"status.{r.status}", lang)
             if r.status == "partial" and r.value is not None:
                 words += f" ({100 * r.value:.0f}%)"
             date, src = r.date, " ".join(x for x in (r.source, r.note) if x)
-        rows.append(f"<tr><td><code>{_e(t.id)}</code></td><td>{_e(t.label)}</td>"
-                    f'<td class="num">{_e(t.year) if t.year is not None else "—"}</td>'
+        out.append((cls, t.id, t.label, t.year, words, date, src))
+    return out
+
+
+def tracked_rows(results: Any, lang: str = "en") -> list[str]:
+    """Table rows of the tracked plan tasks with status, date and source from the progress file."""
+    rows = []
+    for cls, tid, label, year, words, date, src in tracked_values(results, lang):
+        rows.append(f"<tr><td><code>{_e(tid)}</code></td><td>{_e(label)}</td>"
+                    f'<td class="num">{_e(year) if year is not None else "—"}</td>'
                     f'<td class="{cls}">{_e(words)}</td><td class="num">{_e(date)}</td>'
                     f'<td class="muted">{_link(src)}</td></tr>')
     return rows

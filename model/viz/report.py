@@ -5,8 +5,11 @@ fetched from the network (source URLs appear as plain links only).  Every piece 
 comes from a scenario, a data file or a caller passes through :func:`html.escape`.
 
 Probabilities are shares of Monte-Carlo replications; "±" is two binomial standard errors.
-Status: green "on track" (P >= 0.8), amber "at risk" (0.5 <= P < 0.8), red "unlikely" (P < 0.5),
-always written out in words, not by colour alone.
+Status: green "on track" (P >= 0.8), amber "at risk" (0.5 <= P < 0.8), red "unlikely" (P < 0.5) only
+for a target whose year is still ahead; met / missed / unknown for a year that is over
+(:func:`expressim.model.viz.progress_report.status_for`), always written out in words, not by colour alone.
+Every report opens with one page of answers and is wholly in one language (``lang``: every sentence is
+looked up in :mod:`expressim.model.viz.i18n`).
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from expressim.model.spec.conventions import AT_RISK, METRICS, ON_TRACK
+from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.html_text import escape, linkify
+from expressim.model.viz.i18n import metric_name, tr
 
-__all__ = ["format_value", "status", "write_compare_report", "write_run_report"]
+__all__ = ["answers_section", "format_value", "status", "write_compare_report", "write_run_report"]
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
+body{font-family:"Expressim Noto Sans SC",system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
  max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
 table{border-collapse:collapse;width:100%;margin:.6em 0 1.2em;font-size:.92em;table-layout:auto}
@@ -39,26 +43,28 @@ tr.headline td:first-child{font-weight:bold}
 figure{margin:1.2em 0;text-align:center} figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#555;font-size:.9em} pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.8em}
 code{font-size:.9em}
+.answers{border:2px solid #1f5fa8;border-radius:6px;padding:.2em 1em 1em;margin:1em 0 2em;background:#fafcff}
+.answers h2{margin-top:.6em;border-bottom:none} .answers td.muted{font-size:1em;color:#444;background:#eee}
 """
-_STATUS = {"green": ("On track", "有望达成"), "amber": ("At risk", "存在风险"), "red": ("Unlikely", "难以达成")}
-_CAPTIONS = {
-    "monthly_parcels_inout": "Monthly parcels in + out: median, 50/80/95% bands; dashed: no-policy baseline median",
-    "probability_over_time": "Headline targets: probability that each has been attained by the end of each year",
-    "rollout_gantt": "Infrastructure rollout: median phase spans, opening 10–90% interval and median, plan date",
-    "target_probabilities": "Probability of every target (±2 standard errors), traffic-light coloured",
-    "comparison": "Targets by scenario, on common random numbers (±2 standard errors)",
-}
+#: figure file stem -> caption key in :mod:`expressim.model.viz.i18n`
+_CAPTIONS = ("monthly_parcels_inout", "probability_over_time", "rollout_gantt", "target_probabilities", "comparison",
+             "probabilities", "monitor_probability")
 
 
 _e = escape
 _linkify = linkify
 
 
-def status(p: float) -> tuple[str, str]:
-    """Traffic-light class and words for a probability: ``("green", "On track · 有望达成")`` etc."""
+def status(p: float, lang: str | None = None) -> tuple[str, str]:
+    """Traffic-light class and words for a probability of a target still ahead.
+
+    ``("green", "On track")`` (P >= 0.8), amber "At risk" (0.5 <= P < 0.8), red "Unlikely"; in ``lang``
+    ("zh" or "en"), or both ("On track · 有望达成") when ``lang`` is None.
+    """
     cls = "green" if p >= ON_TRACK else "amber" if p >= AT_RISK else "red"
-    en, zh = _STATUS[cls]
-    return cls, f"{en} · {zh}"
+    if lang is None:
+        return cls, f"{tr(f'status.{cls}', 'en')} · {tr(f'status.{cls}', 'zh')}"
+    return cls, tr(f"status.{cls}", lang)
 
 
 def _num(x: float, digits: int) -> str:
@@ -100,26 +106,44 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return getattr(obj, key, default)
 
 
-def _figures(figures: Sequence[str | Path]) -> str:
+def caption(stem: str, lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
+    """The caption of a figure file (``fan_revenue``, ``monitor_probability``...) in ``lang``; ``overrides``
+    maps a stem to a catalogue key (a figure a command draws differently under the same name)."""
+    if overrides and stem in overrides:
+        return tr(overrides[stem], lang)
+    if overrides and "fan_*" in overrides and stem.startswith("fan_"):
+        return tr(overrides["fan_*"], lang, desc=metric_name(stem[4:], lang))
+    if stem in _CAPTIONS:
+        return tr(f"cap.{stem}", lang)
+    if stem.startswith("fan_"):
+        return tr("cap.fan", lang, desc=metric_name(stem[4:], lang))
+    if stem.startswith("difference_"):
+        metric, _, year = stem[len("difference_"):].rpartition("_")
+        return tr("cap.difference", lang, desc=metric_name(metric, lang), year=year)
+    return stem.replace("_", " ")
+
+
+def _figures(figures: Sequence[str | Path], lang: str = "en", overrides: Mapping[str, str] | None = None) -> str:
     parts = []
     for f in figures:
         p = Path(f)
         if not p.is_file():
             continue
         data = base64.b64encode(p.read_bytes()).decode("ascii")
-        stem = p.stem
-        desc = METRICS.get(stem[4:], ("", stem[4:].replace("_", " ")))[1]
-        cap = _CAPTIONS.get(stem) or (f"Annual {desc}: median, 50/80/95% bands, target threshold (dotted)"
-                                      if stem.startswith("fan_") else stem.replace("_", " "))
+        cap = caption(p.stem, lang, overrides)
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{_e(cap)}">'
                      f"<figcaption>{_e(cap)}</figcaption></figure>")
-    return "\n".join(parts) or '<p class="muted">No figures.</p>'
+    return "\n".join(parts) or f'<p class="muted">{tr("common.no_figures", lang)}</p>'
 
 
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+def _page(title: str, body: str, lang: str = "en") -> str:
+    from expressim.model.viz.fonts import embedded_font_css
+
+    code = "zh-CN" if lang == "zh" else "en"
+    font = embedded_font_css(title + body)
+    return (f'<!DOCTYPE html>\n<html lang="{code}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+            f"<title>{_e(title)}</title><style>{font}{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
 def _table(head: Sequence[str], rows: Sequence[str], widths: Sequence[int] = ()) -> str:
@@ -134,51 +158,84 @@ def _manifest(man: Any) -> str:
 
 # ---- run report -------------------------------------------------------------------------------
 
-def _rests_cell(entries: Sequence[Any]) -> str:
+def _rests_cell(entries: Sequence[Any], lang: str = "en") -> str:
     """What a target rests on: the decisive input's P range beside the target (prior uncertainty)."""
     from expressim.model.analysis import rests_on
 
     if not entries:
         return "—"
     decided = rests_on.decided_by_assumption(entries)
-    flag = ' <b class="amber">decided by an assumption</b>' if decided is not None else ""
-    more = "; then " + ", ".join(f"{_e(e.input)} {e.probability_low:.2f}–{e.probability_high:.2f}"
-                                 for e in entries[1:3]) if len(entries) > 1 else ""
-    return f"{_e(rests_on.sentence(entries))}{flag}<br><span class=\"muted\">{more.lstrip('; ')}</span>"
+    flag = f' <b class="amber">{tr("run.decided_by_assumption", lang)}</b>' if decided is not None else ""
+    top = entries[0]
+    if top.influence <= rests_on.NOISE_SDS * np.sqrt(2.0) * top.stderr:
+        main = "—"
+    else:
+        main = tr("answers.p_range", lang, lo=top.probability_low, hi=top.probability_high, input=top.label,
+                  kind=tr(f"kind.{top.kind}", lang))
+    more = (tr("run.then", lang) + ": " + ", ".join(f"{_e(e.label)} {e.probability_low:.2f}–{e.probability_high:.2f}"
+                                                    for e in entries[1:3])) if len(entries) > 1 else ""
+    return f"{_e(main)}{flag}<br><span class=\"muted\">{more}</span>"
 
 
-def _readings_cell(readings: Sequence[Mapping[str, Any]] | None) -> str:
+def _readings_cell(readings: Sequence[Mapping[str, Any]] | None, lang: str = "en") -> str:
     """P under each reading of a target's wording, the plan's likely reading first (empty: one reading)."""
     if not readings:
         return ""
-    parts = [f"{_e(r['reading'])} P = {float(r['probability']):.3f}" + (" (likely meant)" if i == 0 else "")
+    parts = [f"{_e(r['reading'])} P = {float(r['probability']):.3f}" + (" " + tr("run.likely_meant", lang) if i == 0 else "")
              for i, r in enumerate(readings)]
     why = _e(str(readings[0]["why"]))
-    return f'<br><span class="muted">Readings: {"; ".join(parts)}. First because {why}.</span>'
+    return f'<br><span class="muted">{tr("run.readings", lang, parts="; ".join(parts), why=why)}</span>'
 
 
 def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None = None,
-                 as_of: int | None = None) -> list[str]:
-    from expressim.model.viz.progress_report import target_status
+                 as_of: int | None = None, lang: str = "en") -> list[str]:
+    from expressim.model.viz.progress_report import status_for
 
     comparisons = {t.id: t.comparison for t in results.scenario.targets}
     rows = []
     ordered = sorted(summaries, key=lambda s: not bool(_get(s, "headline", False)))
     for s in ordered:
         p, se, unit = float(_get(s, "probability")), float(_get(s, "probability_stderr") or 0.0), _get(s, "unit", "")
-        cls, words = target_status(s, as_of, status(p)) if hasattr(s, "observed") else status(p)
+        cls, words = status_for(p, int(_get(s, "year")), _get(s, "observed"), as_of, lang)
         cmp = comparisons.get(_get(s, "id"), ">=").replace(">=", "≥").replace("<=", "≤")
         quant = " / ".join(format_value(float(_get(s, k)), unit) for k in ("p10", "median", "p90"))
         head = ' class="headline"' if _get(s, "headline", False) else ""
         rows.append(
             f"<tr{head}><td>{_e(_get(s, 'label'))}<br><code class=\"muted\">{_e(_get(s, 'id'))}</code>"
-            f"{_readings_cell(_get(s, 'readings'))}</td>"
+            f"{_readings_cell(_get(s, 'readings'), lang)}</td>"
             f'<td class="num">{_e(_get(s, "year"))}</td>'
             f'<td class="num">{_e(cmp)} {_e(format_value(float(_get(s, "threshold")), unit, threshold=True))}</td>'
             f'<td class="num">{_p(p, se, results.replications)}</td><td class="{cls}">{_e(words)}</td>'
             f'<td class="num">{_e(quant)}</td>'
-            + (f"<td>{_rests_cell(rests.get(str(_get(s, 'id')), []))}</td>" if rests is not None else "") + "</tr>")
+            + (f"<td>{_rests_cell(rests.get(str(_get(s, 'id')), []), lang)}</td>" if rests is not None else "") + "</tr>")
     return rows
+
+
+def answers_section(rows: Sequence[Mapping[str, Any]], intro: str, lang: str = "en",
+                    head: Sequence[str] | None = None, cells: Sequence[Sequence[str]] | None = None) -> str:
+    """The page of answers that opens every report (HTML).
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        :func:`expressim.model.viz.run_tables.answer_rows` (``label``, ``id``, ``year``, ``threshold``, ``cls``,
+        ``answer``, ``range``, ``rests``, ``settled``), used when ``cells`` is None.
+    intro : str
+        The sentence above the table (HTML).
+    head, cells : optional
+        Another table instead (already escaped HTML cells, the first cell's class in ``cls`` of ``rows``).
+    """
+    if cells is None:
+        head = [tr(k, lang) for k in ("common.target", "common.threshold", "answers.answer", "answers.range",
+                                      "answers.rests_on", "answers.settled_by")]
+        cells = [[f"<b>{_e(r['label'])}</b>", f"{_e(r['threshold'])} ({_e(r['year'])})", _e(r["answer"]),
+                  _e(r["range"]), _e(r["rests"]), _e(r["settled"])] for r in rows]
+    body = []
+    for r, c in zip(rows, cells, strict=True):
+        body.append("<tr>" + "".join(f'<td class="{r["cls"]}">{x}</td>' if i == 2 else f"<td>{x}</td>"
+                                     for i, x in enumerate(c)) + "</tr>")
+    table = _table(list(head or []), body) if body else f'<p class="muted">{tr("answers.no_head", lang)}</p>'
+    return f'<section class="answers"><h2>{tr("answers.title", lang)}</h2><p>{intro}</p>{table}</section>'
 
 
 def _drivers(results: Any) -> dict[str, tuple[str, float]]:
@@ -203,39 +260,84 @@ def _drivers(results: Any) -> dict[str, tuple[str, float]]:
     return out
 
 
-def _dist_text(d: Any) -> tuple[str, str]:
+def _dist_text(d: Any, lang: str = "en") -> tuple[str, str]:
     dump = d.model_dump()
     params = {k: v for k, v in dump.items() if k not in ("dist", "unit", "source", "description")}
     spec = f"{dump.get('dist', type(d).__name__)}(" + ", ".join(f"{k}={v:g}" if isinstance(v, float | int) else
                                                                f"{k}={v}" for k, v in params.items()) + ")"
     lo, hi = d.bounds()
     rng = f"{lo:.4g} – {hi:.4g}" if lo != hi else f"{lo:.4g}"
-    return spec, f"{rng} (mean {d.mean():.4g})"
+    return spec, f"{rng} ({tr('run.mean', lang)} {d.mean():.4g})"
 
 
-def _assumption_rows(results: Any, assumptions: Mapping[str, Any]) -> list[str]:
+def _assumption_data(results: Any, assumptions: Mapping[str, Any], lang: str = "en") -> list[dict[str, Any]]:
+    """The assumptions table's rows as values: input, description, distribution, range, unit, link, source."""
     drivers = _drivers(results)
     noise = 2.0 / np.sqrt(max(results.replications - 1, 1))  # |r| below this is indistinguishable from 0
     overrides = set(results.scenario.parameters)
+    labels = {t.id: t.label for t in results.scenario.targets}
     order = sorted(assumptions, key=lambda k: -abs(drivers.get(k, ("", 0.0))[1]))
-    rows = []
+    out = []
     for k in order:
         d = assumptions[k]
-        spec, rng = _dist_text(d)
+        spec, rng = _dist_text(d, lang)
         tid, r = drivers.get(k, ("", 0.0))
-        link = f"{r:+.2f} with <code>{_e(tid)}</code>" if tid and abs(r) >= noise else "—"
-        note = ' <span class="muted">(scenario override)</span>' if k in overrides else ""
-        rows.append(f"<tr><td><code>{_e(k)}</code>{note}<br>{_e(getattr(d, 'description', ''))}</td>"
-                    f"<td>{_e(spec)}<br><span class=\"muted\">{_e(rng)}</span></td><td>{_e(getattr(d, 'unit', ''))}</td>"
-                    f'<td>{link}</td><td class="muted">{_linkify(getattr(d, "source", ""))}</td></tr>')
+        out.append({"input": k, "override": k in overrides, "description": getattr(d, "description", ""),
+                    "spec": spec, "range": rng, "unit": getattr(d, "unit", ""),
+                    "link": round(r, 2) if tid and abs(r) >= noise else None,
+                    "link_target": labels.get(tid, tid) if tid and abs(r) >= noise else "",
+                    "source": getattr(d, "source", "")})
+    return out
+
+
+def _assumption_rows(data: Sequence[Mapping[str, Any]], lang: str = "en") -> list[str]:
+    rows = []
+    for a in data:
+        link = f"{a['link']:+.2f} · {_e(a['link_target'])}" if a["link"] is not None else "—"
+        note = f' <span class="muted">{tr("run.override", lang)}</span>' if a["override"] else ""
+        rows.append(f"<tr><td>{_e(a['description'] or a['input'])}{note}<br><code class=\"muted\">{_e(a['input'])}</code></td>"
+                    f"<td>{_e(a['spec'])}<br><span class=\"muted\">{_e(a['range'])}</span></td><td>{_e(a['unit'])}</td>"
+                    f'<td>{link}</td><td class="muted">{_linkify(a["source"])}</td></tr>')
     return rows
+
+
+def _assumptions_table(data: Sequence[Mapping[str, Any]], lang: str) -> Any:
+    from expressim.model.viz.run_tables import DisplayTable
+
+    head = [tr("run.col.input", lang), tr("common.id", lang), tr("run.col.dist", lang), "", tr("common.unit", lang),
+            tr("run.col.link", lang), tr("common.target", lang), tr("common.source", lang)]
+    rows = [[a["description"], a["input"], a["spec"], a["range"], a["unit"], a["link"], a["link_target"], a["source"]]
+            for a in data]
+    return DisplayTable("assumptions", tr("run.assumptions", lang), head, rows)
+
+
+def _display_html(table: Any) -> str:
+    """A :class:`~expressim.model.viz.run_tables.DisplayTable` as an HTML table (whole numbers such as
+    years as written, other numbers with separators)."""
+    body = []
+    for row in table.rows:
+        cells = []
+        for v in row:
+            if isinstance(v, int) and not isinstance(v, bool):
+                cells.append(f'<td class="num">{v}</td>')
+            elif isinstance(v, float):
+                cells.append(f'<td class="num">{v:,.{_decimals(v)}f}</td>')
+            else:
+                cells.append(f"<td>{_e('—' if v is None else v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return _table([_e(h) for h in table.headers], body)
+
+
+def _decimals(v: float) -> int:
+    text = repr(float(v))
+    return 0 if float(v).is_integer() else min(len(text.split(".")[1]), 4) if "." in text and "e" not in text else 4
 
 
 def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
                      figures: Sequence[str | Path], assumptions: Mapping[str, Any],
                      data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None,
-                     as_of: int | None = None, data_end: int | None = None) -> None:
-    """Write the run's self-contained HTML report.
+                     as_of: int | None = None, data_end: int | None = None, lang: str = "en") -> list[Any]:
+    """Write the run's self-contained HTML report; return the tables it shows (for the workbook).
 
     Parameters
     ----------
@@ -246,7 +348,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
     summaries : sequence of TargetSummary (or mappings with the same keys)
         ``results.summary()``.
     manifest : mapping
-        The run manifest (shown as JSON).
+        The run manifest (shown as JSON at the end).
     figures : sequence of path
         PNG files to embed (base64 data URIs).
     assumptions : mapping
@@ -262,53 +364,63 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         whose year is over is met / missed / unknown, never "on track".
     data_end : int, optional
         Last month index of the express data, stated beside the as-of month.
+    lang : {"zh", "en"}
+        The report's language.
+
+    Returns
+    -------
+    list of DisplayTable
+        Every table of the report, in order (answers, targets, indicators by year, rests on, tracked
+        tasks, assumptions), with values in display units.
     """
+    from expressim.model.spec.progress import month_text
     from expressim.model.viz import progress_report as rp
+    from expressim.model.viz import run_tables as rt
 
     scn = results.scenario
     n = results.replications
     years = results.years
     created = manifest.get("created_utc", "") if isinstance(manifest, Mapping) else ""
-    tracked = rp.tracked_rows(results)
+    tracked = rp.tracked_rows(results, lang)
     heads = sum(1 for s in summaries if _get(s, "headline", False))
+    answers = rt.answer_rows(results, summaries, rests_on, as_of, lang)
+    annual = rt.annual_table(results, lang)
+    adata = _assumption_data(results, assumptions, lang)
+    tables = rt.run_tables(results, summaries, rests_on, as_of, lang) + [_assumptions_table(adata, lang)]
+    when = month_text(as_of) if as_of is not None else "—"
     body = [
-        f"<h1>Express-delivery scenario report · {_e(scn.name)}</h1>",
+        f"<h1>{_e(tr('run.title', lang, name=scn.name))}</h1>",
         f"<p>{_e(scn.description)}</p>" if scn.description else "",
-        f'<p class="muted">Simulated {_e(scn.start)} to {_e(scn.horizon)} ({years[0]}–{years[-1]}); '
-        f"{n:,} replications; seed {_e(results.seed)}; created {_e(created)}.</p>",
-        "<h2>Targets</h2>",
-        f"<p>Probability that each target is attained in its year, across {n:,} simulated futures. "
-        "“±” is two Monte-Carlo standard errors (about a 95% band for the estimate); when every or no "
-        f"replication attains a target the error is below 3/n. The {heads} headline targets come first (bold). "
-        "P10 / median / P90: the target's indicator in its year (one in ten futures falls below P10).</p>",
-        "<p>The “±” is Monte-Carlo error only. The uncertainty from the priors is in the last column: the input "
-        "that moves P most, <i>data</i> (calibrated on observations) or <i>assumption</i> (a prior with no data "
-        "behind it), and P with that input held at its 10th and at its 90th percentile. A target is "
-        "<b>decided by an assumption</b> when an assumption moves its P by at least 0.2.</p>"
-        if rests_on is not None else "",
-        _table(["Target", "Year", "Threshold", "Probability", "Status", "P10 / median / P90"]
-               + (["What it rests on (P at the input's 10th → 90th percentile)"] if rests_on is not None else []),
-               _target_rows(results, summaries, rests_on, as_of)),
-        f'<p class="muted">Status: <span class="green">On track</span> P ≥ {ON_TRACK:g}; '
-        f'<span class="amber">At risk</span> {AT_RISK:g} ≤ P &lt; {ON_TRACK:g}; <span class="red">Unlikely</span> '
-        f'P &lt; {AT_RISK:g} (targets whose year is still ahead); Met / Missed: the value is observed; Unknown: the '
-        "year is over and its value is not observed.</p>",
-        rp.decided_section(results, summaries, as_of, data_end), rp.facts_section(results),
-        "<h2>Figures</h2>", _figures(figures),
-        "<h2>Assumptions that drive the result</h2>",
-        "<p>Every uncertain input of the simulation, with its distribution. “Link” is the rank correlation "
-        "between the input and the headline target it moves most, in this run (sorted by its size); it is a "
-        "screening measure, not a formal sensitivity index (see <code>expressim sensitivity</code>); “—” marks links "
-        "too weak to tell from zero with this many replications.</p>",
-        _table(["Input", "Distribution, range (mean)", "Unit", "Link", "Source"],
-               _assumption_rows(results, assumptions), (28, 20, 10, 14, 28)),
-        "<h2>Plan tasks tracked, not simulated</h2>",
-        _table(["Id", "Task", "Year", "Status", "Date", "Source"], tracked) if tracked else '<p class="muted">None.</p>',
-        "<h2>Data sources</h2>",
+        '<p class="muted">' + _e(tr("run.meta", lang, start=scn.start, end=scn.horizon, y0=years[0], y1=years[-1],
+                                    n=f"{n:,}", seed=results.seed, created=created)) + "</p>",
+        answers_section(answers, _e(tr("answers.intro", lang, as_of=when)) + " " + tr("common.pm", lang), lang),
+        f"<h2>{tr('run.targets', lang)}</h2>",
+        "<p>" + tr("run.targets_intro", lang, n=f"{n:,}", pm=tr("common.pm", lang), heads=heads) + "</p>",
+        f"<p>{tr('run.rests_intro', lang)}</p>" if rests_on is not None else "",
+        _table([tr("common.target", lang), tr("common.year", lang), tr("common.threshold", lang),
+                tr("common.probability", lang), tr("common.status", lang), tr("run.col.quant", lang)]
+               + ([tr("run.col.rests", lang)] if rests_on is not None else []),
+               _target_rows(results, summaries, rests_on, as_of, lang)),
+        '<p class="muted">' + tr("status.legend", lang, on=ON_TRACK, risk=AT_RISK) + "</p>",
+        rp.decided_section(results, summaries, as_of, data_end, lang), rp.facts_section(results, lang),
+        f"<h2>{tr('common.figures', lang)}</h2>", _figures(figures, lang),
+        f"<h2>{tr('run.annual', lang)}</h2>", f"<p>{tr('run.annual_intro', lang)}</p>", _display_html(annual),
+        f"<h2>{tr('run.assumptions', lang)}</h2>",
+        f"<p>{tr('run.assumptions_intro', lang)}</p>",
+        _table([tr("run.col.input", lang), tr("run.col.dist", lang), tr("common.unit", lang), tr("run.col.link", lang),
+                tr("common.source", lang)], _assumption_rows(adata, lang), (28, 20, 10, 14, 28)),
+        f"<h2>{tr('run.tracked', lang)}</h2>",
+        _table([tr(k, lang) for k in ("common.id", "common.task", "common.year", "common.status", "common.date",
+                                      "common.source")], tracked) if tracked
+        else f'<p class="muted">{tr("common.none", lang)}</p>',
+        f'<p class="muted">{tr("run.workbook", lang)} {tr("common.lang_switch", lang)}</p>',
+        f"<h2>{tr('common.data_sources', lang)}</h2>",
         "<ul>" + "".join(f"<li>{_linkify(s)}</li>" for s in data_sources) + "</ul>",
-        "<h2>Manifest</h2>", _manifest(manifest),
+        f"<h2>{tr('common.manifest', lang)}</h2>", f'<p class="muted">{tr("common.manifest_note", lang)}</p>',
+        _manifest(manifest),
     ]
-    Path(path).write_text(_page(f"expressim · {scn.name}", "\n".join(b for b in body if b)), encoding="utf-8")
+    Path(path).write_text(_page(f"expressim · {scn.name}", "\n".join(b for b in body if b), lang), encoding="utf-8")
+    return tables
 
 
 # ---- comparison report ------------------------------------------------------------------------
@@ -317,8 +429,20 @@ def _pp(x: Any) -> str:
     return "—" if x is None or not np.isfinite(float(x)) else f"{100 * float(x):+.1f} pp"
 
 
+def _diff_text(d: Mapping[str, Any], lang: str) -> tuple[str, bool | None]:
+    """``+3.1 pp [95% CI +1.0 pp to +5.2 pp]`` and whether the interval excludes zero (None: no interval)."""
+    lo, hi = d.get("ci_low"), d.get("ci_high")
+    clear = None if lo is None or hi is None else bool(lo > 0 or hi < 0)
+    return f"{_pp(d.get('difference'))} [{tr('cmp.ci', lang)} {_pp(lo)} … {_pp(hi)}]", clear
+
+
+def _details(title: str, inner: str) -> str:
+    return f"<details><summary>{title}</summary>{inner}</details>"
+
+
 def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figures: Sequence[str | Path],
-                         manifests: Mapping[str, Any] | Sequence[Any]) -> None:
+                         manifests: Mapping[str, Any] | Sequence[Any], *, as_of: int | None = None,
+                         lang: str = "en", dropped: Sequence[str] = ()) -> None:
     """Write the comparison's self-contained HTML report.
 
     Parameters
@@ -327,53 +451,89 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         Output file.
     comparison : mapping
         ``{"scenarios": [names], "targets": [{"id", "label", "year", "by_scenario": {name:
-        {"probability", "probability_stderr"}}, "differences": {name: {"difference", "ci_low",
+        {"probability", "probability_stderr", "observed"}}, "differences": {name: {"difference", "ci_low",
         "ci_high"}}}]}``; differences are paired (common random numbers) against the first scenario.
     figures : sequence of path
         PNG files to embed.
     manifests : mapping or sequence
-        The runs' manifests (name -> manifest, or a list), shown as JSON.
+        The runs' manifests (name -> manifest, or a list), shown as JSON at the end (folded).
+    as_of : int, optional
+        Month index the comparison speaks as of: a target whose year is over is met / missed / unknown.
+    lang : {"zh", "en"}
+        The report's language.
+    dropped : sequence of str
+        Target ids left out because not every scenario has them (named in the report).
     """
+    from expressim.model.spec.progress import month_text
+    from expressim.model.viz.progress_report import status_for
+
     names = [str(n) for n in comparison.get("scenarios", [])]
     ref = names[0] if names else ""
-    overview, sections = [], []
+    overview, sections, answers, answer_cells = [], [], [], []
     for t in comparison.get("targets", []):
         by, diffs = t.get("by_scenario", {}), t.get("differences", {})
+        year = int(t.get("year", 0) or 0)
         cells, rows = [], []
         for name in names:
             b = by.get(name, {})
             p, se = b.get("probability"), float(b.get("probability_stderr") or 0.0)
             if p is None:
                 cells.append("<td>—</td>")
-                rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"3\">not in this scenario</td></tr>")
+                rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"3\">{tr('common.not_in', lang)}</td></tr>")
                 continue
-            cls, words = status(float(p))
-            cells.append(f'<td class="num {cls}">{float(p):.2f} <span class="muted">{_e(_STATUS[cls][0])}</span></td>')
+            cls, words = status_for(float(p), year, b.get("observed"), as_of, lang)
+            cells.append(f'<td class="num {cls}">{float(p):.2f} <span class="muted">{_e(words)}</span></td>')
             d = diffs.get(name, {})
             if name == ref:
-                diff = "reference"
+                diff = tr("common.reference", lang)
             else:
-                lo, hi = d.get("ci_low"), d.get("ci_high")
-                sig = ("" if lo is None or hi is None else
-                       " (clear difference)" if lo > 0 or hi < 0 else " (not distinguishable from 0)")
-                diff = f"{_pp(d.get('difference'))} [95% CI {_pp(lo)} to {_pp(hi)}]{sig}"
+                text, clear = _diff_text(d, lang)
+                sig = "" if clear is None else f" ({tr('cmp.clear' if clear else 'cmp.not_clear', lang)})"
+                diff = text + sig
             rows.append(f'<tr><td>{_e(name)}</td><td class="num">{_p(float(p), se, None)}</td>'
                         f'<td class="{cls}">{_e(words)}</td><td class="num">{_e(diff)}</td></tr>')
-        label, year = str(t.get("label", t.get("id"))), str(t.get("year", ""))
-        label = label if year in label else f"{label} ({year})"
-        overview.append(f"<tr><td>{_e(label)}<br><code class=\"muted\">{_e(t.get('id'))}</code></td>{''.join(cells)}</tr>")
-        sections.append(f"<h3>{_e(label)} <code class=\"muted\">{_e(t.get('id'))}</code></h3>"
-                        + _table(["Scenario", "Probability", "Status", f"Difference vs {_e(ref)}"], rows))
+        label, year_s = str(t.get("label", t.get("id"))), str(t.get("year", ""))
+        label = label if year_s in label else f"{label} ({year_s})"
+        diff_cells = []
+        for name in names[1:]:
+            d = diffs.get(name)
+            if d is None:
+                diff_cells.append("—")
+                continue
+            text, clear = _diff_text(d, lang)
+            diff_cells.append(f"{_e(name)}: {_e(text)}" + ("" if clear is None else
+                              f" <b>{tr('cmp.clear' if clear else 'cmp.not_clear', lang)}</b>"))
+        overview.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}"
+                        f"<td class=\"num\">{'<br>'.join(diff_cells)}</td></tr>")
+        sections.append(f"<h3>{_e(label)}</h3>"
+                        + _table([tr("common.scenario", lang), tr("common.probability", lang), tr("common.status", lang),
+                                  _e(tr("cmp.diff_vs", lang, ref=ref))], rows))
+        if t.get("headline", True):
+            b = by.get(ref, {})
+            if b.get("probability") is None:
+                continue
+            cls, words = status_for(float(b["probability"]), year, b.get("observed"), as_of, lang)
+            answers.append({"cls": cls})
+            answer_cells.append([f"<b>{_e(label)}</b>", _e(ref),
+                                 f"{float(b['probability']):.2f} · {_e(words)}", "<br>".join(diff_cells) or "—"])
+    when = month_text(as_of) if as_of is not None else "—"
     mans = manifests.items() if isinstance(manifests, Mapping) else enumerate(manifests)
+    title = " vs ".join(names)
     body = [
-        "<h1>Scenario comparison · " + " vs ".join(_e(n) for n in names) + "</h1>",
-        "<p>All scenarios were run with the same seed, so they share every random draw of the inputs they have "
-        f"in common (common random numbers): a difference shows the policy, not noise. Differences are "
-        f"paired against the first scenario, <b>{_e(ref)}</b>, in percentage points (pp) with a 95% "
-        "confidence interval.</p>",
-        "<h2>Overview</h2>", _table(["Target"] + [_e(n) for n in names], overview),
-        "<h2>Figures</h2>", _figures(figures),
-        "<h2>Targets in detail</h2>", *sections,
-        "<h2>Manifests</h2>", *(f"<h3>{_e(k)}</h3>{_manifest(m)}" for k, m in mans),
+        f"<h1>{_e(tr('cmp.title', lang, names=title))}</h1>",
+        answers_section(answers, tr("cmp.answers_intro", lang), lang,
+                        head=[tr("common.target", lang), tr("common.reference", lang), tr("common.status", lang),
+                              tr("cmp.col.difference", lang)], cells=answer_cells),
+        "<p>" + tr("cmp.intro", lang, ref=_e(ref), as_of=_e(when)) + "</p>",
+        f'<p class="muted">{_e(tr("cmp.dropped", lang, ids=", ".join(dropped)))}</p>' if dropped else "",
+        f"<h2>{tr('cmp.overview', lang)}</h2>",
+        _table([tr("common.target", lang)] + [_e(n) for n in names] + [tr("cmp.col.difference", lang)], overview),
+        '<p class="muted">' + tr("status.legend", lang, on=ON_TRACK, risk=AT_RISK) + "</p>",
+        f"<h2>{tr('common.figures', lang)}</h2>",
+        _figures(figures, lang, {"monthly_parcels_inout": "cap.cmp_monthly", "fan_*": "cap.cmp_fan"}),
+        f"<h2>{tr('cmp.detail', lang)}</h2>", *sections,
+        f'<p class="muted">{tr("common.lang_switch", lang)}</p>',
+        f"<h2>{tr('common.manifest', lang)}</h2>", f'<p class="muted">{tr("common.manifest_note", lang)}</p>',
+        *(_details(_e(k), _manifest(m)) for k, m in mans),
     ]
-    Path(path).write_text(_page("expressim comparison · " + " vs ".join(names), "\n".join(body)), encoding="utf-8")
+    Path(path).write_text(_page("expressim · " + title, "\n".join(b for b in body if b), lang), encoding="utf-8")

@@ -5,9 +5,11 @@ returns the Axes; :func:`save` writes a PNG.  Figures are built on :class:`matpl
 directly and rendered by the Agg canvas, never through pyplot: no backend is selected, no global
 figure registry fills up, and importing this module changes nothing.
 
-Labels are Chinese where the scenario is.  When a CJK font is installed (Noto Sans CJK, Source Han
-Sans, WenQuanYi, SimHei, AR PL ...) it is used; otherwise figures fall back to English labels (the
-target and project ids) and matplotlib's missing-glyph warnings are silenced.
+Titles, axes and legends are in the report's language (``lang``, words from
+:mod:`expressim.model.viz.i18n`).  Chinese is drawn with Noto Sans CJK SC from the ``noto-cjk-sans-otc``
+dependency (SIL Open Font License 1.1), registered with matplotlib here (:func:`register_bundled_font`), so a
+fresh machine needs nothing but ``pip install``; an installed CJK font (Source Han Sans, WenQuanYi, SimHei
+...) is used when the package is missing, and without any, figures fall back to English labels.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from matplotlib.figure import Figure
 from expressim.model.engine.results import Results
 from expressim.model.spec.conventions import AT_RISK, HEADLINE_METRICS, METRICS, ON_TRACK, SUMMARY_QUANTILES
 from expressim.model.spec.scenario import Target, parse_month
+from expressim.model.viz.i18n import metric_name, tr
 from expressim.model.viz.report import status
 
 __all__ = ["cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
@@ -49,12 +52,31 @@ BAND_ALPHA = (0.18, 0.30, 0.45)
 
 # ---- fonts, labels, units ---------------------------------------------------------------------
 
-def cjk_font() -> str | None:
-    """Name of an installed font covering simplified Chinese, or None.
+def register_bundled_font() -> Path | None:
+    """Add the Noto Sans CJK collection shipped by the ``noto-cjk-sans-otc`` package to matplotlib's fonts.
 
-    Looks through matplotlib's font list (built once per ``MPLCONFIGDIR``; delete its
-    ``fontlist-*.json`` after installing fonts) for the names in :data:`CJK_CANDIDATES`.
+    Idempotent (a font file already known is not added again); returns the file, or None when the
+    package is not installed.
     """
+    from expressim.model.viz.fonts import font_file
+
+    path = font_file()
+    if path is None:
+        return None
+    known = {Path(f.fname) for f in font_manager.fontManager.ttflist}
+    if path not in known:
+        font_manager.fontManager.addfont(str(path))
+    return path
+
+
+def cjk_font() -> str | None:
+    """Name of a font covering simplified Chinese, or None.
+
+    The bundled Noto Sans CJK SC first (:func:`register_bundled_font`), else an installed font: looks
+    through matplotlib's font list (built once per ``MPLCONFIGDIR``; delete its ``fontlist-*.json`` after
+    installing fonts) for the names in :data:`CJK_CANDIDATES`.
+    """
+    register_bundled_font()
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((c for c in CJK_CANDIDATES if c in names), None)
 
@@ -148,12 +170,12 @@ def save(fig_or_ax: Axes | Figure, path: str | Path) -> Path:
     return p
 
 
-def _bands(ax: Axes, x: np.ndarray, draws: np.ndarray, color: str, label: str) -> None:
+def _bands(ax: Axes, x: np.ndarray, draws: np.ndarray, color: str, label: str, lang: str = "en") -> None:
     """Quantile bands (95/80/50%) and the median of ``draws`` (n, len(x))."""
     for (lo, hi), alpha in zip(BAND_PROBS, BAND_ALPHA, strict=True):
         q = np.nanquantile(draws, [lo, hi], axis=0)
         ax.fill_between(x, q[0], q[1], color=color, alpha=alpha, linewidth=0,
-                        label=f"{round((hi - lo) * 100)}% band")
+                        label=tr("fig.band", lang, k=round((hi - lo) * 100)))
     ax.plot(x, np.nanmedian(draws, axis=0), color=color, linewidth=2, label=label)
 
 
@@ -178,7 +200,7 @@ def _annual_baseline(results: Results, metric: str) -> np.ndarray | None:
 
 
 def fan_chart(results: Results, metric: str, target: Target | str | None = None, ax: Axes | None = None,
-              baseline: bool = False) -> Axes:
+              baseline: bool = False, lang: str = "en", history: Mapping[int, float] | None = None) -> Axes:
     """Annual fan chart of a metric: median and 50/80/95% bands, with the target threshold(s).
 
     Parameters
@@ -191,18 +213,28 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
         Draw only this target's threshold; default every target on ``metric``.
     baseline : bool
         For parcel metrics, also draw the no-policy baseline's median (dashed).
+    lang : {"zh", "en"}
+        Language of the title, axes and legend.
+    history : mapping, optional
+        Observed annual values of the metric (year -> value in its canonical unit), drawn as points.
     """
     if metric not in results.metrics:
         raise KeyError(f"no metric '{metric}' in the results (have {', '.join(results.metrics)})")
     with _style() as cjk:
         ax = _axes(ax)
-        unit, desc = METRICS.get(metric, ("", metric))
-        div, ulabel = unit_scale(unit, cjk)
+        unit, _ = METRICS.get(metric, ("", metric))
+        desc = metric_name(metric, lang if cjk else "en")
+        div, ulabel = unit_scale(unit, cjk and lang == "zh")
         years = np.asarray(results.years)
-        _bands(ax, years, results.metrics[metric] / div, "#1f5fa8", "median")
+        _bands(ax, years, results.metrics[metric] / div, "#1f5fa8", tr("fig.median", lang), lang)
         base = _annual_baseline(results, metric) if baseline else None
         if base is not None:
-            ax.plot(years, np.median(base, axis=0) / div, "--", color="0.35", label="baseline (no new policy), median")
+            ax.plot(years, np.median(base, axis=0) / div, "--", color="0.35", label=tr("fig.baseline", lang))
+        if history:
+            hy = sorted(y for y in history if years[0] - 6 <= y <= years[-1])
+            if hy:
+                ax.plot(hy, [history[y] / div for y in hy], marker="o", color="black", markersize=4, linestyle="-",
+                        linewidth=0.8, label=tr("fig.history", lang))
         if isinstance(target, str):
             target = results.target(target)
         targets = [target] if target is not None else [t for t in results.scenario.targets if t.metric == metric]
@@ -210,21 +242,27 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
             p = float(results.attainment(t.id).mean())
             ax.axhline(t.threshold / div, color=RED, linewidth=1.2, linestyle=":")
             ax.plot([t.year], [t.threshold / div], marker="D", color=RED, linestyle="none",
-                    label=f"target {t.year}: {_label(t.label, t.id, cjk)}")
+                    label=tr("fig.target", lang, year=t.year, label=_label(t.label, t.id, cjk)))
             ax.annotate(f"P = {p:.2f}", (t.year, t.threshold / div), textcoords="offset points", xytext=(-8, 8),
                         ha="right", color=RED, fontsize=9)
             ob = results.observed.get(t.id)
             if ob is not None:  # a known value decides the target (model.analysis.observed)
                 ax.plot([t.year], [ob.value / div], marker="*", markersize=14, color="black", linestyle="none",
-                        label=f"observed {t.year}: {'met' if ob.met else 'missed'}")
-        _years_axis(ax, results.years)
+                        label=tr("fig.observed", lang, year=t.year,
+                                 word=tr("status.met_short" if ob.met else "status.missed_short", lang)))
+        if history:
+            hy = [y for y in history if years[0] - 6 <= y <= years[-1]]
+            ax.set_xticks(sorted({*hy, *results.years}), [str(y) for y in sorted({*hy, *results.years})], fontsize=8)
+            ax.grid(axis="y", alpha=0.3)
+        else:
+            _years_axis(ax, results.years)
         ax.set_ylabel(ulabel)
         _title(ax, _label(desc, metric, cjk), results, cjk)
         ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
-def monthly_fan(results: Results, direction: str = "inout", ax: Axes | None = None) -> Axes:
+def monthly_fan(results: Results, direction: str = "inout", ax: Axes | None = None, lang: str = "en") -> Axes:
     """Monthly parcels handled in the city: 50/80/95% bands, median and the baseline's median (dashed).
 
     Parameters
@@ -240,19 +278,20 @@ def monthly_fan(results: Results, direction: str = "inout", ax: Axes | None = No
         months = results.scenario.start_month + np.arange(results.monthly.shape[1])
         x = months / 12.0 + 1 / 24.0  # mid-month, in calendar years
         div = 1e4
-        _bands(ax, x, results.monthly[:, :, cols[direction]].sum(axis=2) / div, "#1f5fa8", "median (this scenario)")
+        _bands(ax, x, results.monthly[:, :, cols[direction]].sum(axis=2) / div, "#1f5fa8", tr("fig.median_this", lang),
+               lang)
         base = results.baseline_monthly[:, :, cols[direction]].sum(axis=2)
-        ax.plot(x, np.median(base, axis=0) / div, "--", color="0.3", label="baseline (no new policy), median")
+        ax.plot(x, np.median(base, axis=0) / div, "--", color="0.3", label=tr("fig.baseline", lang))
         _years_axis(ax, results.years)
         ax.set_xlim(x[0] - 1 / 24, x[-1] + 1 / 24)
-        ax.set_ylabel("万件 / month" if cjk else "10k parcels / month")
-        what = {"inout": "in + out", "out": "collected (out)", "in": "delivered (in)"}[direction]
-        _title(ax, f"Monthly parcels {what}", results, cjk)
+        ax.set_ylabel(tr("fig.per_month", lang if cjk else "en"))
+        what = tr(f"fig.monthly_{direction}", lang)
+        _title(ax, tr("fig.monthly_title", lang, what=what), results, cjk)
         ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
-def probability_over_time(results: Results, ax: Axes | None = None) -> Axes:
+def probability_over_time(results: Results, ax: Axes | None = None, lang: str = "en") -> Axes:
     """P(a headline target has been attained by year y) for each simulated year, one line per target.
 
     Uses :meth:`Results.first_met` (NaN = never met).  Reference lines at 0.5 and 0.8 mark the
@@ -270,13 +309,13 @@ def probability_over_time(results: Results, ax: Axes | None = None) -> Axes:
             ax.axhspan(lo, hi, color=c, alpha=0.06)
         ax.set_ylim(-0.02, 1.02)
         _years_axis(ax, results.years)
-        ax.set_ylabel("P(attained by year)")
-        _title(ax, "Headline targets: probability attained by each year", results, cjk)
+        ax.set_ylabel(tr("fig.pot_y", lang))
+        _title(ax, tr("fig.pot_title", lang), results, cjk)
         ax.legend(fontsize=8, loc="lower right")
     return ax
 
 
-def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
+def rollout_gantt(results: Results, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Opening dates of the projects: 10-90% interval, median, phases' median spans, plan marker.
 
     Rows are ``results.project_ids``; x is calendar time in years.  Opening (and phase) times are
@@ -301,24 +340,25 @@ def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
                     continue
                 c = PHASE_COLORS[seen.setdefault(name, len(seen)) % len(PHASE_COLORS)]
                 ax.barh(y + 0.18, (np.median(e[ok]) - np.median(s[ok])) / 12, left=t0 + np.median(s[ok]) / 12,
-                        height=0.28, color=c, alpha=0.85, label=f"phase: {name}")
+                        height=0.28, color=c, alpha=0.85, label=tr("fig.phase", lang, name=name))
             op = results.opening[:, i]
             fin = op[np.isfinite(op)]
             if fin.size:
                 lo, med, hi = np.quantile(fin, SUMMARY_QUANTILES)
                 ax.barh(y - 0.18, (hi - lo) / 12, left=t0 + lo / 12, height=0.3, facecolor="none",
-                        edgecolor="black", linewidth=1.0, label="opening 10-90%")
-                ax.plot([t0 + med / 12] * 2, [y - 0.33, y - 0.03], color="black", linewidth=2, label="opening median")
+                        edgecolor="black", linewidth=1.0, label=tr("fig.open_band", lang))
+                ax.plot([t0 + med / 12] * 2, [y - 0.33, y - 0.03], color="black", linewidth=2,
+                        label=tr("fig.open_median", lang))
             if spec is not None and spec.planned_open:
                 ax.plot(t0 + (parse_month(spec.planned_open) + 1 - results.scenario.start_month) / 12, y - 0.18,
-                        marker="D", color=RED, linestyle="none", markersize=6, label="planned opening")
+                        marker="D", color=RED, linestyle="none", markersize=6, label=tr("fig.planned", lang))
         prog = getattr(results, "progress", None)
         for r in prog.rows if prog is not None else ():  # progress facts the rollout is conditioned on
             if r.kind in ("phase", "project") and r.id.split(".", 1)[0] in results.project_ids:
                 y = n_p - 1 - results.project_ids.index(r.id.split(".", 1)[0])
                 mark = "|" if r.status in ("opened", "started", "finished") else ">" if "not_" in r.status else "<"
                 ax.plot(t0 + (r.month + 0.5 - results.scenario.start_month) / 12, y - 0.18, marker=mark,
-                        color="#6a1b9a", markersize=9, linestyle="none", label="progress fact (| in, < by, > not by)")
+                        color="#6a1b9a", markersize=9, linestyle="none", label=tr("fig.fact", lang))
         ax.set_yticks(range(n_p), labels[::-1], fontsize=8)
         end = t0 + results.scenario.n_months / 12
         ax.axvline(end, color="0.5", linestyle=":", linewidth=1)
@@ -327,7 +367,7 @@ def rollout_gantt(results: Results, ax: Axes | None = None) -> Axes:
         ticks = list(range(int(t0), int(np.ceil(ax.get_xlim()[1])) + 1))
         ax.set_xticks(ticks, [str(v) for v in ticks])
         ax.grid(axis="x", alpha=0.3)
-        _title(ax, "Rollout: phases (median) and opening (10-90%)", results, cjk)
+        _title(ax, tr("fig.gantt_title", lang), results, cjk)
         uniq = {lab: h for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
         ax.legend(list(uniq.values()), list(uniq), fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
@@ -337,44 +377,62 @@ def _get(obj: Any, key: str) -> Any:
     return obj[key] if isinstance(obj, Mapping) else getattr(obj, key)
 
 
+def _obs(s: Any) -> Any:
+    return s.get("observed") if isinstance(s, Mapping) else getattr(s, "observed", None)
+
+
+def _obs_year_ahead(cls: str, words: str, lang: str) -> bool:
+    """Whether the status words are a traffic light (a year still ahead), not met / missed / unknown."""
+    return words in {tr(f"status.{c}", lang) for c in ("green", "amber", "red")}
+
+
 def _with_year(label: str, year: Any) -> str:
     return label if str(year) in label else f"{label} ({year})"
 
 
-def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None) -> Axes:
+def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None, lang: str = "en",
+                         as_of: int | None = None) -> Axes:
     """Horizontal bars of each target's probability with ±2 standard errors, traffic-light coloured.
+
+    A target whose year is over by ``as_of`` is coloured by what is known: green met, red missed, grey
+    unknown (never a traffic light of a year that is over), with its word beside the bar.
 
     Parameters
     ----------
     summaries : sequence of TargetSummary or mapping
         Each with ``id``, ``label``, ``year``, ``probability``, ``probability_stderr``.
+    as_of : int, optional
+        Month index the figure speaks as of.
     """
+    from expressim.model.viz.progress_report import status_for
+
     with _style() as cjk:
         ax = _axes(ax, (8.0, 0.32 * len(summaries) + 1.6))
         n = len(summaries)
         ys = np.arange(n)[::-1]
         p = np.array([float(_get(s, "probability")) for s in summaries])
         se = np.array([float(_get(s, "probability_stderr") or 0.0) for s in summaries])
-        colors = [traffic_light(v)[1] for v in p]
+        states = [status_for(float(v), int(_get(s, "year")), _obs(s), as_of, lang) for v, s in zip(p, summaries, strict=True)]
+        colors = [{"green": GREEN, "amber": AMBER, "red": RED}.get(c, "#9e9e9e") for c, _ in states]
         ax.barh(ys, p, color=colors, height=0.7)
         ax.errorbar(p, ys, xerr=2 * np.nan_to_num(se), fmt="none", ecolor="black", capsize=2, linewidth=0.8)
-        for y, v, e in zip(ys, p, np.nan_to_num(se), strict=True):
+        for y, v, e, (cls, words) in zip(ys, p, np.nan_to_num(se), states, strict=True):
             inside = v + 2 * e > 0.9
-            ax.text(v - 0.02 if inside else v + 2 * e + 0.015, y, f"{v:.2f}", va="center", fontsize=7,
-                    ha="right" if inside else "left", color="white" if inside else "black")
+            word = "" if cls in ("green", "amber", "red") and _obs_year_ahead(cls, words, lang) else f"  {words}"
+            ax.text(v - 0.02 if inside else v + 2 * e + 0.015, y, f"{v:.2f}{'' if inside else word}", va="center",
+                    fontsize=7, ha="right" if inside else "left", color="white" if inside else "black")
         labels = [_with_year(_label(str(_get(s, "label")), str(_get(s, "id")), cjk), _get(s, "year"))
-                  + (" [observed]" if (s.get("observed") if isinstance(s, Mapping) else getattr(s, "observed", None))
-                     is not None else "") for s in summaries]
+                  + (" " + tr("fig.observed_tag", lang) if _obs(s) is not None else "") for s in summaries]
         ax.set_yticks(ys, labels, fontsize=8)
         ax.set_xlim(0, 1.05)
         for v in (0.5, 0.8):
             ax.axvline(v, color="0.5", linestyle=":", linewidth=1)
-        ax.set_xlabel("probability of attaining the target (bars: ±2 s.e.); green ≥ 0.8, amber 0.5–0.8, red < 0.5")
-        ax.set_title("Probability of each target", fontsize=11)
+        ax.set_xlabel(tr("fig.probs_x", lang))
+        ax.set_title(tr("fig.probs_title", lang), fontsize=11)
     return ax
 
 
-def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None) -> Axes:
+def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None, lang: str = "en") -> Axes:
     """Grouped bars: each target's probability in each scenario of a ``compare`` run (±2 s.e.).
 
     Parameters
@@ -394,31 +452,57 @@ def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None) -> A
             p = np.array([float(b.get("probability", np.nan)) for b in by])
             se = np.array([float(b.get("probability_stderr") or 0.0) for b in by])
             y = base + 0.4 - h * (j + 0.5)
-            ax.barh(y, p, height=h * 0.9, label=_label(name, f"scenario {j + 1}", cjk))
+            ax.barh(y, p, height=h * 0.9, label=_label(name, f"{tr('fig.scenario', 'en')} {j + 1}", cjk))
             ax.errorbar(p, y, xerr=2 * se, fmt="none", ecolor="black", capsize=1.5, linewidth=0.7)
         ax.set_yticks(base, [_with_year(_label(str(t.get("label", t["id"])), t["id"], cjk), t.get("year", ""))
                              for t in targets], fontsize=8)
         ax.set_xlim(0, 1.05)
-        ax.set_xlabel("probability of attaining the target (±2 s.e.)")
-        ax.set_title("Targets by scenario (common random numbers)", fontsize=11)
+        ax.set_xlabel(tr("fig.cmp_x", lang))
+        ax.set_title(tr("fig.cmp_title", lang), fontsize=11)
         ax.legend(fontsize=8, loc="lower right")
     return ax
 
 
-def run_figures(results: Results, directory: str | Path) -> list[Path]:
+def run_figures(results: Results, directory: str | Path, lang: str = "en", as_of: int | None = None,
+                observations: Any = None, region: str | None = None) -> list[Path]:
     """Write the standard figures of a run into ``directory`` (created); return their paths.
 
-    Fan charts of each headline target's metric (with the target line), the monthly in+out fan,
-    the probability over time, the rollout Gantt chart and the target probabilities.
+    Fan charts of each headline target's metric (with the target line and, from ``observations``, the
+    observed annual values of the ``region`` geography), the monthly in+out fan, the probability over time, the rollout
+    Gantt chart and the target probabilities (words fitting ``as_of``), all in ``lang``.
     """
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     heads: list[str] = [t.metric for t in results.scenario.targets if t.headline and t.metric in results.metrics]
     metrics = list(dict.fromkeys(heads or [m for m in HEADLINE_METRICS if m in results.metrics]))
-    paths = [save(fan_chart(results, m, baseline=m.startswith("parcels")), d / f"fan_{m}.png") for m in metrics]
-    paths.append(save(monthly_fan(results, "inout"), d / "monthly_parcels_inout.png"))
-    paths.append(save(probability_over_time(results), d / "probability_over_time.png"))
+    paths = [save(fan_chart(results, m, baseline=m.startswith("parcels"), lang=lang,
+                            history=observed_history(observations, m, region)), d / f"fan_{m}.png") for m in metrics]
+    paths.append(save(monthly_fan(results, "inout", lang=lang), d / "monthly_parcels_inout.png"))
+    paths.append(save(probability_over_time(results, lang=lang), d / "probability_over_time.png"))
     if results.project_ids:
-        paths.append(save(rollout_gantt(results), d / "rollout_gantt.png"))
-    paths.append(save(target_probabilities(results.summary()), d / "target_probabilities.png"))
+        paths.append(save(rollout_gantt(results, lang=lang), d / "rollout_gantt.png"))
+    paths.append(save(target_probabilities(results.summary(), lang=lang, as_of=as_of), d / "target_probabilities.png"))
     return paths
+
+
+#: the observed series of a metric in the region's data (the prefecture's annual express releases)
+HISTORY_SERIES: dict[str, str] = {"parcels_out": "express_volume", "parcels_inout": "express_volume_inout",
+                                  "parcels_in": "express_volume_inbound", "revenue": "express_revenue"}
+
+
+def observed_history(observations: Any, metric: str, geography: str | None) -> dict[int, float]:
+    """The region's observed full-year values of ``metric`` (year -> value in 件 or 元), for the fan chart.
+
+    Only whole calendar years of the prefecture's own series (``geography``, the region pack's
+    ``prefecture``); empty when there are none.
+    """
+    indicator = HISTORY_SERIES.get(metric)
+    obs = getattr(observations, "observations", None)
+    if indicator is None or not obs or not geography:
+        return {}
+    out: dict[int, float] = {}
+    for o in obs:
+        if (o.geography == geography and o.indicator == indicator and getattr(o.period, "kind", "") == "year"
+                and not getattr(o, "derived", False)):
+            out[int(o.period.first) // 12] = float(o.value)
+    return out

@@ -1,0 +1,458 @@
+"""The one catalogue of the words the reports, figures, workbooks and CLI summaries print, in Chinese and English.
+
+Every sentence a reader sees is looked up here by a key (:func:`tr`), so a report is wholly in one
+language: ``--lang zh|en`` on ``run``, ``compare``, ``monitor`` and ``sensitivity``, the default from the
+region pack (:func:`default_lang`: Chinese for a prefecture whose counties have Chinese names).  Text that
+comes from the user (scenario names, target labels, sources) is printed as written.
+
+A message is ``{"en": ..., "zh": ...}`` with ``str.format`` fields (``{year}``); a missing Chinese
+text falls back to the English one (``tests/test_i18n.py`` checks that none is missing).  Words for
+past and future years follow one rule (:mod:`expressim.model.viz.progress_report`): met / missed /
+unknown for a year that is over, on track / at risk / unlikely only for a year still ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["LANGS", "MESSAGES", "default_lang", "metric_name", "tr", "translator", "unit_label"]
+
+#: languages of the reports
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ---- status words (one rule for every report, figure and table) ----
+    "status.green": {"en": "On track", "zh": "有望达成"},
+    "status.amber": {"en": "At risk", "zh": "存在风险"},
+    "status.red": {"en": "Unlikely", "zh": "难以达成"},
+    "status.met": {"en": "Met (observed)", "zh": "已达成（实际值）"},
+    "status.missed": {"en": "Missed (observed)", "zh": "未达成（实际值）"},
+    "status.unknown": {"en": "Unknown (year over, not observed)", "zh": "未知（年份已过，尚无实际值）"},
+    "status.met_short": {"en": "met", "zh": "已达成"},
+    "status.missed_short": {"en": "missed", "zh": "未达成"},
+    "status.unknown_short": {"en": "unknown", "zh": "未知"},
+    "status.done": {"en": "Done", "zh": "已完成"},
+    "status.not_done": {"en": "Not done", "zh": "未完成"},
+    "status.partial": {"en": "Partly done", "zh": "部分完成"},
+    "status.no_row": {"en": "Unknown (no progress row)", "zh": "未知（无进展记录）"},
+    "status.legend": {
+        "en": "Status: <span class=\"green\">On track</span> P ≥ {on:g}; <span class=\"amber\">At risk</span> "
+              "{risk:g} ≤ P &lt; {on:g}; <span class=\"red\">Unlikely</span> P &lt; {risk:g} (only for targets whose "
+              "year is still ahead); <span class=\"green\">Met</span> / <span class=\"red\">Missed</span>: the value "
+              "is observed; <span class=\"muted\">Unknown</span>: the year is over and its value is not observed "
+              "(P is then the model's estimate).",
+        "zh": "状态：<span class=\"green\">有望达成</span> P ≥ {on:g}；<span class=\"amber\">存在风险</span> "
+              "{risk:g} ≤ P &lt; {on:g}；<span class=\"red\">难以达成</span> P &lt; {risk:g}（仅用于年份未到的目标）；"
+              "<span class=\"green\">已达成</span> / <span class=\"red\">未达成</span>：已有实际值；"
+              "<span class=\"muted\">未知</span>：年份已过但尚无实际值（此时 P 为模型估计）。"},
+    # ---- common ----
+    "common.pm": {"en": "“±” is two Monte-Carlo standard errors (about a 95% band for the estimate).",
+                  "zh": "“±”为两倍蒙特卡洛标准误（约为估计值的 95% 区间）。"},
+    "common.figures": {"en": "Figures", "zh": "图"},
+    "common.no_figures": {"en": "No figures.", "zh": "无图。"},
+    "common.none": {"en": "None.", "zh": "无。"},
+    "common.manifest": {"en": "Technical record (manifest)", "zh": "技术记录（manifest）"},
+    "common.manifest_note": {"en": "For reproducing the result: inputs with their checksums, versions, command.",
+                             "zh": "用于复现结果：输入文件及其校验值、软件版本、命令。"},
+    "common.data_sources": {"en": "Data sources", "zh": "数据来源"},
+    "common.reference": {"en": "reference", "zh": "基准"},
+    "common.not_in": {"en": "not in this scenario", "zh": "本情景无此目标"},
+    "common.scenario": {"en": "Scenario", "zh": "情景"},
+    "common.target": {"en": "Target", "zh": "目标"},
+    "common.year": {"en": "Year", "zh": "年份"},
+    "common.threshold": {"en": "Threshold", "zh": "目标值"},
+    "common.unit": {"en": "Unit", "zh": "单位"},
+    "common.probability": {"en": "Probability", "zh": "达成概率"},
+    "common.status": {"en": "Status", "zh": "状态"},
+    "common.as_of": {"en": "As of", "zh": "截至"},
+    "common.id": {"en": "Id", "zh": "编号"},
+    "common.source": {"en": "Source", "zh": "来源"},
+    "common.date": {"en": "Date", "zh": "日期"},
+    "common.task": {"en": "Task", "zh": "任务"},
+    "common.observed": {"en": "Observed", "zh": "实际值"},
+    "common.lang_switch": {"en": "This report is in English; <code>--lang zh</code> writes it in Chinese.",
+                           "zh": "本报告为中文；<code>--lang en</code> 输出英文版。"},
+    # ---- answers page ----
+    "answers.title": {"en": "Answers", "zh": "结论"},
+    "answers.intro": {
+        "en": "One line per headline target, as of {as_of}: met or missed when its value is known, unknown when "
+              "its year is over without a value, else the probability of reaching it, its range under the "
+              "priors, what it rests on and the figure that would settle it.",
+        "zh": "每个主要目标一行（截至 {as_of}）：已有实际值的写已达成或未达成；年份已过但无实际值的写未知；"
+              "其余写达成概率、在先验假设范围内的概率区间、主要依据，以及能确定结论的统计数据。"},
+    "answers.answer": {"en": "Answer", "zh": "结论"},
+    "answers.range": {"en": "Range (P10–P90 of the indicator)", "zh": "指标区间（P10–P90）"},
+    "answers.rests_on": {"en": "Rests on", "zh": "主要依据"},
+    "answers.settled_by": {"en": "Settled by", "zh": "确定结论所需数据"},
+    "answers.p_text": {"en": "P = {p} ({words})", "zh": "P = {p}（{words}）"},
+    "answers.p_range": {"en": "P {lo:.2f}–{hi:.2f} with {input} at its 10th–90th percentile ({kind})",
+                        "zh": "{input} 取其第 10–90 百分位时 P 为 {lo:.2f}–{hi:.2f}（{kind}）"},
+    "answers.estimate": {"en": "model estimate P = {p:.2f}", "zh": "模型估计 P = {p:.2f}"},
+    "answers.observed": {"en": "observed {value}", "zh": "实际值 {value}"},
+    "answers.no_head": {"en": "No headline target.", "zh": "无主要目标。"},
+    "kind.data": {"en": "data", "zh": "数据"},
+    "kind.evidence": {"en": "evidence", "zh": "证据"},
+    "kind.assumption": {"en": "assumption", "zh": "假设"},
+    # ---- run report ----
+    "run.title": {"en": "Express-delivery scenario report · {name}", "zh": "快递业情景分析报告 · {name}"},
+    "run.meta": {"en": "Simulated {start} to {end} ({y0}–{y1}); {n} replications; seed {seed}; created {created}.",
+                 "zh": "模拟期 {start} 至 {end}（{y0}–{y1}年）；{n} 次模拟；随机种子 {seed}；生成于 {created}。"},
+    "run.targets": {"en": "All targets", "zh": "全部目标"},
+    "run.targets_intro": {
+        "en": "Probability that each target is attained in its year, across {n} simulated futures. {pm} When every "
+              "or no replication attains a target the error is below 3/n. The {heads} headline targets come first "
+              "(bold). P10 / median / P90: the target's indicator in its year (one in ten futures falls below P10).",
+        "zh": "各目标在其年份达成的概率（基于 {n} 个模拟未来）。{pm}当全部或没有模拟达成时，误差小于 3/n。"
+              "{heads} 个主要目标列在前面（粗体）。P10 / 中位数 / P90：该目标指标在目标年份的取值"
+              "（十分之一的模拟低于 P10）。"},
+    "run.rests_intro": {
+        "en": "The “±” is Monte-Carlo error only. The uncertainty from the priors is in the last column: the input "
+              "that moves P most, <i>data</i> (calibrated on observations), <i>evidence</i> or <i>assumption</i> (a "
+              "prior with no data behind it), and P with that input held at its 10th and at its 90th percentile. A "
+              "target is <b>decided by an assumption</b> when an assumption moves its P by at least 0.2.",
+        "zh": "“±”仅为蒙特卡洛误差。先验假设带来的不确定性见最后一列：对 P 影响最大的输入，"
+              "<i>数据</i>（由观测值校准）、<i>证据</i>或<i>假设</i>（无数据支撑的先验），以及该输入取其第 10 和第 90 "
+              "百分位时的 P。若某一假设使 P 变动至少 0.2，则该目标<b>取决于假设</b>。"},
+    "run.col.quant": {"en": "P10 / median / P90", "zh": "P10 / 中位数 / P90"},
+    "run.col.rests": {"en": "What it rests on (P at the input's 10th → 90th percentile)",
+                      "zh": "主要依据（输入取第 10 → 90 百分位时的 P）"},
+    "run.decided_by_assumption": {"en": "decided by an assumption", "zh": "取决于假设"},
+    "run.then": {"en": "then", "zh": "其次"},
+    "run.readings": {"en": "Readings: {parts}. First because {why}.", "zh": "不同理解：{parts}。首选第一种，因为 {why}。"},
+    "run.likely_meant": {"en": "(likely meant)", "zh": "（可能的本意）"},
+    "run.assumptions": {"en": "Assumptions that drive the result", "zh": "影响结果的假设"},
+    "run.assumptions_intro": {
+        "en": "Every uncertain input of the simulation, with its distribution. “Link” is the rank correlation "
+              "between the input and the headline target it moves most, in this run (sorted by its size); it is a "
+              "screening measure, not a formal sensitivity index (see <code>expressim sensitivity</code>); “—” "
+              "marks links too weak to tell from zero with this many replications.",
+        "zh": "模拟中每个不确定输入及其分布。“关联”为该输入与其影响最大的主要目标之间的秩相关系数（按大小排序）；"
+              "这只是筛查指标，并非正式的敏感性指数（见 <code>expressim sensitivity</code>）；“—”表示在当前模拟次数下"
+              "关联弱到无法与零区分。"},
+    "run.col.input": {"en": "Input", "zh": "输入"},
+    "run.col.dist": {"en": "Distribution, range (mean)", "zh": "分布、范围（均值）"},
+    "run.col.link": {"en": "Link", "zh": "关联"},
+    "run.override": {"en": "(scenario override)", "zh": "（情景中修改）"},
+    "run.mean": {"en": "mean", "zh": "均值"},
+    "run.tracked": {"en": "Plan tasks tracked, not simulated", "zh": "跟踪（未模拟）的规划任务"},
+    "run.annual": {"en": "Indicators by year", "zh": "各年指标"},
+    "run.annual_intro": {"en": "Each simulated indicator by year: P10, median and P90 across the futures, in the "
+                               "units a reader uses.",
+                         "zh": "各模拟指标逐年的 P10、中位数和 P90（以常用单位表示）。"},
+    "run.col.indicator": {"en": "Indicator", "zh": "指标"},
+    "run.col.mean": {"en": "Mean", "zh": "均值"},
+    "run.col.p10": {"en": "P10", "zh": "P10"},
+    "run.col.median": {"en": "Median", "zh": "中位数"},
+    "run.col.p90": {"en": "P90", "zh": "P90"},
+    "run.workbook": {"en": "Every table of this report is also in <code>results.xlsx</code> (one sheet each).",
+                     "zh": "本报告的所有表格也保存在 <code>results.xlsx</code> 中（每表一个工作表）。"},
+    # ---- plan versus actual ----
+    "pva.title": {"en": "Plan versus actual (as of {when})", "zh": "规划与实际（截至 {when}）"},
+    "pva.intro": {"en": "As of <code>--until</code> when given, else the month the run was made. The express data "
+                        "end in {end}{prog}. A target is <b>decided</b> when its value for its year is known "
+                        "(an <code>observed</code> progress row, or that exact series and year in the data).",
+                  "zh": "截至日期为 <code>--until</code>（如给出），否则为运行当月。快递数据截至 {end}{prog}。"
+                        "目标年份的实际值已知时（进展文件中的 <code>observed</code> 行，或数据中的同一序列和年份），"
+                        "该目标即<b>已确定</b>。"},
+    "pva.prog_end": {"en": "; the progress file's latest date is {when}", "zh": "；进展文件的最新日期为 {when}"},
+    "pva.decided": {"en": "Decided ({n})", "zh": "已确定（{n}）"},
+    "pva.unknown": {"en": "Year over, not observed ({n})", "zh": "年份已过、尚无实际值（{n}）"},
+    "pva.ahead": {"en": "Still ahead ({n})", "zh": "尚未到期（{n}）"},
+    "pva.decided_item": {"en": "{word}, observed {value} (known since {since}; {origin}: {source})",
+                         "zh": "{word}，实际值 {value}（自 {since} 起已知；{origin}：{source}）"},
+    "pva.unknown_item": {"en": "{year} is over but not observed; the model's estimate P = {p:.2f}. Decided by: {release}.",
+                         "zh": "{year}年已过但尚无实际值；模型估计 P = {p:.2f}。确定结论所需：{release}。"},
+    "pva.ahead_item": {"en": "P = {p:.2f}. Decided by: {release}.", "zh": "P = {p:.2f}。确定结论所需：{release}。"},
+    "pva.facts": {"en": "Progress facts the rollout is conditioned on", "zh": "建设进度所依据的进展事实"},
+    "pva.facts_intro": {"en": "From <code>{path}</code>. Every replication meets every fact; replications that "
+                              "already met them keep their draws (common random numbers with the plan as written).",
+                        "zh": "来自 <code>{path}</code>。每次模拟都满足全部事实；已满足的模拟保留原有抽样"
+                              "（与原规划共用随机数）。"},
+    "pva.col.fact": {"en": "Fact", "zh": "事实"},
+    "pva.col.how": {"en": "How it holds", "zh": "如何满足"},
+    "pva.col.doubt": {"en": "Source and doubt", "zh": "来源与疑点"},
+    "pva.imposed": {"en": "imposed in {k} of {n} replications: the scenario's durations (almost) never meet it, so "
+                          "its priors contradict the fact",
+                    "zh": "在 {n} 次模拟中的 {k} 次强制满足：情景的工期（几乎）从不满足它，先验与事实矛盾"},
+    "pva.redrawn": {"en": "met by sampling ({k} of {n} replications redrawn for {pid})",
+                    "zh": "通过抽样满足（{pid} 在 {n} 次中重抽 {k} 次）"},
+    "pva.already": {"en": "already met in every replication (nothing redrawn)", "zh": "所有模拟均已满足（未重抽）"},
+    "release.default": {"en": "an observed value for {year}", "zh": "{year}年的实际值"},
+    "release.parcels_inout": {"en": "the region's parcels in + out for {year} (快递进出口业务量; no public series "
+                                    "reports it so far)",
+                              "zh": "本地区{year}年快递进出口业务量（目前尚无公开序列）"},
+    "release.parcels_out": {"en": "the region's express volume for {year} (快递业务量, usually released early the "
+                                  "next year)", "zh": "本地区{year}年快递业务量（通常于次年初发布）"},
+    "release.parcels_in": {"en": "the region's parcels delivered for {year} (not published so far)",
+                           "zh": "本地区{year}年快递投递量（目前未公开）"},
+    "release.revenue": {"en": "the region's express revenue for {year} (快递业务收入, usually released early the next "
+                              "year)", "zh": "本地区{year}年快递业务收入（通常于次年初发布）"},
+    "release.jobs": {"en": "a count of express-sector jobs in the region for {year} (none published so far)",
+                     "zh": "本地区{year}年快递业就业人数（目前未公开）"},
+    "release.specialty_sales": {"en": "the city's figure for specialty products sold out by express in {year}",
+                                "zh": "本市{year}年快递外销特色产品金额"},
+    "release.online_shopping": {"en": "the city's figure for online shopping supported by express in {year}",
+                                "zh": "本市{year}年快递支撑网购消费金额"},
+    "release.firms": {"en": "the revenue of the region's express firms in {year} (postal administration)",
+                      "zh": "本地区{year}年各快递企业业务收入（邮政管理局）"},
+    "release.village_coverage": {"en": "a statement of administrative-village express coverage at the end of {year}",
+                                 "zh": "{year}年末建制村快递服务覆盖情况"},
+    "release.green": {"en": "the postal administration's green-packaging rates for {year}",
+                      "zh": "邮政管理局发布的{year}年绿色包装指标"},
+    "release.projects_open": {"en": "dated openings of {projects} (progress rows: opened / opened_by / not_opened_by)",
+                              "zh": "{projects} 的投用日期（进展行：opened / opened_by / not_opened_by）"},
+    "release.phase_started": {"en": "dated starts of {phase} at {projects} (progress rows: started / started_by / "
+                                    "not_started_by)",
+                              "zh": "{projects} 的 {phase} 开工日期（进展行：started / started_by / not_started_by）"},
+    "release.demo_agriculture": {"en": "the list of agriculture demonstration projects named by the end of {year}",
+                                 "zh": "截至{year}年末认定的农业示范项目名单"},
+    "release.demo_manufacturing": {"en": "the list of manufacturing demonstration projects named by the end of {year}",
+                                   "zh": "截至{year}年末认定的制造业示范项目名单"},
+    "release.liquor_tonnes": {"en": "the liquor county's shipments of liquor by express in {year}",
+                              "zh": "白酒主产县{year}年快递寄递白酒吨数"},
+    "release.scenic_coverage": {"en": "a statement of express service at 4A+ scenic spots at the end of {year}",
+                                "zh": "{year}年末 4A 级以上景区快递服务覆盖情况"},
+    # ---- compare report ----
+    "cmp.title": {"en": "Scenario comparison · {names}", "zh": "情景比较 · {names}"},
+    "cmp.intro": {"en": "All scenarios were run with the same seed, so they share every random draw of the inputs "
+                        "they have in common (common random numbers): a difference shows the policy, not noise. "
+                        "Differences are paired against the first scenario, <b>{ref}</b>, in percentage points (pp) "
+                        "with a 95% confidence interval. Status words as of {as_of}.",
+                  "zh": "所有情景使用相同随机种子，共有输入的随机抽样完全相同（共同随机数）：差异反映政策而非随机波动。"
+                        "差异以第一个情景 <b>{ref}</b> 为基准逐次配对计算，单位为百分点，附 95% 置信区间。"
+                        "状态截至 {as_of}。"},
+    "cmp.overview": {"en": "Overview", "zh": "总览"},
+    "cmp.detail": {"en": "Targets in detail", "zh": "各目标详情"},
+    "cmp.diff_vs": {"en": "Difference vs {ref}", "zh": "与 {ref} 的差异"},
+    "cmp.clear": {"en": "clear difference", "zh": "差异明显"},
+    "cmp.not_clear": {"en": "not distinguishable from 0", "zh": "与 0 无法区分"},
+    "cmp.ci": {"en": "95% CI", "zh": "95% 置信区间"},
+    "cmp.dropped": {"en": "Targets not in every scenario (left out of the comparison): {ids}.",
+                    "zh": "并非每个情景都有的目标（未纳入比较）：{ids}。"},
+    "cmp.answer_diff": {"en": "{name}: {diff} [{lo} to {hi}], {sig}", "zh": "{name}：{diff} [{lo} 至 {hi}]，{sig}"},
+    "cmp.col.difference": {"en": "Difference vs reference (pp) [95% CI]", "zh": "与基准的差异（百分点）[95% 置信区间]"},
+    "cmp.answers_intro": {"en": "For each headline target: its status in the reference scenario, and how each other "
+                                "scenario changes the probability, with whether the change is distinguishable from zero.",
+                          "zh": "每个主要目标：基准情景中的状态，以及其他情景使概率变化多少、该变化是否可与零区分。"},
+    # ---- monitor report ----
+    "mon.title": {"en": "Plan versus actual over time · {name}", "zh": "规划执行情况跟踪 · {name}"},
+    "mon.intro": {"en": "The plan re-assessed at each date with only what was known by then: observations whose "
+                        "period ends by the date, progress rows dated by it. Same seed ({seed}) and {n} replications "
+                        "at every date (common random numbers), so a change between dates comes from what became "
+                        "known, not from noise. Each column equals <code>expressim run --until DATE</code> with the "
+                        "same seed and replications.",
+                  "zh": "在每个日期仅用当时已知的信息重新评估规划：截至该日期的观测值和进展记录。每个日期使用相同随机种子"
+                        "（{seed}）和 {n} 次模拟（共同随机数），因此日期之间的变化来自新获得的信息，而非随机波动。"
+                        "每一列等同于使用相同种子和模拟次数的 <code>expressim run --until 日期</code>。"},
+    "mon.table": {"en": "Status of each target by date", "zh": "各目标在各日期的状态"},
+    "mon.arrived": {"en": "What arrived at each date", "zh": "各日期新增的信息"},
+    "mon.arrived_note": {"en": "Facts: progress rows first dated by this date. Releases: express observations in the "
+                               "data for the first time (none are listed for the first date).",
+                         "zh": "事实：首次在该日期前记录的进展行。发布：首次出现在数据中的快递观测值（第一个日期不列出）。"},
+    "mon.new_facts": {"en": "New facts", "zh": "新事实"},
+    "mon.new_releases": {"en": "New releases", "zh": "新发布数据"},
+    "mon.answers_intro": {"en": "For each headline target: how its standing moved from the first to the last date, "
+                                "and what arrived in between.",
+                          "zh": "每个主要目标：从第一个日期到最后一个日期的变化，以及期间新增的信息。"},
+    "mon.moved": {"en": "{first} at {d0} → {last} at {d1}", "zh": "{d0}：{first} → {d1}：{last}"},
+    "mon.why": {"en": "arrived in between: {what}", "zh": "期间新增：{what}"},
+    "mon.nothing": {"en": "nothing new arrived", "zh": "期间无新增信息"},
+    "mon.releases_n": {"en": "{n} new release(s)", "zh": "{n} 项新发布数据"},
+    # ---- sensitivity report ----
+    "sens.title": {"en": "What the answer depends on · {name}", "zh": "结论取决于什么 · {name}"},
+    "sens.intro": {"en": "Which uncertain inputs move each headline target most ({method}, {n} model runs), the "
+                         "conditions under which the target is missed, and which statistics would narrow the answer "
+                         "most if the region obtained them.",
+                   "zh": "哪些不确定输入对各主要目标影响最大（{method}，{n} 次模型运行），目标未达成时的条件，"
+                         "以及本地区若获得哪些统计数据最能缩小结论的不确定性。"},
+    "sens.ask_first": {"en": "Statistics to ask for first", "zh": "最应优先获取的统计数据"},
+    "sens.ask_first_intro": {"en": "Share of the uncertainty in attaining the targets that knowing each group of "
+                                   "inputs would remove (mean closed first-order index; larger = more worth asking for).",
+                             "zh": "获知每组输入后可消除的目标达成不确定性所占份额（闭合一阶指数的均值；越大越值得获取）。"},
+    "sens.col.group": {"en": "Inputs", "zh": "输入"},
+    "sens.col.share": {"en": "Share of uncertainty removed", "zh": "可消除的不确定性份额"},
+    "sens.drivers": {"en": "Inputs that move {target}", "zh": "影响“{target}”的输入"},
+    "sens.col.total": {"en": "Total effect (share of variance)", "zh": "总效应（方差份额）"},
+    "sens.col.first": {"en": "Effect alone", "zh": "单独效应"},
+    "sens.box": {"en": "When is it missed?", "zh": "何种情况下会未达成？"},
+    "sens.timing": {"en": "policy timing", "zh": "政策实施时间"},
+    # ---- figures ----
+    "fig.band": {"en": "{k}% band", "zh": "{k}% 区间"},
+    "fig.median": {"en": "median", "zh": "中位数"},
+    "fig.median_this": {"en": "median (this scenario)", "zh": "中位数（本情景）"},
+    "fig.baseline": {"en": "baseline (no new policy), median", "zh": "基线（无新政策）中位数"},
+    "fig.target": {"en": "target {year}: {label}", "zh": "{year}年目标：{label}"},
+    "fig.observed": {"en": "observed {year}: {word}", "zh": "{year}年实际值：{word}"},
+    "fig.history": {"en": "observed (data)", "zh": "历史实际值"},
+    "fig.monthly_title": {"en": "Monthly parcels {what}", "zh": "月度快递量（{what}）"},
+    "fig.monthly_inout": {"en": "in + out", "zh": "进出口"},
+    "fig.monthly_out": {"en": "collected (out)", "zh": "收寄"},
+    "fig.monthly_in": {"en": "delivered (in)", "zh": "投递"},
+    "fig.per_month": {"en": "10k parcels / month", "zh": "万件 / 月"},
+    "fig.pot_title": {"en": "Headline targets: probability attained by each year", "zh": "主要目标：各年末已达成的概率"},
+    "fig.pot_y": {"en": "P(attained by year)", "zh": "截至该年达成的概率"},
+    "fig.gantt_title": {"en": "Rollout: phases (median) and opening (10-90%)", "zh": "建设进度：各阶段（中位数）与投用（10–90%）"},
+    "fig.phase": {"en": "phase: {name}", "zh": "阶段：{name}"},
+    "fig.open_band": {"en": "opening 10-90%", "zh": "投用 10–90%"},
+    "fig.open_median": {"en": "opening median", "zh": "投用中位数"},
+    "fig.planned": {"en": "planned opening", "zh": "规划投用"},
+    "fig.fact": {"en": "progress fact (| in, < by, > not by)", "zh": "进展事实（| 当月，< 之前，> 仍未）"},
+    "fig.probs_title": {"en": "Probability of each target", "zh": "各目标达成概率"},
+    "fig.probs_x": {"en": "probability of attaining the target (bars: ±2 s.e.); green ≥ 0.8, amber 0.5–0.8, red < 0.5",
+                    "zh": "达成概率（误差线：±2 标准误）；绿 ≥ 0.8，黄 0.5–0.8，红 < 0.5"},
+    "fig.observed_tag": {"en": "[observed]", "zh": "[实际值]"},
+    "fig.cmp_title": {"en": "Targets by scenario (common random numbers)", "zh": "各情景目标达成概率（共同随机数）"},
+    "fig.cmp_x": {"en": "probability of attaining the target (±2 s.e.)", "zh": "达成概率（±2 标准误）"},
+    "fig.mon_title": {"en": "{name}: headline targets as known at each date (stars: observed)",
+                      "zh": "{name}：各日期已知信息下的主要目标（星号：实际值）"},
+    "fig.mon_x": {"en": "as of (data until, progress rows dated by)", "zh": "截至日期（数据与进展记录）"},
+    "fig.mon_y": {"en": "P(target met)", "zh": "达成概率"},
+    "fig.zone_green": {"en": "on track (P ≥ 0.8)", "zh": "有望达成（P ≥ 0.8）"},
+    "fig.zone_amber": {"en": "at risk (0.5–0.8)", "zh": "存在风险（0.5–0.8）"},
+    "fig.zone_red": {"en": "unlikely (P < 0.5)", "zh": "难以达成（P < 0.5）"},
+    "fig.scenario": {"en": "scenario", "zh": "情景"},
+    # ---- captions ----
+    "cap.monthly_parcels_inout": {"en": "Monthly parcels in + out: median, 50/80/95% bands; dashed: no-policy "
+                                        "baseline median",
+                                  "zh": "月度快递进出口量：中位数及 50/80/95% 区间；虚线：无新政策基线中位数"},
+    "cap.probability_over_time": {"en": "Headline targets: probability that each has been attained by the end of each "
+                                        "year", "zh": "主要目标：截至各年末已达成的概率"},
+    "cap.rollout_gantt": {"en": "Infrastructure rollout: median phase spans, opening 10–90% interval and median, plan date",
+                          "zh": "基础设施建设进度：各阶段中位工期、投用时间 10–90% 区间与中位数、规划日期"},
+    "cap.target_probabilities": {"en": "Probability of every target (±2 standard errors), traffic-light coloured",
+                                 "zh": "各目标达成概率（±2 标准误），按红黄绿着色"},
+    "cap.comparison": {"en": "Targets by scenario, on common random numbers (±2 standard errors)",
+                       "zh": "各情景目标达成概率，共同随机数（±2 标准误）"},
+    "cap.probabilities": {"en": "Targets by scenario, on common random numbers (±2 standard errors)",
+                          "zh": "各情景目标达成概率，共同随机数（±2 标准误）"},
+    "cap.monitor_probability": {"en": "Headline targets as known at each date; dotted lines mark dates when facts or "
+                                      "releases arrived; stars: observed values",
+                                "zh": "各日期已知信息下的主要目标；点线标出新增事实或数据的日期；星号：实际值"},
+    "cap.fan": {"en": "Annual {desc}: median, 50/80/95% bands, target threshold (dotted)",
+                "zh": "年度{desc}：中位数、50/80/95% 区间，目标值（点线）"},
+    "cap.difference": {"en": "Difference in {desc} {year} against the reference scenario, per replication",
+                       "zh": "{year}年{desc}与基准情景之差（逐次模拟）"},
+    "cap.cmp_fan": {"en": "Annual {desc} by scenario: median and 10–90% band of each, target (diamond, dotted)",
+                    "zh": "各情景年度{desc}：中位数及 10–90% 区间，目标值（菱形、点线）"},
+    "cap.cmp_monthly": {"en": "Monthly parcels in + out by scenario: median and 10–90% band of each",
+                        "zh": "各情景月度快递进出口量：中位数及 10–90% 区间"},
+    "fig.cmp_fan_title": {"en": "{desc} by scenario", "zh": "各情景{desc}"},
+    "fig.cmp_fan_label": {"en": "{name} (median, 10-90%)", "zh": "{name}（中位数，10–90%）"},
+    "fig.target_short": {"en": "target {year}", "zh": "{year}年目标"},
+    "fig.cmp_monthly_title": {"en": "Monthly parcels in + out by scenario (median, 10-90%)",
+                              "zh": "各情景月度快递进出口量（中位数，10–90%）"},
+    "fig.diff_label": {"en": "{name}: mean {m:+.3f}, P(>0) {p:.2f}", "zh": "{name}：均值 {m:+.3f}，P(>0) {p:.2f}"},
+    "fig.diff_x": {"en": "difference in parcels in + out, {year} [{unit}] (scenario − {ref}, same replication)",
+                   "zh": "{year}年快递进出口量之差 [{unit}]（情景 − {ref}，同一次模拟）"},
+    "fig.density": {"en": "density", "zh": "密度"},
+    "fig.diff_title": {"en": "Paired difference in {year} in + out volume vs {ref}",
+                       "zh": "{year}年进出口量与 {ref} 的配对差异"},
+    # ---- CLI summaries ----
+    "cli.run_head": {"en": "{name}: {n} replications, seed {seed} -> {out}",
+                     "zh": "{name}：{n} 次模拟，随机种子 {seed} -> {out}"},
+    "cli.pm_note": {"en": "(± is two Monte-Carlo standard errors, as in the report)",
+                    "zh": "（± 为两倍蒙特卡洛标准误，与报告一致）"},
+    "cli.priors": {"en": "priors: {lo:.2f} to {hi:.2f} with {input}, {kind}", "zh": "先验：{input} 下 {lo:.2f} 至 {hi:.2f}（{kind}）"},
+}
+
+#: metric names in each language (the scenario's target labels are the user's; these name the indicators)
+METRIC_NAMES: dict[str, dict[str, str]] = {
+    "parcels_inout": {"en": "parcels in + out", "zh": "快递进出口业务量"},
+    "parcels_out": {"en": "parcels collected (out)", "zh": "快递业务量（收寄）"},
+    "parcels_in": {"en": "parcels delivered (in)", "zh": "快递投递量"},
+    "revenue": {"en": "express revenue", "zh": "快递业务收入"},
+    "jobs": {"en": "jobs", "zh": "就业岗位"},
+    "online_shopping": {"en": "online shopping supported", "zh": "支撑网购消费"},
+    "jobs_with_station_keepers": {"en": "jobs incl. village station keepers", "zh": "就业岗位（含村级站点人员）"},
+    "online_shopping_inout": {"en": "online shopping supported (in and out)", "zh": "支撑网购消费（进出双向）"},
+    "specialty_sales": {"en": "specialty products sold out", "zh": "特色产品外销额"},
+    "firms_over_1e8": {"en": "firms with revenue ≥ 1亿元", "zh": "业务收入超 1 亿元企业数"},
+    "firms_over_1e7": {"en": "firms with revenue ≥ 1000万元", "zh": "业务收入超 1000 万元企业数"},
+    "village_coverage": {"en": "villages with express service", "zh": "建制村快递服务覆盖率"},
+    "green_slim_tape": {"en": "slim-tape sealing rate", "zh": "瘦身胶带封装率"},
+    "green_no_reboxing": {"en": "e-commerce parcels without a second box", "zh": "电商快件不再二次包装率"},
+    "green_reusable_bags": {"en": "reusable transit-bag rate", "zh": "循环中转袋使用率"},
+    "demo_agriculture": {"en": "agriculture demonstration projects", "zh": "农业示范项目"},
+    "demo_manufacturing": {"en": "manufacturing demonstration projects", "zh": "制造业示范项目"},
+    "liquor_tonnes": {"en": "liquor shipped by express", "zh": "快递寄递白酒量"},
+    "scenic_coverage": {"en": "4A+ scenic spots with express service", "zh": "4A 级以上景区快递覆盖率"},
+    "projects_open": {"en": "projects open", "zh": "项目投用"},
+    "phase_started": {"en": "construction started", "zh": "项目开工"},
+}
+
+#: display units: canonical unit -> (divisor, en label, zh label)
+UNITS: dict[str, tuple[float, str, str]] = {
+    "件": (1e8, "亿件 (100M parcels)", "亿件"), "元": (1e8, "亿元 (100M yuan)", "亿元"),
+    "fraction": (0.01, "%", "%"), "人": (1.0, "persons", "人"), "个": (1.0, "count", "个"), "t": (1.0, "t", "吨"),
+}
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGS else "en"
+
+
+def tr(key: str, lang: str, /, **fields: Any) -> str:
+    """The message ``key`` in ``lang`` with its ``{fields}`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`MESSAGES`.
+    lang : {"zh", "en"}
+        The language (anything else reads as English).
+    **fields
+        Values for the message's ``str.format`` fields.
+
+    Raises
+    ------
+    KeyError
+        ``key`` is not in the catalogue (a programming error: every text is in the catalogue).
+    """
+    entry = MESSAGES[key]
+    text = entry.get(_lang(lang)) or entry["en"]
+    return text.format(**fields) if fields else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``tr`` bound to one language: ``t = translator("zh"); t("run.targets")``."""
+
+    def t(key: str, /, **fields: Any) -> str:
+        return tr(key, lang, **fields)
+
+    return t
+
+
+def metric_name(metric: str, lang: str) -> str:
+    """The indicator's name in ``lang`` (the metric id itself when unknown)."""
+    entry = METRIC_NAMES.get(metric)
+    return metric if entry is None else entry[_lang(lang)]
+
+
+def unit_label(unit: str, lang: str) -> tuple[float, str]:
+    """Display divisor and unit label of a canonical unit: ``("件", "zh") -> (1e8, "亿件")``."""
+    if unit in UNITS:
+        div, en, zh = UNITS[unit]
+        return div, zh if _lang(lang) == "zh" else en
+    return 1.0, unit
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a CJK ideograph."""
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def default_lang(names: Iterable[str], language: str | None = None) -> str:
+    """The report language of a region: its pack's ``language`` when it names one, else Chinese when
+    its prefecture or counties have Chinese names, else English.
+
+    Parameters
+    ----------
+    names : iterable of str
+        The prefecture's and counties' names from the region pack.
+    language : str, optional
+        The pack's own ``language`` field.
+    """
+    if language in LANGS:
+        return str(language)
+    return "zh" if any(has_cjk(str(n)) for n in names) else "en"
