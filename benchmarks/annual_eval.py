@@ -65,6 +65,28 @@ def damped(levels: list[float], h: int) -> float:
     return float(levels[-1] * np.exp(sum(g * DAMPING**k for k in range(1, h + 1))))
 
 
+def outlooks() -> dict[int, float]:
+    """The Post Bureau's January outlooks of national volume growth [fraction] by target year, from the
+    shipped files (``express_volume_forecast``: its growth rate, else its level over last year's)."""
+    import csv
+
+    rows: list[dict[str, str]] = []
+    for name in ("observations.csv", "releases_2025.csv", "evidence_2025_2026.csv"):
+        with (Path(__file__).resolve().parents[1] / "calibration" / "data" / name).open(encoding="utf-8") as fh:
+            rows += [r for r in csv.DictReader(fh) if r["geography"] == "China"]
+    levels = {int(r["period"]): float(r["value"]) for r in rows
+              if r["indicator"].split("(")[0] == "express_volume" and r["period"].isdigit() and r["unit"] == "亿件"}
+    out: dict[int, float] = {}
+    for r in rows:
+        if r["indicator"].split("(")[0] == "express_volume_forecast" and r["period"].isdigit():
+            y = int(r["period"])
+            if r["yoy_growth_pct"]:
+                out[y] = float(r["yoy_growth_pct"]) / 100
+            elif y - 1 in levels:
+                out[y] = float(r["value"]) / levels[y - 1] - 1
+    return out
+
+
 def dm(d: np.ndarray, clusters: np.ndarray) -> tuple[float, float]:
     """Mean of ``d`` and its t statistic clustered by ``clusters``."""
     mean = float(d.mean())
@@ -91,6 +113,27 @@ def main(argv: list[str] | None = None) -> int:
             model_q = {a: c[f"q{a}"] for a in LEVELS}
             rows.append({"series": ind, "origin": o, "h": h, "y": y, "model": model_q, "rw": rw_drift(hist, h),
                          "gm": gm_q, "gm_point": c["gm"], "damped": damped(hist, h)})
+    print("\n## The Post Bureau's January outlook (volume, h = 1), bias-corrected inside the origin")
+    print("| year | outlook growth | bias correction (earlier outlooks) | corrected | model median | outturn |")
+    print("|---|---|---|---|---|---|")
+    look = outlooks()
+    errs: dict[str, list[float]] = {"outlook": [], "corrected": [], "model": []}
+    for r in sorted((r for r in rows if r["series"] == "express_volume" and r["h"] == 1), key=lambda r: r["origin"]):
+        y = r["origin"] + 1
+        if y not in look:
+            continue
+        published, breaks = truth_on_origin_basis("express_volume")
+        base = published[r["origin"]]
+        past = [np.log(published[t] / published[t - 1] / breaks.get(t, 1.0)) - np.log1p(look[t]) for t in look
+                if t <= r["origin"] and t - 1 in published and t in published]
+        bias = float(np.mean(past)) if past else 0.0
+        out = np.log(r["y"] / base)
+        pred = {"outlook": np.log1p(look[y]), "corrected": np.log1p(look[y]) + bias, "model": np.log(r["model"][0.5] / base)}
+        for k, v in pred.items():
+            errs[k].append(abs(v - out))
+        print(f"| {y} | {look[y]:+.1%} | {bias:+.3f} log ({len(past)}) | {np.expm1(pred['corrected']):+.1%} | "
+              f"{np.expm1(pred['model']):+.1%} | {np.expm1(out):+.1%} |")
+    print("mean absolute log error of the growth: " + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in errs.items() if v))
     for name, sel in (("selection 2012-2014", lambda r: r["origin"] in SELECTION),
                       ("scored 2015-2024", lambda r: r["origin"] not in SELECTION)):
         sub = [r for r in rows if sel(r)]
