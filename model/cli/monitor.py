@@ -85,10 +85,8 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     lines = [f"{scn.name}: monitor at {', '.join(points)} ({n} replications, seed {seed}) -> {out}"]
     for tid, t in result["targets"].items():
         if t["headline"]:
-            cells = [report_monitor.cell_status(p, t["year"], ob, d, lang) for p, ob, d in
-                     zip(t["probability"], t["observed"], points, strict=True)]
-            lines.append(f"  {tid:<28} " + "  ".join(f"{p:.3f}" if c in ("green", "amber", "red") else f"{p:.3f} ({w})"
-                                                        for p, (c, w) in zip(t["probability"], cells, strict=True)))
+            lines.append(f"  {tid:<28} " + "  ".join(report_monitor.cell_text(p, t["year"], ob, d, lang) for p, ob, d in
+                                                        zip(t["probability"], t["observed"], points, strict=True)))
     return "\n".join(lines)
 
 

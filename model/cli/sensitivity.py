@@ -55,13 +55,13 @@ def _top(rows: list[dict[str, Any]], output: str, key: str, k: int = 4) -> str:
 
 def cmd_sensitivity(args: Any) -> str:
     """``expressim sensitivity``: SALib indices, PRIM boxes and value of information, written atomically."""
-    import sys
     import time
     from pathlib import Path
 
     from expressim.model.analysis import closed_sobol as voi
     from expressim.model.analysis import discovery
     from expressim.model.cli import context as cm
+    from expressim.model.cli.lang import report_lang
     from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
     from expressim.model.engine.parameters import resolve
     from expressim.model.engine.simulate import compile_scenario
@@ -72,6 +72,7 @@ def cmd_sensitivity(args: Any) -> str:
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.store.tables import write_csv
     from expressim.model.viz import sensitivity_figures as ps
+    from expressim.model.viz.sensitivity_report import write_sensitivity_report
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)
@@ -136,15 +137,21 @@ def cmd_sensitivity(args: Any) -> str:
             "scenario": scn.name, "seed": seed, "replications": res.replications,
             "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (expressim.model.analysis.discovery)",
             "targets": boxes})
-        write_json(tmp / "manifest.json", manifest.build(
+        man = manifest.build(
             command=cm.command_line(args), seed=seed, data_files=obs.files,
             inputs=[args.scenario, pack_file(scn, args.scenario), *([res.progress.path] if res.progress else [])], extra={
                 "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
                 "samples": args.samples, "evaluations": design.n, "replications": res.replications,
                 "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
                 "until": obs.until, "until_arg": getattr(args, "until", None), "result_inputs": key_inputs,
-                "timing_seconds": timing}))
-        ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets])
+                "timing_seconds": timing})
+        write_json(tmp / "manifest.json", man)
+        figs = ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets])
+        descriptions = {k: str(getattr(d, "description", "") or "") for k, d in dists.items()}
+        descriptions.update({pr.id: pr.label or pr.id for pr in scn.projects})
+        write_sensitivity_report(tmp / "report.html", scenario=scn.name, method=args.method, evaluations=design.n,
+                                 rows=rows, boxes=boxes, voi=vinfo, targets=targets, descriptions=descriptions,
+                                 figures=figs, manifest=man, lang=report_lang(args, scn, args.scenario))
     key = "ST" if args.method == "sobol" else "mu_star"
     lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "
              f"groups, {design.n} evaluations in {timing['sensitivity_total']:.1f} s -> {out}"]
@@ -154,6 +161,4 @@ def cmd_sensitivity(args: Any) -> str:
     lines.append("  statistics to ask for first (mean closed S1 of attainment): " + ", ".join(
         f"{g['group']} {g['mean_S1']:.2f}" for g in vinfo["ranking"]["overall"])
         + f"; policy timing {vinfo['ranking']['policy_timing_mean_S1']:.2f}")
-    if not args.quiet:
-        print("\n".join(lines), file=sys.stderr)
-    return ""
+    return "" if args.quiet else "\n".join(lines)

@@ -15,7 +15,7 @@ from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.i18n import tr
 from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
 
-__all__ = ["cell_status", "write_monitor_report"]
+__all__ = ["cell_status", "cell_text", "write_monitor_report"]
 
 
 def _month(text: str) -> int:
@@ -31,10 +31,19 @@ def cell_status(p: float, year: int, observed: float | None, as_of: str, lang: s
     return status_for(float(p), int(year), observed, _month(as_of), lang)
 
 
+def cell_text(p: float, year: int, observed: float | None, as_of: str, lang: str) -> str:
+    """The short words of one target at one as-of date (``0.83 · On track``, ``unknown; P = 0.79``)."""
+    cls, words = cell_status(p, year, observed, as_of, lang)
+    return _short(cls, words, float(p), observed, lang)
+
+
 def _short(cls: str, words: str, p: float, observed: float | None, lang: str) -> str:
+    """The words of one cell, short: ``0.83 · On track``, ``missed (9,000)``, ``unknown; P = 0.79``."""
     if observed is not None:
-        return f"{words} ({observed:,.6g})"
-    return f"{words}; P = {p:.2f}" if cls == "muted" else f"{p:.2f} · {words}"
+        return f"{tr('status.met_short' if cls == 'green' else 'status.missed_short', lang)} ({observed:,.6g})"
+    if cls == "muted":
+        return f"{tr('status.unknown_short', lang)}; P = {p:.2f}"
+    return f"{p:.2f} · {words}"
 
 
 def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Sequence[str | Path],
@@ -51,7 +60,8 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
             states.append((cls, words, float(p), ob))
             cells.append(f'<td class="num {cls}">{_e(_short(cls, words, float(p), ob, lang))}</td>')
         head = ' class="headline"' if t.get("headline") else ""
-        rows.append(f"<tr{head}><td>{_e(t.get('label', tid))} ({_e(t.get('year'))})</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr{head}><td style=\"min-width:12em\">{_e(t.get('label', tid))} ({_e(t.get('year'))})</td>"
+                    f"{''.join(cells)}</tr>")
         if t.get("headline") and states:
             c0, w0, p0, o0 = states[0]
             c1, w1, p1, o1 = states[-1]

@@ -42,7 +42,7 @@ th{background:#f3f3f3} td.num{text-align:right;white-space:nowrap;font-variant-n
 tr.headline td:first-child{font-weight:bold}
 figure{margin:1.2em 0;text-align:center} figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#555;font-size:.9em} pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.8em}
-code{font-size:.9em}
+code,pre{font-family:"Expressim Noto Sans SC",ui-monospace,monospace} code{font-size:.9em}
 .answers{border:2px solid #1f5fa8;border-radius:6px;padding:.2em 1em 1em;margin:1em 0 2em;background:#fafcff}
 .answers h2{margin-top:.6em;border-bottom:none} .answers td.muted{font-size:1em;color:#444;background:#eee}
 """

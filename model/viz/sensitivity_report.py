@@ -1,0 +1,112 @@
+"""The sensitivity command's self-contained HTML report: which statistics to ask for first (the answers
+page), the inputs that move each headline target, and the conditions under which it is missed.
+
+Inputs are named in plain words (their register description, the calibrated quantity's label, or
+"duration of <phase> at <project>"), never by an internal id alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from expressim.model.viz.i18n import tr
+from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
+
+__all__ = ["input_name", "write_sensitivity_report"]
+
+
+def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -> str:
+    """Plain words for a sensitivity factor (a parameter, a calibrated quantity or ``rollout:<project>:<phase>``)."""
+    from expressim.model.analysis.rests_on import CALIBRATED_LABELS
+
+    if factor.startswith("rollout:"):
+        parts = factor.split(":")
+        project = parts[1] if len(parts) > 1 else ""
+        phase = parts[2] if len(parts) > 2 else ""
+        return tr("sens.rollout", lang, project=descriptions.get(project, project), phase=phase)
+    for table in (descriptions, CALIBRATED_LABELS):
+        if table.get(factor):
+            return str(table[factor])
+    return factor.replace("_", " ")
+
+
+def _group(g: str, lang: str) -> str:
+    key = f"group.{g}"
+    from expressim.model.viz.i18n import MESSAGES
+
+    return tr(key, lang) if key in MESSAGES else g
+
+
+def _statistic(g: str, fallback: str, lang: str) -> str:
+    from expressim.model.viz.i18n import MESSAGES
+
+    key = f"stat.{g}"
+    return tr(key, lang) if key in MESSAGES else fallback
+
+
+def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, evaluations: int,
+                             rows: Sequence[Mapping[str, Any]], boxes: Mapping[str, Any], voi: Mapping[str, Any],
+                             targets: Sequence[Any], descriptions: Mapping[str, str], figures: Sequence[str | Path],
+                             manifest: Mapping[str, Any], lang: str = "en") -> None:
+    """Write ``report.html`` of a sensitivity run.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        Index rows (``output``, ``factor``, ``S1``, ``ST`` with ``_conf``, or Morris ``mu_star``...).
+    boxes : mapping
+        Target id -> PRIM result (``chosen`` box).
+    voi : mapping
+        :func:`expressim.model.analysis.closed_sobol.value_of_information`.
+    targets : sequence
+        The targets analysed (``id``, ``label``, ``year``).
+    descriptions : mapping
+        Input id -> plain description (register and scenario parameters, project labels).
+    """
+    from expressim.model.analysis import discovery
+
+    overall = list(voi.get("ranking", {}).get("overall", []))
+    answer_rows = [{"cls": ""} for _ in overall]
+    answer_cells = [[_e(_group(str(g["group"]), lang)), f"{float(g['mean_S1']):.2f}",
+                     _e(_statistic(str(g["group"]), str(g.get("statistic", "")), lang))] for g in overall]
+    timing = voi.get("ranking", {}).get("policy_timing_mean_S1")
+    intro = tr("sens.ask_first_intro", lang)
+    if overall:
+        top = overall[0]
+        intro = (f"<b>{_e(tr('sens.answer_top', lang, stat=_statistic(str(top['group']), str(top.get('statistic', '')), lang), share=float(top['mean_S1'])))}</b> "
+                 + intro)
+    if timing is not None and np.isfinite(float(timing)):
+        intro += " " + _e(tr("sens.timing_note", lang, v=float(timing)))
+    key = "ST" if method == "sobol" else "mu_star"
+    sections = []
+    for t in targets:
+        sub = sorted((r for r in rows if r["output"] == f"{t.id}.value" and np.isfinite(r[key])),
+                     key=lambda r: -float(r[key]))[:8]
+        body = []
+        for r in sub:
+            if method == "sobol":
+                cells = (f'<td class="num">{r["ST"]:.2f} ± {r["ST_conf"]:.2f}</td>'
+                         f'<td class="num">{r["S1"]:.2f} ± {r["S1_conf"]:.2f}</td>')
+            else:
+                cells = f'<td class="num">{r["mu_star"]:.3g} ± {r["mu_star_conf"]:.2g}</td><td class="num">—</td>'
+            body.append(f"<tr><td>{_e(input_name(str(r['factor']), descriptions, lang))}</td>{cells}</tr>")
+        box = boxes.get(t.id, {}).get("chosen") if isinstance(boxes.get(t.id), Mapping) else None
+        sections.append(f"<h3>{_e(tr('sens.drivers', lang, target=f'{t.label} ({t.year})'))}</h3>"
+                        + _table([tr("sens.col.input", lang), tr("sens.col.total", lang), tr("sens.col.first", lang)], body)
+                        + f"<p><b>{tr('sens.col.box', lang)}</b>: {_e(discovery.describe(box))}</p>")
+    body = [
+        f"<h1>{_e(tr('sens.title', lang, name=scenario))}</h1>",
+        answers_section(answer_rows, intro, lang,
+                        head=[tr("sens.col.group", lang), tr("sens.col.share", lang), tr("sens.col.statistic", lang)],
+                        cells=answer_cells),
+        "<p>" + _e(tr("sens.intro", lang, method=tr(f"sens.method.{method}", lang), n=f"{evaluations:,}")) + "</p>",
+        f'<p class="muted">{tr("sens.drivers_intro", lang)}</p>', *sections,
+        f"<h2>{tr('common.figures', lang)}</h2>", _figures(figures, lang),
+        f'<p class="muted">{tr("common.lang_switch", lang)}</p>',
+        f"<h2>{tr('common.manifest', lang)}</h2>", _details(tr("common.manifest_note", lang), _manifest(manifest)),
+    ]
+    Path(path).write_text(_page(f"expressim · {scenario}", "\n".join(body), lang), encoding="utf-8")
