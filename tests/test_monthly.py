@@ -143,3 +143,31 @@ def test_the_hierarchy_reads_the_exit_pace_2026_reflects_the_2025_slowdown() -> 
     d = f.annual_draws("China", "express_volume", [2025, 2026], 4000, np.random.default_rng(0))
     g = np.median(d[:, 1] / d[:, 0]) - 1
     assert 0.0 < g < 0.12, g
+
+
+def test_a_provincial_window_with_a_national_twin_becomes_a_share() -> None:
+    from expressim.calibration.shares import provincial_shares
+
+    obs = _shipped("2025-12")
+    out, replaced, notes = provincial_shares(obs)
+    h1 = [o for o in out.observations if o.geography == "Guizhou" and o.indicator == "express_volume_share"
+          and str(o.period) == "2025-H1" and not o.derived]
+    assert len(h1) == 1 and notes
+    assert h1[0].value == pytest.approx(5.81 / 956.4, rel=1e-9)  # Guizhou H1 over China Jan-Jun 2025
+    assert any(str(o.period) == "2025-H1" for o in replaced)
+    # no provincial sub-year window with a national twin is left for the profile
+    twins = {(o.indicator, o.period.window) for o in obs.observations if o.geography == "China" and not o.derived}
+    assert not [o for o in out.observations if o.geography == "Guizhou" and o.period.kind != "year"
+                and o.indicator in ("express_volume", "express_revenue") and (o.indicator, o.period.window) in twins]
+
+
+def test_released_windows_stay_published_after_the_layers_take_them() -> None:
+    """The hierarchy no longer reads national months or provincial halves, but a forecast of a
+    released window still returns the release."""
+    from expressim.calibration.fit import fit_all, forecast
+
+    f = fit_all(_shipped("2025-12"))
+    q = forecast(f, "China", "express_volume", "2024-Q1")["quantiles"]
+    assert q["0.5"] == pytest.approx(371.1e8, rel=0.002)
+    g = forecast(f, "Guizhou", "express_volume", "2025-H1")["quantiles"]
+    assert g["0.5"] == pytest.approx(5.81e8, rel=0.01)
