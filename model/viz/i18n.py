@@ -327,8 +327,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.planned": {"en": "planned opening", "zh": "规划投用"},
     "fig.fact": {"en": "progress fact (| in, < by, > not by)", "zh": "进展事实（| 当月，< 之前，> 仍未）"},
     "fig.probs_title": {"en": "Probability of each target", "zh": "各目标达成概率"},
-    "fig.probs_x": {"en": "probability of attaining the target (bars: ±2 s.e.); green ≥ 0.8, amber 0.5–0.8, red < 0.5",
-                    "zh": "达成概率（误差线：±2 标准误）；绿 ≥ 0.8，黄 0.5–0.8，红 < 0.5"},
+    "fig.probs_x": {"en": "probability of attaining the target (bars: ±2 s.e.)\nyears ahead: green ≥ 0.8, amber 0.5–0.8, "
+                          "red < 0.5; years over: green met, red missed, grey unknown",
+                    "zh": "达成概率（误差线：±2 标准误）\n未到期：绿 ≥ 0.8，黄 0.5–0.8，红 < 0.5；已过期：绿 已达成，红 未达成，灰 未知"},
     "fig.observed_tag": {"en": "[observed]", "zh": "[实际值]"},
     "fig.cmp_title": {"en": "Targets by scenario (common random numbers)", "zh": "各情景目标达成概率（共同随机数）"},
     "fig.cmp_x": {"en": "probability of attaining the target (±2 s.e.)", "zh": "达成概率（±2 标准误）"},
@@ -339,6 +340,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.zone_green": {"en": "on track (P ≥ 0.8)", "zh": "有望达成（P ≥ 0.8）"},
     "fig.zone_amber": {"en": "at risk (0.5–0.8)", "zh": "存在风险（0.5–0.8）"},
     "fig.zone_red": {"en": "unlikely (P < 0.5)", "zh": "难以达成（P < 0.5）"},
+    "fig.unknown_point": {"en": "hollow: year over, not observed (estimate)", "zh": "空心：年份已过、尚无实际值（估计）"},
     "fig.scenario": {"en": "scenario", "zh": "情景"},
     # ---- captions ----
     "cap.monthly_parcels_inout": {"en": "Monthly parcels in + out: median, 50/80/95% bands; dashed: no-policy "

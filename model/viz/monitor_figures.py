@@ -33,9 +33,12 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
     lang : {"zh", "en"}
         Language of the title, axes and legend.
     """
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    from expressim.model.spec.scenario import parse_month
     from expressim.model.viz.i18n import tr
+    from expressim.model.viz.progress_report import year_over
 
     with _style() as cjk:
         ax = _axes(ax, (10.0, 5.2))
@@ -43,10 +46,17 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
         x = np.arange(len(dates))
         targets = data["targets"]
         heads = [k for k, v in targets.items() if v.get("headline")] or list(targets)[:6]
+        unknown = False
         for tid in heads:
             t = targets[tid]
             p = np.asarray(t["probability"], dtype=float)
             line = ax.plot(x, p, marker="o", label=_label(str(t.get("label", tid)), tid, cjk))[0]
+            over = [i for i, d in enumerate(dates) if (t.get("observed") or [None] * len(dates))[i] is None
+                    and year_over(int(t.get("year", 0) or 0), parse_month(d))]
+            if over:  # the target's year is over and its value unknown: an estimate, not a traffic light
+                ax.plot(x[over], p[over], marker="o", markersize=7, markerfacecolor="white", color=line.get_color(),
+                        markeredgecolor=line.get_color(), linestyle="none", zorder=4)
+                unknown = True
             seen = [i for i, v in enumerate(t.get("observed") or []) if v is not None]
             if seen:  # decided by an observed value from here on
                 ax.plot(x[seen], p[seen], marker="*", markersize=16, color=line.get_color(), linestyle="none",
@@ -70,9 +80,12 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
         ax.set_ylabel(tr("fig.mon_y", lang))
         ax.set_title(tr("fig.mon_title", lang, name=data.get("scenario", "")), fontsize=10)
         handles, labels = ax.get_legend_handles_labels()
+        if unknown:
+            zones.append(Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="0.3", linestyle="none",
+                                label=tr("fig.unknown_point", lang)))
         ax.legend(handles + zones, labels + [z.get_label() for z in zones], fontsize=7, loc="upper left",
                   bbox_to_anchor=(1.01, 1.0))
         if notes:
-            ax.text(0.0, -0.22 - 0.02 * len(dates) / 6, "\n".join(notes[:6]), transform=ax.transAxes, fontsize=7,
+            ax.text(0.0, -0.16 - 0.02 * len(dates) / 6, "\n".join(notes[:6]), transform=ax.transAxes, fontsize=7,
                     va="top", color="0.3")
     return ax

@@ -417,10 +417,15 @@ def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None, lang:
         ax.barh(ys, p, color=colors, height=0.7)
         ax.errorbar(p, ys, xerr=2 * np.nan_to_num(se), fmt="none", ecolor="black", capsize=2, linewidth=0.8)
         for y, v, e, (cls, words) in zip(ys, p, np.nan_to_num(se), states, strict=True):
+            if not _obs_year_ahead(cls, words, lang):  # met / missed / unknown: the word, inside the bar's start
+                short = tr({"green": "status.met_short", "red": "status.missed_short"}.get(cls, "status.unknown_short"),
+                           lang)
+                ax.text(0.01, y, f"{short} · {v:.2f}", va="center", ha="left", fontsize=7,
+                        color="white" if cls in ("green", "red") else "black")
+                continue
             inside = v + 2 * e > 0.9
-            word = "" if cls in ("green", "amber", "red") and _obs_year_ahead(cls, words, lang) else f"  {words}"
-            ax.text(v - 0.02 if inside else v + 2 * e + 0.015, y, f"{v:.2f}{'' if inside else word}", va="center",
-                    fontsize=7, ha="right" if inside else "left", color="white" if inside else "black")
+            ax.text(v - 0.02 if inside else v + 2 * e + 0.015, y, f"{v:.2f}", va="center", fontsize=7,
+                    ha="right" if inside else "left", color="white" if inside else "black")
         labels = [_with_year(_label(str(_get(s, "label")), str(_get(s, "id")), cjk), _get(s, "year"))
                   + (" " + tr("fig.observed_tag", lang) if _obs(s) is not None else "") for s in summaries]
         ax.set_yticks(ys, labels, fontsize=8)
