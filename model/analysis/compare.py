@@ -176,13 +176,14 @@ def volume_differences(results: Sequence[Any], names: Sequence[str], year: int =
 
 
 def comparison_table(comparison: dict[str, Any]) -> list[str]:
-    """Lines of the text table printed by ``expressim compare``: P per scenario, paired differences."""
+    """Lines of the text table printed by ``expressim compare``: P ± two standard errors per scenario (as in the
+    reports), paired differences with their 95% intervals."""
     names = comparison["scenarios"]
     w = max(24, *(len(n) for n in names))
     lines = ["  " + f"{'target':<26}" + "".join(f"{n:>{w + 2}}" for n in names)]
     for t in comparison["targets"]:
         by = t["by_scenario"]
-        ps = [f"P {by[n]['probability']:.3f} ± {by[n]['probability_stderr']:.3f}" for n in names]
+        ps = [f"P {by[n]['probability']:.3f} ± {2 * by[n]['probability_stderr']:.3f}" for n in names]
         lines.append(f"  {t['id']:<26}" + "".join(f"{s:>{w + 2}}" for s in ps))
         ds = [f"Δ {d['difference']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
               for d in (t["differences"][n] for n in names[1:])]

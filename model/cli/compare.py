@@ -121,7 +121,8 @@ def cmd_compare(args: argparse.Namespace) -> str:
         return ""
     head = (f"compare: {len(names)} scenarios, {results[0].replications} replications each, seed {results[0].seed} "
             f"(common random numbers) -> {out}\n"
-            f"P = probability of attaining the target; Δ = paired difference vs {names[0]} with 95% CI "
+            f"P = probability of attaining the target ± two Monte-Carlo standard errors (as in the report); "
+            f"Δ = paired difference vs {names[0]} with 95% CI "
             f"(s.e. from per-replication pairs; unpaired CIs in comparison.json)")
     return "\n".join([head, *comparison_table(comparison)])
 

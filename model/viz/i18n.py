@@ -36,16 +36,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.not_done": {"en": "Not done", "zh": "未完成"},
     "status.partial": {"en": "Partly done", "zh": "部分完成"},
     "status.no_row": {"en": "Unknown (no progress row)", "zh": "未知（无进展记录）"},
-    "status.legend": {
-        "en": "Status: <span class=\"green\">On track</span> P ≥ {on:g}; <span class=\"amber\">At risk</span> "
-              "{risk:g} ≤ P &lt; {on:g}; <span class=\"red\">Unlikely</span> P &lt; {risk:g} (only for targets whose "
-              "year is still ahead); <span class=\"green\">Met</span> / <span class=\"red\">Missed</span>: the value "
-              "is observed; <span class=\"muted\">Unknown</span>: the year is over and its value is not observed "
-              "(P is then the model's estimate).",
-        "zh": "状态：<span class=\"green\">有望达成</span> P ≥ {on:g}；<span class=\"amber\">存在风险</span> "
-              "{risk:g} ≤ P &lt; {on:g}；<span class=\"red\">难以达成</span> P &lt; {risk:g}（仅用于年份未到的目标）；"
-              "<span class=\"green\">已达成</span> / <span class=\"red\">未达成</span>：已有实际值；"
-              "<span class=\"muted\">未知</span>：年份已过但尚无实际值（此时 P 为模型估计）。"},
+    "status.legend_ahead": {
+        "en": "Status of a target whose year is still ahead: <span class=\"green\">On track</span> P ≥ {on:g}; "
+              "<span class=\"amber\">At risk</span> {risk:g} ≤ P &lt; {on:g}; <span class=\"red\">Unlikely</span> "
+              "P &lt; {risk:g}.",
+        "zh": "年份未到的目标的状态：<span class=\"green\">有望达成</span> P ≥ {on:g}；<span class=\"amber\">存在风险</span> "
+              "{risk:g} ≤ P &lt; {on:g}；<span class=\"red\">难以达成</span> P &lt; {risk:g}。"},
+    "status.legend_over": {
+        "en": "A target whose year is over: <span class=\"green\">Met</span> / <span class=\"red\">Missed</span> when "
+              "its value is observed; <span class=\"muted\">Unknown</span> when it is not (P is then the model's "
+              "estimate, never a forecast word).",
+        "zh": "年份已过的目标：已有实际值时为<span class=\"green\">已达成</span> / <span class=\"red\">未达成</span>；"
+              "尚无实际值时为<span class=\"muted\">未知</span>（此时 P 为模型估计，不用预测性用语）。"},
     # ---- common ----
     "common.pm": {"en": "“±” is two Monte-Carlo standard errors (about a 95% band for the estimate).",
                   "zh": "“±”为两倍蒙特卡洛标准误（约为估计值的 95% 区间）。"},

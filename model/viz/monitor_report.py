@@ -11,9 +11,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.i18n import tr
-from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
+from expressim.model.viz.report import (
+    _details,
+    _e,
+    _figures,
+    _manifest,
+    _page,
+    _table,
+    answers_section,
+    status_legend,
+)
 
 __all__ = ["cell_status", "cell_text", "write_monitor_report"]
 
@@ -51,12 +59,16 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
     """Write ``report.html`` of a monitor run from ``Monitor.to_json()``, in ``lang``."""
     dates = list(data["as_of"])
     events = list(data.get("events", []))
+    from expressim.model.viz.progress_report import year_over
+
     rows, answers, cells_a = [], [], []
+    seen: list[tuple[str, Any, bool]] = []
     for tid, t in data["targets"].items():
         cells = []
         states = []
         for p, ob, d in zip(t["probability"], t["observed"], dates, strict=True):
             cls, words = cell_status(float(p), int(t.get("year")), ob, d, lang)
+            seen.append((cls, ob, year_over(int(t.get("year")), _month(d))))
             states.append((cls, words, float(p), ob))
             cells.append(f'<td class="num {cls}">{_e(_short(cls, words, float(p), ob, lang))}</td>')
         head = ' class="headline"' if t.get("headline") else ""
@@ -89,7 +101,9 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
         "<p>" + tr("mon.intro", lang, seed=_e(data.get("seed")), n=_e(data.get("replications"))) + "</p>",
         f"<h2>{tr('mon.table', lang)}</h2>",
         _table([tr("common.target", lang), *[_e(d) for d in dates]], rows),
-        '<p class="muted">' + tr("status.legend", lang, on=ON_TRACK, risk=AT_RISK) + "</p>",
+        status_legend(lang, any(c in ("green", "amber", "red") and ob is None and not over
+                                for c, ob, over in seen),
+                      any(ob is not None or over for _, ob, over in seen)),
         f"<h2>{tr('common.figures', lang)}</h2>", _figures(figures, lang),
         f"<h2>{tr('mon.arrived', lang)}</h2>",
         f'<p class="muted">{tr("mon.arrived_note", lang)}</p>',

@@ -67,6 +67,14 @@ def status(p: float, lang: str | None = None) -> tuple[str, str]:
     return cls, tr(f"status.{cls}", lang)
 
 
+def status_legend(lang: str, ahead: bool, over: bool) -> str:
+    """The status legend (HTML): the traffic light only when some target's year is still ahead, met /
+    missed / unknown only when some target's year is over."""
+    parts = ([tr("status.legend_ahead", lang, on=ON_TRACK, risk=AT_RISK)] if ahead else []) + (
+        [tr("status.legend_over", lang)] if over else [])
+    return f'<p class="muted">{" ".join(parts)}</p>' if parts else ""
+
+
 def _num(x: float, digits: int) -> str:
     return f"{x:,.{digits}f}"
 
@@ -388,6 +396,8 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
     adata = _assumption_data(results, assumptions, lang)
     tables = rt.run_tables(results, summaries, rests_on, as_of, lang) + [_assumptions_table(adata, lang)]
     when = month_text(as_of) if as_of is not None else "—"
+    ahead = any(_get(s, "observed") is None and not rp.year_over(int(_get(s, "year")), as_of) for s in summaries)
+    over = any(_get(s, "observed") is not None or rp.year_over(int(_get(s, "year")), as_of) for s in summaries)
     body = [
         f"<h1>{_e(tr('run.title', lang, name=scn.name))}</h1>",
         f"<p>{_e(scn.description)}</p>" if scn.description else "",
@@ -401,7 +411,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
                 tr("common.probability", lang), tr("common.status", lang), tr("run.col.quant", lang)]
                + ([tr("run.col.rests", lang)] if rests_on is not None else []),
                _target_rows(results, summaries, rests_on, as_of, lang)),
-        '<p class="muted">' + tr("status.legend", lang, on=ON_TRACK, risk=AT_RISK) + "</p>",
+        status_legend(lang, ahead, over),
         rp.decided_section(results, summaries, as_of, data_end, lang), rp.facts_section(results, lang),
         f"<h2>{tr('common.figures', lang)}</h2>", _figures(figures, lang),
         f"<h2>{tr('run.annual', lang)}</h2>", f"<p>{tr('run.annual_intro', lang)}</p>", _display_html(annual),
@@ -465,11 +475,12 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         Target ids left out because not every scenario has them (named in the report).
     """
     from expressim.model.spec.progress import month_text
-    from expressim.model.viz.progress_report import status_for
+    from expressim.model.viz.progress_report import status_for, year_over
 
     names = [str(n) for n in comparison.get("scenarios", [])]
     ref = names[0] if names else ""
     overview, sections, answers, answer_cells = [], [], [], []
+    seen: list[tuple[str, bool]] = []  # (class, year over or observed) of every cell, for the legend
     for t in comparison.get("targets", []):
         by, diffs = t.get("by_scenario", {}), t.get("differences", {})
         year = int(t.get("year", 0) or 0)
@@ -482,6 +493,7 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
                 rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"3\">{tr('common.not_in', lang)}</td></tr>")
                 continue
             cls, words = status_for(float(p), year, b.get("observed"), as_of, lang)
+            seen.append((cls, b.get("observed") is not None or year_over(year, as_of)))
             cells.append(f'<td class="num {cls}">{float(p):.2f} <span class="muted">{_e(words)}</span></td>')
             d = diffs.get(name, {})
             if name == ref:
@@ -528,7 +540,8 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         f'<p class="muted">{_e(tr("cmp.dropped", lang, ids=", ".join(dropped)))}</p>' if dropped else "",
         f"<h2>{tr('cmp.overview', lang)}</h2>",
         _table([tr("common.target", lang)] + [_e(n) for n in names] + [tr("cmp.col.difference", lang)], overview),
-        '<p class="muted">' + tr("status.legend", lang, on=ON_TRACK, risk=AT_RISK) + "</p>",
+        status_legend(lang, any(c in ("green", "amber", "red") and not w for c, w in seen),
+                      any(w for _, w in seen)),
         f"<h2>{tr('common.figures', lang)}</h2>",
         _figures(figures, lang, {"monthly_parcels_inout": "cap.cmp_monthly", "fan_*": "cap.cmp_fan"}),
         f"<h2>{tr('cmp.detail', lang)}</h2>", *sections,

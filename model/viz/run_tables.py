@@ -93,7 +93,9 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
         observed = _get(s, "observed")
         cls, words = status_for(p, t.year, observed, as_of, lang)
         if observed is not None:
-            answer = f"{words}: " + tr("answers.observed", lang, value=format_value(float(observed), t.unit))
+            short = tr("status.met_short" if cls == "green" else "status.missed_short", lang)
+            answer = f"{short[:1].upper()}{short[1:]}; " + tr("answers.observed", lang,
+                                                              value=format_value(float(observed), t.unit))
         elif year_over(t.year, as_of):
             answer = f"{words}; " + tr("answers.estimate", lang, p=p)
         else:
