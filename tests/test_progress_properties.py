@@ -38,7 +38,24 @@ cells = {
     "source": hostile_text,
     "note": st.one_of(hostile_text, st.just("a\nb"), st.just('"quoted, with comma"'), st.just("\x1b[31mred")),
 }
-row = st.fixed_dictionaries(cells)
+TARGETS = {t.id: t.year for t in SCN.targets}
+TRACKED = [t.id for t in SCN.tracked]
+#: rows that load (a target observed at or after its year's end, a tracked item's state), so the checks on
+#: what loads are exercised, not only the refusals
+plausible = st.one_of(
+    st.sampled_from(sorted(TARGETS)).flatmap(lambda i: st.fixed_dictionaries({
+        "id": st.just(i), "status": st.just("observed"),
+        "date": st.sampled_from([f"{TARGETS[i]}-12", f"{TARGETS[i] + 1}-01"]),
+        "value": st.one_of(st.floats(0, 1).map(repr), st.integers(0, 10**6).map(str)),
+        "source": st.just("s"), "note": st.just("")})),
+    st.fixed_dictionaries({
+        "id": st.sampled_from(TRACKED), "status": st.just("partial"), "date": st.sampled_from(["2024-03", "2025-06"]),
+        "value": st.floats(0.01, 0.99).map(repr), "source": st.just("s"), "note": st.just("")}),
+    st.fixed_dictionaries({
+        "id": st.sampled_from(TRACKED), "status": st.sampled_from(["done", "not_done"]), "date": st.just("2024-05"),
+        "value": st.just(""), "source": st.just("s"), "note": st.just("")}),
+)
+row = st.one_of(st.fixed_dictionaries(cells), plausible)
 header = st.one_of(st.just(list(COLUMNS)), st.permutations(list(COLUMNS)),
                    st.lists(st.sampled_from([*COLUMNS, "when", ""]), max_size=8))
 
@@ -56,6 +73,10 @@ def _csv(head: list[str], rows: list[dict[str, str]], ragged: bool) -> str:
 random_eol = ["\n"]
 
 
+#: rows that loaded with and without a value (a test asserts the property reached both)
+loaded = {"valued": 0, "empty": 0}
+
+
 def _check(p: Path) -> None:
     try:
         prog = load(p, SCN)
@@ -64,8 +85,10 @@ def _check(p: Path) -> None:
         assert msg.startswith(f"{p}: ") and "\n" not in msg and "\r" not in msg, msg
         assert re.match(rf"{re.escape(str(p))}: (line \d+: |larger than|cannot read|byte \d+|is |no such)", msg), msg
         return
-    for r in prog.rows:  # what loads is usable: finite values, months, known ids
-        assert r.id in IDS and r.value is None or math.isfinite(r.value)
+    for r in prog.rows:  # what loads is usable: known ids, finite values (or none)
+        assert r.id in IDS, r
+        assert r.value is None or math.isfinite(r.value), r
+        loaded["empty" if r.value is None else "valued"] += 1
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -79,7 +102,10 @@ def test_any_csv_text_loads_or_is_refused_in_one_line(tmp_path: Path) -> None:
         p.write_bytes((bom + _csv(head, rows, ragged)).encode("utf-8"))
         _check(p)
 
+    before = dict(loaded)
     check()
+    # the checks on what loads ran on rows with and without a value (not only on refusals)
+    assert loaded["valued"] > before["valued"] and loaded["empty"] > before["empty"], loaded
 
 
 @pytest.mark.filterwarnings("ignore")
