@@ -135,3 +135,69 @@ def test_report_renders_offline(which: str, request: pytest.FixtureRequest, tmp_
     _not_blank(png)
     requests = page_requests(netlog)
     assert not requests, f"the page made network requests: {requests[:5]}"
+
+
+# ---- every command's report in Chinese and in English (issue 20) -----------------------------------
+
+#: (command, language): the arguments of each command whose report is checked
+COMMANDS = {
+    "run": ["run", "scenarios/plan.yaml", "--replications", "200", "--progress", "scenarios/progress_2026.csv"],
+    "compare": ["compare", "scenarios/plan.yaml", "scenarios/delayed.yaml", "--replications", "200"],
+    "monitor": ["monitor", "scenarios/plan.yaml", "--as-of", "2024-12", "2025-12", "--replications", "100"],
+    "sensitivity": ["sensitivity", "scenarios/plan.yaml", "--samples", "8", "--replications", "200",
+                    "--target", "parcels_inout_2025"],
+}
+#: internal ids that must not stand for a name on the answers page
+INTERNAL_IDS = ("bijie_delivered_relative", "bijie_collected_intensity", "national_volume_u", "parcels_inout_2025",
+                "revenue_2025", "jobs_per_10k_parcels_2023")
+#: the answers heading and a heading that must come after it, per language
+ANSWERS = {"zh": "<h2>结论</h2>", "en": "<h2>Answers</h2>"}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    tmp = tmp_path_factory.mktemp("reports")
+    out: dict[tuple[str, str], Path] = {}
+    pairs = [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"), ("monitor", "zh"), ("sensitivity", "en")]
+    for command, lang in pairs:
+        folder = tmp / f"{command}-{lang}"
+        subprocess.run([sys.executable, "-m", "expressim.model", "-q", *COMMANDS[command], "--lang", lang,
+                        "--out", str(folder)], check=True, cwd=ROOT, env=_env(tmp), timeout=600)
+        out[(command, lang)] = folder / "report.html"
+    return out
+
+
+def _embedded_cmap(html: str) -> set[int]:
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    m = re.search(r"font/otf;base64,([A-Za-z0-9+/=]+)\)", html)
+    assert m is not None, "no embedded CJK font"
+    return set(TTFont(io.BytesIO(base64.b64decode(m.group(1)))).getBestCmap())
+
+
+@pytest.mark.parametrize("pair", [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"),
+                                  ("monitor", "zh"), ("sensitivity", "en")], ids=lambda p: "-".join(p))
+def test_every_report_in_both_languages_reads_without_boxes(pair: tuple[str, str], reports: dict[tuple[str, str], Path],
+                                                            tmp_path: Path) -> None:
+    """Screenshot of each command's report: not blank, no request, answers first, no internal id on the
+    answers page, and every character it shows covered by the font it carries (no tofu boxes on a
+    machine without a CJK font), which is named first so Chromium uses it from the first paint."""
+    command, lang = pair
+    page = reports[pair]
+    html = page.read_text(encoding="utf-8")
+    assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}"' in html
+    body = html[html.index("<body>"):]
+    assert body.index(ANSWERS[lang]) < body.index("<h2>", body.index(ANSWERS[lang]) + 1)
+    answers = body[body.index(ANSWERS[lang]):body.index("</section>")]
+    assert not [i for i in INTERNAL_IDS if i in answers], answers[:400]
+    visible = re.sub(r"<[^>]+>", "", re.sub(r"<(style|pre)>.*?</\1>", "", html, flags=re.S))
+    needed = {ord(c) for c in visible if ord(c) > 0x7F}
+    missing = needed - _embedded_cmap(html)
+    assert not missing, f"characters without a glyph: {''.join(map(chr, sorted(missing)))[:40]}"
+    assert 'body{font-family:"Expressim Noto Sans SC"' in html
+    png, netlog = _screenshot(page, tmp_path, f"{command}-{lang}")
+    _not_blank(png)
+    assert not page_requests(netlog)
