@@ -38,15 +38,18 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
         write_frame(tmp / "what_moved.csv", pd.DataFrame(list(fitted.moved)))
         write_json(tmp / "manifest.json", manifest.build(command=context.command_line(args), seed=None, data_files=obs.files,
                                                          extra={"kind": "calibrate", "data_hash": obs.data_hash, "until": obs.until}))
-    lines = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
-             f"from {len(obs.files)} file(s) -> {out}"]
-    lines += [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]
-    lines += [f"conflict over 1%: {c}" for c in rep.conflicts]
-    lines += [f"not read: {n}" for n in obs.skipped]
-    lines += [f"note: {n}" for n in fitted.notes]
-    lines += context.moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
-    if not args.quiet:  # notes quote data files (geographies, indicators): one inert line each
-        from expressim.model.spec.validation_messages import escape_controls
+    results = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
+               f"from {len(obs.files)} file(s) -> {out}"]
+    diagnostics = [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]
+    diagnostics += [f"conflict over 1%: {c}" for c in rep.conflicts]
+    diagnostics += [f"not read: {n}" for n in obs.skipped]
+    diagnostics += [f"note: {n}" for n in fitted.notes]
+    results += context.moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
+    if args.quiet:
+        return ""
+    # notes quote data files (geographies, indicators): one inert line each; results on stdout, notes on stderr
+    from expressim.model.spec.validation_messages import escape_controls
 
-        print("\n".join(map(escape_controls, lines)), file=sys.stderr)
-    return ""
+    if diagnostics:
+        print("\n".join(map(escape_controls, diagnostics)), file=sys.stderr)
+    return "\n".join(map(escape_controls, results))
