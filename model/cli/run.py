@@ -134,7 +134,7 @@ def run_month() -> int:
 def summary_text(summary: dict[str, Any], out: Path, lang: str = "en") -> str:
     """The per-target probability lines printed after a run (on stdout); "±" is two standard errors,
     as in the report."""
-    from expressim.model.viz.i18n import tr
+    from expressim.model.viz.i18n import input_name, tr
 
     lines = [tr("cli.run_head", lang, name=summary["scenario"], n=summary["replications"], seed=summary["seed"],
                 out=out) + " " + tr("cli.pm_note", lang)]
@@ -142,7 +142,8 @@ def summary_text(summary: dict[str, Any], out: Path, lang: str = "en") -> str:
         top = (t.get("rests_on") or [None])[0]
         moves = top and abs(top["probability_high"] - top["probability_low"]) > 3 * 2**0.5 * top.get("stderr", 0.0)
         prior = ("  (" + tr("cli.priors", lang, lo=top["probability_low"], hi=top["probability_high"],
-                             input=top.get("label") or top["input"], kind=tr(f"kind.{top['kind']}", lang)) + ")"
+                             input=input_name(top["input"], str(top.get("label") or ""), lang),
+                             kind=tr(f"kind.{top['kind']}", lang)) + ")"
                  if moves else "")
         lines.append(f"  {t['id']:<28} P = {t['probability']:.3f} ± {2 * t['probability_stderr']:.3f}{prior}")
     return "\n".join(lines)

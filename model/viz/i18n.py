@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["LANGS", "MESSAGES", "default_lang", "metric_name", "tr", "translator", "unit_label"]
+__all__ = ["INPUT_NAMES_ZH", "LANGS", "MESSAGES", "default_lang", "input_name", "metric_name", "tr", "translator",
+           "unit_label"]
 
 #: languages of the reports
 LANGS = ("zh", "en")
@@ -385,7 +386,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "zh": "{name}：{n} 次模拟，随机种子 {seed} -> {out}"},
     "cli.pm_note": {"en": "(± is two Monte-Carlo standard errors, as in the report)",
                     "zh": "（± 为两倍蒙特卡洛标准误，与报告一致）"},
-    "cli.priors": {"en": "priors: {lo:.2f} to {hi:.2f} with {input}, {kind}", "zh": "先验：{input} 下 {lo:.2f} 至 {hi:.2f}（{kind}）"},
+    "cli.priors": {"en": "priors: {lo:.2f} to {hi:.2f} with {input}, {kind}",
+                   "zh": "先验范围：{lo:.2f} 至 {hi:.2f}，取决于{input}（{kind}）"},
 }
 
 #: metric names in each language (the scenario's target labels are the user's; these name the indicators)
@@ -412,6 +414,42 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
     "projects_open": {"en": "projects open", "zh": "项目投用"},
     "phase_started": {"en": "construction started", "zh": "项目开工"},
 }
+
+#: Chinese names of the inputs a probability rests on (analysis ids; English labels come with the analysis)
+INPUT_NAMES_ZH: dict[str, str] = {
+    "national_volume_u": "全国快递业务量走势",
+    "guizhou_share_u": "本省占全国快递业务量的份额",
+    "bijie_collected_intensity": "本地区人均收寄量相对全省的水平",
+    "bijie_delivered_relative": "本地区人均投递量相对全国的水平",
+    "revenue_per_parcel": "本地区单件快递收入",
+    "jobs_per_parcel": "假设的每件快递就业岗位（2023 年水平及年降幅）",
+    "specialty_per_parcel": "假设的每件收寄快件特色产品外销额（份额及单价）",
+    "online_value_per_parcel": "假设的每件投递快件网购消费额（2023 年水平及年降幅）",
+    "rollout:stations": "假设的村级站点建设工期",
+    "rollout:county_centre": "假设的县级共配中心建设工期",
+    "rollout:city_hub": "假设的物流园区建设工期",
+    "jinsha_liquor": "假设的白酒寄递走势（2023 年吨数及增速）",
+    "green_gap_closure": "假设的绿色包装指标每年向 100% 缩小差距的幅度",
+    "scenic": "假设的景区快递覆盖过程",
+    "no_reboxing_2023": "假设的 2023 年电商快件不再二次包装率",
+    "slim_tape_2023": "假设的 2023 年瘦身胶带封装率",
+    "reusable_bags_2023": "假设的 2023 年循环中转袋使用率",
+    "demo_success_probability": "假设的示范项目当年获认定的概率",
+    "qixingguan_intensity": "假设的中心城区相对其他区县的快递强度",
+    "county_share_noise": "假设的区县快递强度离散程度",
+    "firm_split": "假设的企业间收入分布（企业数及 Zipf 指数）",
+    "centre_delivered_uplift": "假设的共配中心投用后新增投递量",
+    "centre_collected_uplift": "假设的共配中心投用后新增收寄量",
+    "station_delivered_uplift": "假设的村级站点覆盖带来的新增投递量",
+}
+
+
+def input_name(input_id: str, label: str, lang: str) -> str:
+    """The plain name of an input in ``lang``: the Chinese name when the catalogue has one, else ``label``."""
+    if _lang(lang) == "zh" and input_id in INPUT_NAMES_ZH:
+        return INPUT_NAMES_ZH[input_id]
+    return label or input_id.replace("_", " ")
+
 
 #: display units: canonical unit -> (divisor, en label, zh label)
 UNITS: dict[str, tuple[float, str, str]] = {

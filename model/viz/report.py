@@ -25,7 +25,7 @@ import numpy as np
 
 from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.html_text import escape, linkify
-from expressim.model.viz.i18n import metric_name, tr
+from expressim.model.viz.i18n import input_name, metric_name, tr
 
 __all__ = ["answers_section", "format_value", "status", "write_compare_report", "write_run_report"]
 
@@ -178,9 +178,10 @@ def _rests_cell(entries: Sequence[Any], lang: str = "en") -> str:
     if top.influence <= rests_on.NOISE_SDS * np.sqrt(2.0) * top.stderr:
         main = "—"
     else:
-        main = tr("answers.p_range", lang, lo=top.probability_low, hi=top.probability_high, input=top.label,
-                  kind=tr(f"kind.{top.kind}", lang))
-    more = (tr("run.then", lang) + ": " + ", ".join(f"{_e(e.label)} {e.probability_low:.2f}–{e.probability_high:.2f}"
+        main = tr("answers.p_range", lang, lo=top.probability_low, hi=top.probability_high,
+                  input=input_name(top.input, top.label, lang), kind=tr(f"kind.{top.kind}", lang))
+    more = (tr("run.then", lang) + ": " + ", ".join(f"{_e(input_name(e.input, e.label, lang))} "
+                                                    f"{e.probability_low:.2f}–{e.probability_high:.2f}"
                                                     for e in entries[1:3])) if len(entries) > 1 else ""
     return f"{_e(main)}{flag}<br><span class=\"muted\">{more}</span>"
 

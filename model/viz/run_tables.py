@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from expressim.model.viz.i18n import metric_name, tr, unit_label
+from expressim.model.viz.i18n import input_name, metric_name, tr, unit_label
 
 __all__ = ["DisplayTable", "annual_table", "answer_rows", "answers_table", "display_number", "run_tables",
            "targets_table"]
@@ -105,7 +105,8 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
             rest = "—"
         elif entries and entries[0].influence > ro.NOISE_SDS * math.sqrt(2.0) * entries[0].stderr:
             e = entries[0]
-            rest = tr("answers.p_range", lang, lo=e.probability_low, hi=e.probability_high, input=e.label,
+            rest = tr("answers.p_range", lang, lo=e.probability_low, hi=e.probability_high,
+                      input=input_name(e.input, e.label, lang),
                       kind=tr(f"kind.{e.kind}", lang))
         else:
             rest = "—"
@@ -176,7 +177,7 @@ def rests_table(summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]], la
     labels = {str(_get(s, "id")): str(_get(s, "label")) for s in summaries}
     head = [tr("common.target", lang), tr("run.col.input", lang), tr("common.source", lang) + " / " +
             tr("common.status", lang), "P (10%)", "P (90%)"]
-    rows = [[labels.get(tid, tid), e.label, tr(f"kind.{e.kind}", lang), round(e.probability_low, 3),
+    rows = [[labels.get(tid, tid), input_name(e.input, e.label, lang), tr(f"kind.{e.kind}", lang), round(e.probability_low, 3),
              round(e.probability_high, 3)] for tid, entries in rests.items() for e in entries[:3]]
     return DisplayTable("rests_on", tr("answers.rests_on", lang), head, rows)
 

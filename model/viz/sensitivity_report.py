@@ -22,7 +22,10 @@ __all__ = ["input_name", "write_sensitivity_report"]
 def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -> str:
     """Plain words for a sensitivity factor (a parameter, a calibrated quantity or ``rollout:<project>:<phase>``)."""
     from expressim.model.analysis.rests_on import CALIBRATED_LABELS
+    from expressim.model.viz.i18n import INPUT_NAMES_ZH
 
+    if lang == "zh" and factor in INPUT_NAMES_ZH:
+        return INPUT_NAMES_ZH[factor]
     if factor.startswith("rollout:"):
         parts = factor.split(":")
         project = parts[1] if len(parts) > 1 else ""
