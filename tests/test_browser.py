@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import require_tool
+from helpers import ROOT, require_tool
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 pytestmark = [pytest.mark.browser]
@@ -146,6 +145,8 @@ COMMANDS = {
     "monitor": ["monitor", "scenarios/plan.yaml", "--as-of", "2024-12", "2025-12", "--replications", "100"],
     "sensitivity": ["sensitivity", "scenarios/plan.yaml", "--samples", "8", "--replications", "200",
                     "--target", "parcels_inout_2025"],
+    "latest": ["compare", "scenarios/plan.yaml", "--latest-opening", "centre_weining", "--target",
+               "parcels_inout_2025", "--replications", "100"],
 }
 #: internal ids that must not stand for a name on the answers page
 INTERNAL_IDS = ("bijie_delivered_relative", "bijie_collected_intensity", "national_volume_u", "parcels_inout_2025",
@@ -158,7 +159,8 @@ ANSWERS = {"zh": "<h2>结论</h2>", "en": "<h2>Answers</h2>"}
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     tmp = tmp_path_factory.mktemp("reports")
     out: dict[tuple[str, str], Path] = {}
-    pairs = [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"), ("monitor", "zh"), ("sensitivity", "en")]
+    pairs = [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"), ("monitor", "zh"), ("sensitivity", "en"),
+             ("latest", "zh")]
     for command, lang in pairs:
         folder = tmp / f"{command}-{lang}"
         subprocess.run([sys.executable, "-m", "expressim.model", "-q", *COMMANDS[command], "--lang", lang,
@@ -179,7 +181,7 @@ def _embedded_cmap(html: str) -> set[int]:
 
 
 @pytest.mark.parametrize("pair", [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"),
-                                  ("monitor", "zh"), ("sensitivity", "en")], ids=lambda p: "-".join(p))
+                                  ("monitor", "zh"), ("sensitivity", "en"), ("latest", "zh")], ids=lambda p: "-".join(p))
 def test_every_report_in_both_languages_reads_without_boxes(pair: tuple[str, str], reports: dict[tuple[str, str], Path],
                                                             tmp_path: Path) -> None:
     """Screenshot of each command's report: not blank, no request, answers first, no internal id on the

@@ -138,6 +138,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.viz.compare_figures import save_latest_opening
+    from expressim.model.viz.latest_report import write_latest_report
 
     if len(args.scenarios) != 1:
         raise ScenarioError(f"--latest-opening: expected one scenario, got {len(args.scenarios)}")
@@ -171,7 +172,10 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "latest_opening.json", result)
         write_json(tmp / "manifest.json", man)
-        save_latest_opening(result, scn.start_month, tmp / "figures" / "latest_opening.png")
+        lang = report_lang(args, scn, path)
+        fig = save_latest_opening(result, scn.start_month, tmp / "figures" / "latest_opening.png", lang=lang)
+        write_latest_report(tmp / "report.html", result, [fig], man, {p.id: p.label or p.id for p in scn.projects},
+                            lang=lang)
     return "" if args.quiet else _latest_text(result, out)
 
 

@@ -154,12 +154,13 @@ def compare_figures(results: Sequence[Any], names: Sequence[str], comparison: Ma
     return paths
 
 
-def latest_opening_plot(result: Mapping[str, Any], start_month: int, ax: Axes | None = None) -> Axes:
+def latest_opening_plot(result: Mapping[str, Any], start_month: int, ax: Axes | None = None,
+                        lang: str = "en") -> Axes:
     """P(target) against the median opening month of the shifted projects (``latest_opening.json``).
 
     Draws the estimate, its ±2 s.e. band, the one-sided lower 95% bound, the required level and
     the latest admissible opening.  x is calendar time: an opening ``t`` months after the start
-    is drawn at ``start_year + t / 12``.
+    is drawn at ``start_year + t / 12``, ticks labelled as months (``YYYY-MM``).
     """
     with _style() as cjk:
         ax = _axes(ax, (8.0, 4.6))
@@ -169,40 +170,44 @@ def latest_opening_plot(result: Mapping[str, Any], start_month: int, ax: Axes | 
         se = np.array([c["probability_stderr"] for c in curve])
         lb = np.array([c["lower_bound_95"] for c in curve])
         ax.fill_between(x, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), color="#1f5fa8", alpha=0.2,
-                        linewidth=0, label="±2 s.e.")
-        ax.plot(x, p, marker=".", color="#1f5fa8", linewidth=1.8, label="P(target)")
-        ax.plot(x, lb, linestyle="--", color="#1f5fa8", linewidth=1, label="one-sided lower 95% bound")
+                        linewidth=0, label=tr("fig.pm2", lang))
+        ax.plot(x, p, marker=".", color="#1f5fa8", linewidth=1.8, label=tr("fig.lo_p", lang))
+        ax.plot(x, lb, linestyle="--", color="#1f5fa8", linewidth=1, label=tr("fig.lo_lb", lang))
         req = float(result["required_probability"])
-        ax.axhline(req, color=plots.RED, linewidth=1.2, linestyle=":", label=f"required P = {req:.2f}")
+        ax.axhline(req, color=plots.RED, linewidth=1.2, linestyle=":", label=tr("fig.lo_req", lang, req=req))
         w = result.get("without_projects")
         if w:
             ax.axhline(float(w["probability"]), color="0.4", linewidth=1, linestyle="--",
-                       label=f"P without them in the horizon = {float(w['probability']):.3f}")
+                       label=tr("fig.lo_without", lang, p=float(w["probability"])))
         zero = next((c for c in curve if c["shift_months"] == 0), None)
         if zero is not None:
             ax.axvline(start_month / 12.0 + zero["group_median_opening_months"] / 12.0, color="0.5", linewidth=1,
-                       linestyle=":", label="scenario as written (shift 0)")
+                       linestyle=":", label=tr("fig.lo_zero", lang))
         best = result.get("latest")
         if best:
             bx = start_month / 12.0 + best["group_median_opening_months"] / 12.0
             ax.axvline(bx, color=plots.GREEN, linewidth=1.5,
-                       label=f"latest: shift {best['shift_months']:+d} months, median opening "
-                             f"{best['group_median_opening']}")
+                       label=tr("fig.lo_best", lang, shift=best["shift_months"], month=best["group_median_opening"]))
         t = result["target"]
         ye = float(t["year"]) + 1.0
         if x.min() <= ye <= x.max():
-            ax.axvline(ye, color="0.3", linewidth=1, linestyle="-.", label=f"end of {t['year']} (target year)")
+            ax.axvline(ye, color="0.3", linewidth=1, linestyle="-.", label=tr("fig.lo_end", lang, year=t["year"]))
         low = float(np.nanmin(np.r_[p - 2 * se, req]))
         ax.set_ylim(max(-0.02, low - 0.05), 1.02)
-        ax.set_xlabel(f"median opening of {result['selection']} (calendar year)")
-        ax.set_ylabel("probability of attaining the target")
-        ax.set_title(f"{(_label(str(t['label']), str(t['id']), cjk))}: P against opening · "
-                     f"{(_label(str(result['scenario']), 'scenario', cjk))}", fontsize=11)
+        lo_m, hi_m = int(np.floor(x.min() * 12)), int(np.ceil(x.max() * 12))
+        step = max(3, int(np.ceil((hi_m - lo_m) / 8 / 3)) * 3)
+        ticks = [m for m in range(lo_m - lo_m % 3, hi_m + 1, step)]
+        ax.set_xticks([m / 12.0 for m in ticks], [f"{m // 12}-{m % 12 + 1:02d}" for m in ticks], fontsize=8,
+                      rotation=30)
+        ax.set_xlabel(tr("fig.lo_x", lang))
+        ax.set_ylabel(tr("fig.lo_y", lang))
+        ax.set_title(tr("fig.lo_title", lang, target=_label(str(t["label"]), str(t["id"]), cjk),
+                        name=_label(str(result["scenario"]), "scenario", cjk)), fontsize=11)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
     return ax
 
 
-def save_latest_opening(result: Mapping[str, Any], start_month: int, path: str | Path) -> Path:
+def save_latest_opening(result: Mapping[str, Any], start_month: int, path: str | Path, lang: str = "en") -> Path:
     """Write :func:`latest_opening_plot` to ``path`` (PNG)."""
-    return save(latest_opening_plot(result, start_month), path)
+    return save(latest_opening_plot(result, start_month, lang=lang), path)

@@ -48,7 +48,7 @@ code,pre{font-family:"Expressim Noto Sans SC",ui-monospace,monospace} code{font-
 """
 #: figure file stem -> caption key in :mod:`expressim.model.viz.i18n`
 _CAPTIONS = ("monthly_parcels_inout", "probability_over_time", "rollout_gantt", "target_probabilities", "comparison",
-             "probabilities", "monitor_probability")
+             "probabilities", "monitor_probability", "latest_opening")
 
 
 _e = escape
