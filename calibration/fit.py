@@ -30,7 +30,7 @@ from expressim.calibration.seasonality import SeasonalProfile, profile_from_obse
 from expressim.calibration.shares import provincial_shares
 from expressim.calibration.slots import LEVEL, SUPPORTED, Constants, window_var
 from expressim.calibration.statespace import IX
-from expressim.calibration.usable import MAX_HORIZON
+from expressim.calibration.usable import MAX_HORIZON, RATIOS
 
 #: the unit of each supported indicator (canonical)
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
@@ -278,8 +278,8 @@ class Fitted:
     def _check(self, geography: str, indicator: str) -> None:
         if geography not in LEVEL:
             raise FitError(f"geography '{geography}' is not calibrated (have China, Guizhou, Bijie)")
-        if (geography, indicator) not in SUPPORTED:
-            have = sorted(i for g, i in SUPPORTED if g == geography)
+        if (geography, indicator) not in SUPPORTED or indicator in RATIOS:  # ratios are the layers' inner readings
+            have = sorted(i for g, i in SUPPORTED if g == geography and i not in RATIOS)
             raise FitError(f"{geography}: indicator '{indicator}' is not calibrated (have {', '.join(have)})")
 
     def annual_draws(self, geography: str, indicator: str, years: Sequence[int], n: int,
