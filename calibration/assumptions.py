@@ -7,6 +7,7 @@ calibration and simulation read the register one way.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,21 @@ def distribution(entry: dict[str, Any]) -> Any:
         return DISTRIBUTION.validate_python(entry)
     except ValidationError as exc:
         raise AssumptionError(f"assumptions.yaml: {exc.errors()[0]['msg']}") from None
+
+
+#: a source that names the committed script which built the prior from cited evidence rows
+_EVIDENCE = re.compile(r"^\s*evidence \(([\w./-]+\.py)\)")
+
+
+def evidence_script(entry: Any) -> str | None:
+    """The committed script (path from the project root) that built a prior from evidence rows, or None.
+
+    An entry whose ``source`` begins ``evidence (benchmarks/<script>.py):`` is such a prior (DESIGN.md
+    §6: the ``evidence`` kind of "rests on"); any other source is a plain assumption.
+    """
+    source = entry.get("source") if isinstance(entry, dict) else getattr(entry, "source", None)
+    m = _EVIDENCE.match(str(source or ""))
+    return m.group(1) if m else None
 
 
 def median(entry: dict[str, Any]) -> float:

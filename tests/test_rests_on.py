@@ -100,20 +100,21 @@ def test_local_probability_recovers_a_linear_curve() -> None:
 
 
 def test_kind_labels_follow_the_data(fitted: object) -> None:
-    """Shipped data: national path and Guizhou share are data; the Bijie ratios and the register priors are
-    assumptions (no local Bijie observation); a ratio with one local release behind it becomes data."""
+    """Shipped data: national path and Guizhou share are data; the Bijie ratios are evidence (priors built by
+    benchmarks/local_prior_evidence.py, no local Bijie observation), plain register priors assumptions; a ratio
+    with one local release behind it becomes data."""
     import dataclasses
 
     assert ro.input_kind("national_volume_u", fitted) == "data"
     assert ro.input_kind("guizhou_share_u", fitted) == "data"
-    assert ro.input_kind("bijie_collected_intensity", fitted) == "assumption"
-    assert ro.input_kind("bijie_delivered_relative", fitted) == "assumption"
+    assert ro.input_kind("bijie_collected_intensity", fitted) == "evidence"
+    assert ro.input_kind("bijie_delivered_relative", fitted) == "evidence"
     assert ro.input_kind("jobs_per_10k_parcels_2023", fitted) == "assumption"
     assert ro.input_kind("revenue_per_parcel", fitted) == "assumption"
     key = ("Bijie", "express_volume_inbound", (2023, 0, 11, False, "year"))
     updated = dataclasses.replace(fitted, published={**fitted.published, key: None})  # type: ignore[type-var]
     assert ro.input_kind("bijie_delivered_relative", updated) == "data"
-    assert ro.input_kind("bijie_collected_intensity", updated) == "assumption"
+    assert ro.input_kind("bijie_collected_intensity", updated) == "evidence"
 
 
 @pytest.mark.slow
@@ -143,7 +144,7 @@ def test_run_writes_rests_on_for_every_target(tmp_path: Path) -> None:
     assert heads
     for t in summary["targets"]:
         entries = t["rests_on"]
-        assert entries and all(e["kind"] in ("data", "assumption") for e in entries)
+        assert entries and all(e["kind"] in ("data", "evidence", "assumption") for e in entries)
         infl = [abs(e["probability_high"] - e["probability_low"]) for e in entries]
         assert infl == sorted(infl, reverse=True)
     kinds = {e["input"]: e["kind"] for e in heads[0]["rests_on"]}

@@ -1,5 +1,5 @@
-"""What each answer rests on: for every target, the inputs that decide it, labelled ``data`` or
-``assumption``, with P recomputed with the input at its 10th and 90th percentile.
+"""What each answer rests on: for every target, the inputs that decide it, labelled ``data``,
+``evidence`` or ``assumption`` (:func:`input_kind`), with P recomputed with the input at its 10th and 90th percentile.
 
 Method (see docs/rests_on.md): the replications already simulated are reused, nothing is rerun.
 For an input ``x`` (one entry of ``Results.params``, or a group of entries that form one input)
@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.assumptions import evidence_script
 from expressim.calibration.seam import Calibration
 
 #: the two quantiles at which each input is held
@@ -80,7 +81,7 @@ class Input:
     label : str
         Words for the report.
     kind : str
-        ``data`` or ``assumption``.
+        ``data``, ``evidence`` or ``assumption``.
     members : tuple of str
         Parameter names (or ``project.phase``) combined in this input.
     values : ndarray
@@ -131,17 +132,27 @@ class RestsOn:
 
 
 def input_kind(name: str, fitted: Calibration) -> str:
-    """``data`` for a calibrated quantity with observations behind it, else ``assumption``.
+    """``data``, ``evidence`` or ``assumption`` (DESIGN.md §6).
 
-    The calibration says how many observations bear on each of its factors
-    (:meth:`Calibration.observations_behind`): the national path and Guizhou's share have their
-    own series; the Bijie ratios and revenue per parcel are data only when local Bijie releases
-    are in the likelihood.  Every other input (register priors, scenario priors, rollout
-    durations) is an assumption.
+    ``data``: a calibrated quantity with observations behind it (the calibration says how many bear
+    on each of its factors, :meth:`Calibration.observations_behind`: the national path and Guizhou's
+    share have their own series; the region's ratios and revenue per parcel only when its own releases
+    are in the likelihood).  ``evidence``: otherwise, a prior whose register entry was built by a
+    committed script from cited evidence rows (:func:`calibration.assumptions.evidence_script`).
+    ``assumption``: every other input (plain register priors, scenario priors, rollout durations).
     """
-    if name in CALIBRATED_LABELS:
-        return "data" if fitted.observations_behind(name) > 0 else "assumption"
-    return "assumption"
+    if name in CALIBRATED_LABELS and fitted.observations_behind(name) > 0:
+        return "data"
+    entry = (getattr(fitted, "register", None) or {}).get(name)
+    return "evidence" if entry is not None and evidence_script(entry) else "assumption"
+
+
+def group_kind(kinds: set[str]) -> str:
+    """The kind of a group of inputs: ``data`` if all are, ``evidence`` if all are data or evidence,
+    else ``assumption``."""
+    if kinds == {"data"}:
+        return "data"
+    return "evidence" if kinds <= {"data", "evidence"} else "assumption"
 
 
 def _label(name: str, register: Mapping[str, Any]) -> str:
@@ -169,7 +180,7 @@ def collect_inputs(results: Any, fitted: Calibration, register: Mapping[str, Any
         if not present:
             continue
         kinds = {input_kind(m, fitted) for m in present}
-        out.append(Input(gid, label, "data" if kinds == {"data"} else "assumption", present,
+        out.append(Input(gid, label, group_kind(kinds), present,
                          np.column_stack([varying[m] for m in present])))
         used.update(present)
     for name, v in varying.items():
