@@ -61,7 +61,7 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
             if seen:  # decided by an observed value from here on
                 ax.plot(x[seen], p[seen], marker="*", markersize=16, color=line.get_color(), linestyle="none",
                         markeredgecolor="black", markeredgewidth=0.6, zorder=5)
-        zones = []
+        zones: list[Any] = []
         for lo, hi, c, key in ((0.8, 1.02, GREEN, "fig.zone_green"), (0.5, 0.8, AMBER, "fig.zone_amber"),
                                (-0.02, 0.5, RED, "fig.zone_red")):
             ax.axhspan(lo, hi, color=c, alpha=0.08)
@@ -83,8 +83,8 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
         if unknown:
             zones.append(Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="0.3", linestyle="none",
                                 label=tr("fig.unknown_point", lang)))
-        ax.legend(handles + zones, labels + [z.get_label() for z in zones], fontsize=7, loc="upper left",
-                  bbox_to_anchor=(1.01, 1.0))
+        ax.legend([*handles, *zones], [*labels, *(str(z.get_label()) for z in zones)], fontsize=7,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
         if notes:
             ax.text(0.0, -0.16 - 0.02 * len(dates) / 6, "\n".join(notes[:6]), transform=ax.transAxes, fontsize=7,
                     va="top", color="0.3")
