@@ -56,10 +56,18 @@ def _damaged(fitted: Any, how: str) -> Any:
         w = fitted.profile.weights.copy()
         w[3] = np.nan
         return dataclasses.replace(fitted, profile=dataclasses.replace(fitted.profile, weights=w))
+    if how == "other_register":
+        reg = {k: dict(v) for k, v in fitted.register.items()}
+        first = next(iter(reg))
+        reg[first] = {**reg[first], "median": 123456.0}
+        return dataclasses.replace(fitted, register=reg)
+    if how == "negative_population":
+        return dataclasses.replace(fitted, populations={**fitted.populations, "Bijie": -1.0})
     raise ValueError(how)
 
 
-DAMAGE = ["nan_params", "inf_state", "short_draws", "wrong_params", "int_dtype", "nan_published", "nan_profile"]
+DAMAGE = ["nan_params", "inf_state", "short_draws", "wrong_params", "int_dtype", "nan_published", "nan_profile",
+          "other_register", "negative_population"]
 
 
 @pytest.mark.parametrize("how", DAMAGE)

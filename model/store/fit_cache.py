@@ -132,7 +132,8 @@ def check_fit(f: Any) -> str | None:
 
     Checks every array's dtype (float) and shape and their agreement with each other (the
     parameters of this code's state-space model, draws, years), the seasonal profile's twelve
-    months, and that every number anywhere in it is finite.
+    months, that every number anywhere in it is finite, that its assumption register is this
+    code's (``calibration/data/assumptions.yaml``) and its populations positive.
     """
     import numpy as np
 
@@ -159,7 +160,18 @@ def check_fit(f: Any) -> str | None:
             return f"{name}: shape {arrays[name].shape}, expected {shape}"
     if not isinstance(f.published, dict) or not isinstance(f.register, dict) or not isinstance(f.populations, dict):
         return "published, register or populations not a mapping"
-    return _finite_numbers(f, "fit")
+    bad = _finite_numbers(f, "fit")
+    if bad is not None:
+        return bad
+    import json
+
+    from expressim.calibration.assumptions import load_register
+
+    if json.dumps(f.register, sort_keys=True, default=str) != json.dumps(load_register(), sort_keys=True, default=str):
+        return "register: not the assumption register of this code (calibration/data/assumptions.yaml)"
+    if any(not v > 0 for v in f.populations.values()):
+        return "populations: expected positive numbers"
+    return None
 
 
 def _load(path: Path) -> Fitted | None:
