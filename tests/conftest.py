@@ -1,4 +1,4 @@
-"""Shared test setup: a private matplotlib cache, hypothesis profiles, a session-wide calibration.
+"""Shared test setup: a private matplotlib cache, hypothesis profiles, a session-wide calibration (``fitted``).
 
 Hypothesis profiles
 -------------------
@@ -45,7 +45,9 @@ def observations() -> Any:
 
 @pytest.fixture(scope="session")
 def fitted(observations: Any) -> Any:
-    """The calibration of the shipped data (from the fit cache when it is warm)."""
-    from expressim.model.cli.context import fitted_for
+    """The calibration of the shipped data, made by calibration itself (no CLI, no fit cache); one per session.
 
-    return fitted_for(observations)
+    ``Fitted`` is a frozen dataclass: a test must not change the arrays it holds (every test shares it)."""
+    from expressim.calibration.fit import fit_all
+
+    return fit_all(observations)

@@ -12,12 +12,11 @@ from typing import Any
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="expressim-mpl-"))  # no cache in $HOME
 
 import pytest  # noqa: E402
-from helpers import PLAN, cli  # noqa: E402
+from helpers import PLAN, ROOT, cli  # noqa: E402
 
 from expressim.model.cli import context  # noqa: E402
 from expressim.model.viz import i18n  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 PROGRESS = ROOT / "scenarios" / "progress_2026.csv"
 DEC_2026 = 2026 * 12 + 11
 #: words of a year still ahead, in both languages

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import PLAN, ROOT
 
 from expressim.model import cli
 from expressim.model.analysis.compare import paired_difference
@@ -25,8 +26,6 @@ from expressim.model.analysis.latest_opening import (
 from expressim.model.cli.compare import cmd_compare
 from expressim.model.spec.scenario import ScenarioError
 
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = ROOT / "scenarios" / "plan.yaml"
 DELAYED = ROOT / "scenarios" / "delayed.yaml"
 
 
@@ -116,9 +115,8 @@ def test_comparison_outputs_shape(plan_vs_delayed: Path) -> None:
     assert "delayed" in html and "data:image/png;base64," in html
 
 
-def test_delayed_is_the_plan_shifted_a_year() -> None:
+def test_delayed_is_the_plan_shifted_a_year(fitted: Any) -> None:
     """delayed.yaml equals every plan project shifted +12 months, draw for draw (common random numbers)."""
-    from expressim.model.cli import context
     from expressim.model.engine import ensemble
     from expressim.model.engine.rollout import shift_projects
     from expressim.model.engine.simulate import compile_scenario
@@ -126,7 +124,6 @@ def test_delayed_is_the_plan_shifted_a_year() -> None:
     from expressim.model.spec.regions import load_pack
     from expressim.model.store.run_files import results_digest
 
-    fitted = context.fitted_for(context.load_observations(argparse.Namespace(data=None, until=None, strict=False)))
     plan, delayed = sc.load(PLAN), sc.load(DELAYED)
     specs = compile_scenario(plan, load_pack(plan.region_pack)).projects
     shifted = ensemble.run(plan, fitted, replications=100, projects=shift_projects(specs, [p.id for p in specs], 12))

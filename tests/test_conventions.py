@@ -6,9 +6,10 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from helpers import ROOT
+
 from expressim.model.spec import conventions as cv
 
-ROOT = Path(__file__).resolve().parents[1]
 HOMES = {ROOT / "model" / "spec" / "conventions.py", ROOT / "calibration" / "conventions.py"}
 NAMES = {"BASE_YEAR", "MAX_FIRMS", "MAX_SCENIC", "MAX_DEMONSTRATIONS_PER_YEAR", "QUANTILES", "SUMMARY_QUANTILES",
          "METRICS", "FRACTION_METRICS", "ROLLOUT_METRICS", "HEADLINE_METRICS", "ON_TRACK", "AT_RISK"}

@@ -20,14 +20,6 @@ RTOL = 1e-9
 
 
 @pytest.fixture(scope="module")
-def fitted() -> Any:
-    from expressim.calibration.observations import load
-    from expressim.model.cli.context import fitted_for
-
-    return fitted_for(load())
-
-
-@pytest.fixture(scope="module")
 def plan() -> Scenario:
     return load_scenario("scenarios/plan.yaml")
 

@@ -13,20 +13,11 @@ from expressim.calibration.seasonality import fit_profile
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
 
 
-@pytest.fixture(scope="module")
-def obs():
-    return load()
+# ``observations`` (the shipped data) and ``fitted`` (its calibration by fit_all) come from conftest.py
 
 
-@pytest.fixture(scope="module")
-def fitted(obs):
-    from expressim.model.cli.context import fitted_for
-
-    return fitted_for(obs)
-
-
-def test_scope_break_rebases_earlier_levels(obs) -> None:
-    s = annual_series(obs, "China", "express_volume")
+def test_scope_break_rebases_earlier_levels(observations) -> None:
+    s = annual_series(observations, "China", "express_volume")
     years = list(s.years)
     (year, ratio), = s.breaks
     assert year == 2024 and ratio == pytest.approx(1750.8e8 / 1.215 / 1320.7e8, rel=1e-6)  # the bulletin row: +21.5%
@@ -77,13 +68,13 @@ def test_bijie_inout_is_collected_plus_delivered(fitted) -> None:
     np.testing.assert_allclose(a, b + c)
 
 
-def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, obs, fitted) -> None:
+def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, observations, fitted) -> None:
     """An analyst's own Bijie figure pulls the posterior toward it and narrows the interval."""
     base = forecast(fitted, "Bijie", "express_volume", "2024")
     local = tmp_path / "bijie_local.csv"
     local.write_text(HEADER + "Bijie,express_volume(快递业务量),2023,1.20,亿件,,analyst,synthetic test figure\n",
                      encoding="utf-8")
-    data_dir = obs.files[0].rsplit("/", 1)[0]
+    data_dir = observations.files[0].rsplit("/", 1)[0]
     new = fit_all(load([data_dir, local]))
     after = forecast(new, "Bijie", "express_volume", "2024")
     width = lambda f: np.log(f["quantiles"]["0.95"] / f["quantiles"]["0.05"])  # noqa: E731
@@ -93,9 +84,7 @@ def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, obs, fitted) 
 
 
 def test_until_removes_later_data_and_shifts_the_origin() -> None:
-    from expressim.model.cli.context import fitted_for
-
-    early = fitted_for(load(until="2022"))
+    early = fit_all(load(until="2022"))
     assert early.last_year == 2022
     assert all(o.period.last <= parse_period("2022").last for o in load(until="2022").observations
                if o.period.kind != "approx")

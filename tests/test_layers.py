@@ -10,8 +10,7 @@ import ast
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
 
 #: floor of each package (higher floors may import lower ones; equal floors of different packages may not)
 FLOORS = {

@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from helpers import PLAN, ROOT, cli
 
+from expressim.calibration.fit import fit_all
 from expressim.calibration.observations import default_data_dir, load
 from expressim.model.engine import ensemble
 from expressim.model.engine.demand import DemandInputs, simulate_demand
 from expressim.model.engine.oracle.reference import simulate_reference
 from expressim.model.engine.simulate import anchor_index, annual_sum, baseline_annual, rollout_for
 from expressim.model.spec.scenario import load as load_scenario
-from expressim.model.store.fit_cache import fitted_for
 
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
 N = 1000
@@ -35,7 +35,7 @@ def fit_with(tmp: Path, rows: list[str]) -> Any:
     """The shipped data plus the analyst's rows, calibrated."""
     path = tmp / "mine.csv"
     path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
-    return fitted_for(load([default_data_dir(), path]))
+    return fit_all(load([default_data_dir(), path]))
 
 
 def forecast_q(fitted: Any, indicator: str, year: int) -> dict[str, float]:

@@ -3,19 +3,17 @@ and every bad-row case named by file, line and field."""
 
 from __future__ import annotations
 
-import io
 import math
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from helpers import cli
 from hypothesis import given
 from hypothesis import strategies as st
 
 from expressim.calibration.observations import DataError, load
 from expressim.calibration.records import COLUMNS, parse_number, read_csv, rel_precision
 from expressim.calibration.units import UNITS, UnitError, canonical, convert, to_unit
-from expressim.model.cli import main
 
 HEADER = ",".join(COLUMNS) + "\n"
 
@@ -24,13 +22,6 @@ def write(tmp: Path, name: str, text: str | bytes) -> Path:
     p = tmp / name
     p.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
     return p
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        rc = main(list(argv))
-    return rc, out.getvalue(), err.getvalue()
 
 
 # ---- units ------------------------------------------------------------------------------------------

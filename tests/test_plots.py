@@ -23,14 +23,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def fitted():
-    from expressim.calibration import observations
-    from expressim.model.cli.context import fitted_for
-
-    return fitted_for(observations.load())
-
-
-@pytest.fixture(scope="module")
 def results(fitted) -> Results:
     from expressim.model.engine import ensemble
     from expressim.model.spec import scenario

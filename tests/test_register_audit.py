@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import ROOT
 
 from expressim.calibration.assumptions import load_register
 from expressim.model.analysis import register_audit as ra
 
-ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 #: the online-shopping entry as it stood before issue 13 (value back-solved from the 500亿 target)

@@ -8,15 +8,14 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 from expressim.calibration.assumptions import load_register
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import register_evidence as rev  # noqa: E402

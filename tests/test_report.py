@@ -21,9 +21,7 @@ NETWORK = [r'src="http', r'href="http[^"]*\.css', r"<script", r"<link", r"@impor
 
 
 @pytest.fixture(scope="module")
-def run():
-    from expressim.calibration import observations
-    from expressim.model.cli.context import fitted_for
+def run(fitted):
     from expressim.model.engine import ensemble
     from expressim.model.engine.parameters import resolve
     from expressim.model.spec import scenario
@@ -31,7 +29,7 @@ def run():
 
     scn = scenario.load("scenarios/plan.yaml")
     scn = scn.model_copy(update={"name": HOSTILE, "description": "plan & <b>bold</b>"})
-    res = ensemble.run(scn, fitted_for(observations.load()), replications=200)
+    res = ensemble.run(scn, fitted, replications=200)
     man = manifest.build(command=["expressim", "run", HOSTILE], seed=res.seed)
     return res, man, resolve(scn)
 

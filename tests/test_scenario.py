@@ -4,35 +4,25 @@ scenarios give a valid result or that line, never a traceback."""
 from __future__ import annotations
 
 import copy
-import io
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import yaml
+from helpers import PLAN, ROOT, cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from expressim.model.cli import main
 from expressim.model.spec import scenario as sc
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
-PLAN = ROOT / "scenarios" / "plan.yaml"
 
 
 def plan() -> dict[str, Any]:
     return yaml.safe_load(PLAN.read_text(encoding="utf-8"))
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        rc = main(list(argv))
-    return rc, out.getvalue(), err.getvalue()
 
 
 def assert_one_line_error(rc: int, err: str, path: Path, *words: str) -> None:

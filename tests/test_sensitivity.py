@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import PLAN
 
 from expressim.calibration.distributions import Uniform
 from expressim.model.analysis.closed_sobol import value_of_information
@@ -31,8 +32,6 @@ from expressim.model.analysis.sensitivity import (
 from expressim.model.engine.parameters import resolve
 from expressim.model.spec.scenario import load
 
-ROOT = Path(__file__).resolve().parents[1]
-PLAN = ROOT / "scenarios" / "plan.yaml"
 A, B = 7.0, 0.1
 V1 = 0.5 * (1 + B * np.pi**4 / 5) ** 2
 V2 = A**2 / 8
@@ -177,14 +176,6 @@ def test_voi_ranks_a_planted_dominant_group_first() -> None:
 
 # ---- the engine -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def fitted() -> Any:
-    from expressim.calibration.observations import load as load_obs
-    from expressim.model.cli.context import fitted_for
-
-    return fitted_for(load_obs())
-
-
 def test_engine_model_shares_noise_between_a_and_ab(fitted: Any) -> None:
     from expressim.model.analysis.sensitivity import engine_model
     from expressim.model.engine.simulate import compile_scenario
@@ -222,7 +213,7 @@ def test_engine_model_outputs_do_not_depend_on_workers(fitted: Any, monkeypatch:
         np.testing.assert_array_equal(one[k], two[k], err_msg=k)
 
 
-def test_cli_sensitivity_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fitted: Any) -> None:
+def test_cli_sensitivity_writes_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from expressim.model.cli import main
 
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))

@@ -13,9 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import require_tool
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT, require_tool
 
 
 def test_ruff_is_clean() -> None:
