@@ -119,11 +119,10 @@ def cmd_compare(args: argparse.Namespace) -> str:
                                     dropped=dropped)
     if args.quiet:
         return ""
-    head = (f"compare: {len(names)} scenarios, {results[0].replications} replications each, seed {results[0].seed} "
-            f"(common random numbers) -> {out}\n"
-            f"P = probability of attaining the target ± two Monte-Carlo standard errors (as in the report); "
-            f"Δ = paired difference vs {names[0]} with 95% CI "
-            f"(s.e. from per-replication pairs; unpaired CIs in comparison.json)")
+    from expressim.model.viz.i18n import tr
+
+    head = (tr("cli.compare_head", lang, k=len(names), n=results[0].replications, seed=results[0].seed, out=out) + "\n"
+            + tr("cli.compare_note", lang, ref=names[0]))
     return "\n".join([head, *comparison_table(comparison)])
 
 

@@ -82,7 +82,9 @@ def cmd_monitor(args: argparse.Namespace) -> str:
         report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man, lang=lang)
     if args.quiet:
         return ""
-    lines = [f"{scn.name}: monitor at {', '.join(points)} ({n} replications, seed {seed}) -> {out}"]
+    from expressim.model.viz.i18n import tr
+
+    lines = [tr("cli.monitor_head", lang, name=scn.name, dates=", ".join(points), n=n, seed=seed, out=out)]
     for tid, t in result["targets"].items():
         if t["headline"]:
             lines.append(f"  {tid:<28} " + "  ".join(report_monitor.cell_text(p, t["year"], ob, d, lang) for p, ob, d in

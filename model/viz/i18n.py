@@ -228,6 +228,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmp.overview": {"en": "Overview", "zh": "总览"},
     "cmp.detail": {"en": "Targets in detail", "zh": "各目标详情"},
     "cmp.diff_vs": {"en": "Difference vs {ref}", "zh": "与 {ref} 的差异"},
+    "cmp.to": {"en": "to", "zh": "至"},
+    "cmp.col.reference": {"en": "Reference scenario", "zh": "基准情景"},
     "cmp.clear": {"en": "clear difference", "zh": "差异明显"},
     "cmp.not_clear": {"en": "not distinguishable from 0", "zh": "与 0 无法区分"},
     "cmp.ci": {"en": "95% CI", "zh": "95% 置信区间"},
@@ -437,6 +439,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- CLI summaries ----
     "cli.run_head": {"en": "{name}: {n} replications, seed {seed} -> {out}",
                      "zh": "{name}：{n} 次模拟，随机种子 {seed} -> {out}"},
+    "cli.monitor_head": {"en": "{name}: monitor at {dates} ({n} replications, seed {seed}) -> {out}",
+                         "zh": "{name}：跟踪日期 {dates}（{n} 次模拟，随机种子 {seed}）-> {out}"},
+    "cli.compare_head": {"en": "compare: {k} scenarios, {n} replications each, seed {seed} (common random numbers) -> {out}",
+                         "zh": "情景比较：{k} 个情景，各 {n} 次模拟，随机种子 {seed}（共同随机数）-> {out}"},
+    "cli.compare_note": {"en": "P = probability of attaining the target ± two Monte-Carlo standard errors (as in the "
+                               "report); Δ = paired difference vs {ref} with 95% CI (s.e. from per-replication pairs; "
+                               "unpaired CIs in comparison.json)",
+                         "zh": "P = 达成概率 ± 两倍蒙特卡洛标准误（与报告一致）；Δ = 与 {ref} 的配对差异及 95% 置信区间"
+                               "（标准误来自逐次配对；非配对区间见 comparison.json）"},
     "cli.pm_note": {"en": "(± is two Monte-Carlo standard errors, as in the report)",
                     "zh": "（± 为两倍蒙特卡洛标准误，与报告一致）"},
     "cli.priors": {"en": "priors: {lo:.2f} to {hi:.2f} with {input}, {kind}",

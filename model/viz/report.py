@@ -427,8 +427,7 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         f'<p class="muted">{tr("run.workbook", lang)} {tr("common.lang_switch", lang)}</p>',
         f"<h2>{tr('common.data_sources', lang)}</h2>",
         "<ul>" + "".join(f"<li>{_linkify(s)}</li>" for s in data_sources) + "</ul>",
-        f"<h2>{tr('common.manifest', lang)}</h2>", f'<p class="muted">{tr("common.manifest_note", lang)}</p>',
-        _manifest(manifest),
+        f"<h2>{tr('common.manifest', lang)}</h2>", _details(tr("common.manifest_note", lang), _manifest(manifest)),
     ]
     Path(path).write_text(_page(f"expressim · {scn.name}", "\n".join(b for b in body if b), lang), encoding="utf-8")
     return tables
@@ -444,7 +443,7 @@ def _diff_text(d: Mapping[str, Any], lang: str) -> tuple[str, bool | None]:
     """``+3.1 pp [95% CI +1.0 pp to +5.2 pp]`` and whether the interval excludes zero (None: no interval)."""
     lo, hi = d.get("ci_low"), d.get("ci_high")
     clear = None if lo is None or hi is None else bool(lo > 0 or hi < 0)
-    return f"{_pp(d.get('difference'))} [{tr('cmp.ci', lang)} {_pp(lo)} … {_pp(hi)}]", clear
+    return f"{_pp(d.get('difference'))} [{tr('cmp.ci', lang)} {_pp(lo)} {tr('cmp.to', lang)} {_pp(hi)}]", clear
 
 
 def _details(title: str, inner: str) -> str:
@@ -494,8 +493,11 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
                 rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"3\">{tr('common.not_in', lang)}</td></tr>")
                 continue
             cls, words = status_for(float(p), year, b.get("observed"), as_of, lang)
-            seen.append((cls, b.get("observed") is not None or year_over(year, as_of)))
-            cells.append(f'<td class="num {cls}">{float(p):.2f} <span class="muted">{_e(words)}</span></td>')
+            over = b.get("observed") is not None or year_over(year, as_of)
+            seen.append((cls, over))
+            short = words if not over else tr({"green": "status.met_short", "red": "status.missed_short"}.get(
+                cls, "status.unknown_short"), lang)
+            cells.append(f'<td class="num {cls}">{float(p):.2f} · {_e(short)}</td>')
             d = diffs.get(name, {})
             if name == ref:
                 diff = tr("common.reference", lang)
@@ -516,8 +518,8 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
             text, clear = _diff_text(d, lang)
             diff_cells.append(f"{_e(name)}: {_e(text)}" + ("" if clear is None else
                               f" <b>{tr('cmp.clear' if clear else 'cmp.not_clear', lang)}</b>"))
-        overview.append(f"<tr><td>{_e(label)}</td>{''.join(cells)}"
-                        f"<td class=\"num\">{'<br>'.join(diff_cells)}</td></tr>")
+        overview.append(f"<tr><td style=\"min-width:11em\">{_e(label)}</td>{''.join(cells)}"
+                        f"<td>{'<br>'.join(diff_cells)}</td></tr>")
         sections.append(f"<h3>{_e(label)}</h3>"
                         + _table([tr("common.scenario", lang), tr("common.probability", lang), tr("common.status", lang),
                                   _e(tr("cmp.diff_vs", lang, ref=ref))], rows))
@@ -535,7 +537,7 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
     body = [
         f"<h1>{_e(tr('cmp.title', lang, names=title))}</h1>",
         answers_section(answers, tr("cmp.answers_intro", lang), lang,
-                        head=[tr("common.target", lang), tr("common.reference", lang), tr("common.status", lang),
+                        head=[tr("common.target", lang), tr("cmp.col.reference", lang), tr("common.status", lang),
                               tr("cmp.col.difference", lang)], cells=answer_cells),
         "<p>" + tr("cmp.intro", lang, ref=_e(ref), as_of=_e(when)) + "</p>",
         f'<p class="muted">{_e(tr("cmp.dropped", lang, ids=", ".join(dropped)))}</p>' if dropped else "",
