@@ -178,6 +178,14 @@ def test_no_forward_words_for_2025_in_run_compare_and_monitor(tmp_path: Path, de
         assert text.index("结论" if lang == "zh" else "Answers") < min(
             text.index(h) for h in ("所有情景" if lang == "zh" else "All scenarios", "全部目标" if lang == "zh" else "All targets",
                                     "在每个日期" if lang == "zh" else "The plan re-assessed") if h in text)
+    from openpyxl import load_workbook
+
+    for folder in (cmp, mon):  # compare and monitor hold their report's tables in a workbook too
+        wb = load_workbook(folder / "results.xlsx")
+        assert wb.sheetnames[0] == ("结论" if lang == "zh" else "Answers") and len(wb.sheetnames) == 2
+        assert all(ws.freeze_panes == "A2" for ws in wb)
+        cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+        assert not [c for c in cells for w in FORWARD if w in c], folder.name
     other = "Probability" if lang == "zh" else "达成概率"
     assert other not in _text((run / "report.html").read_text(encoding="utf-8"))
 

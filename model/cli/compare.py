@@ -53,6 +53,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.store.run_files import results_digest
     from expressim.model.store.tables import write_csv
+    from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import report
     from expressim.model.viz.compare_figures import compare_figures
     from expressim.model.viz.progress_report import as_of_month
@@ -92,7 +93,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
     as_of = max((m for m in (as_of_month(r[1], r[3].progress, r[1].until, run_month()) for r in runs)
                  if m is not None), default=None)
     common = {t["id"] for t in comparison["targets"]}
-    dropped = list(dict.fromkeys(t.id for r in runs for t in r[0].targets if t.id not in common))
+    dropped = list(dict.fromkeys(f"{t.label} ({t.year})" for r in runs for t in r[0].targets if t.id not in common))
     each = [scenario_inputs(p, r[0], r[1], r[3].progress) for p, r in zip(paths, runs, strict=True)]
     inputs = {"scenarios": each, "replications": results[0].replications, "seed": results[0].seed}
     out = Path(args.out) if args.out else default_folder("", "compare-" + "-".join(names), inputs)
@@ -115,8 +116,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
         write_csv(tmp / "comparison.csv", comparison_rows(comparison))
         write_json(tmp / "manifest.json", man)
         figs = compare_figures(results, names, comparison, vdiff, tmp / "figures", lang=lang)
-        report.write_compare_report(tmp / "report.html", comparison, figs, per_run, as_of=as_of, lang=lang,
-                                    dropped=dropped)
+        tables = report.write_compare_report(tmp / "report.html", comparison, figs, per_run, as_of=as_of, lang=lang,
+                                             dropped=dropped)
+        write_workbook(tmp / "results.xlsx", tables)
     if args.quiet:
         return ""
     from expressim.model.viz.i18n import tr

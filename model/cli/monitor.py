@@ -22,6 +22,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     from expressim.model.spec.regions import load_pack
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, check_target, write_json
+    from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import monitor_figures as plots_monitor
     from expressim.model.viz import monitor_report as report_monitor
     from expressim.model.viz import run_figures as plots
@@ -79,7 +80,8 @@ def cmd_monitor(args: argparse.Namespace) -> str:
         write_json(tmp / "manifest.json", man)
         (tmp / "figures").mkdir()
         fig = plots.save(plots_monitor.monitor_figure(result, lang=lang), tmp / "figures" / "monitor_probability.png")
-        report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man, lang=lang)
+        tables = report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man, lang=lang)
+        write_workbook(tmp / "results.xlsx", tables)
     if args.quiet:
         return ""
     from expressim.model.viz.i18n import tr

@@ -55,14 +55,19 @@ def _short(cls: str, words: str, p: float, observed: float | None, lang: str) ->
 
 
 def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Sequence[str | Path],
-                         manifest: Mapping[str, Any], lang: str = "en") -> None:
-    """Write ``report.html`` of a monitor run from ``Monitor.to_json()``, in ``lang``."""
+                         manifest: Mapping[str, Any], lang: str = "en") -> list[Any]:
+    """Write ``report.html`` of a monitor run from ``Monitor.to_json()``, in ``lang``; return its tables
+    (answers, status by date: P and words per date) for the workbook."""
+    from expressim.model.viz.run_tables import DisplayTable
+
     dates = list(data["as_of"])
     events = list(data.get("events", []))
     from expressim.model.viz.progress_report import year_over
 
     rows, answers, cells_a = [], [], []
     seen: list[tuple[str, Any, bool]] = []
+    plain_rows: list[list[Any]] = []
+    plain_answers: list[list[Any]] = []
     for tid, t in data["targets"].items():
         cells = []
         states = []
@@ -71,6 +76,8 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
             seen.append((cls, ob, year_over(int(t.get("year")), _month(d))))
             states.append((cls, words, float(p), ob))
             cells.append(f'<td class="num {cls}">{_e(_short(cls, words, float(p), ob, lang))}</td>')
+        plain_rows.append([t.get("label", tid), t.get("year")]
+                          + [v for c, w, p, ob in states for v in (round(p, 3), _short(c, w, p, ob, lang))])
         head = ' class="headline"' if t.get("headline") else ""
         rows.append(f"<tr{head}><td style=\"min-width:12em\">{_e(t.get('label', tid))} ({_e(t.get('year'))})</td>"
                     f"{''.join(cells)}</tr>")
@@ -82,6 +89,8 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
             what = arrived + ([tr("mon.releases_n", lang, n=releases)] if releases else [])
             why = tr("mon.why", lang, what="; ".join(what[:6])) if what else tr("mon.nothing", lang)
             answers.append({"cls": c1})
+            plain_answers.append([t.get("label", tid), t.get("year"), _short(c0, w0, p0, o0, lang),
+                                  _short(c1, w1, p1, o1, lang), why])
             cells_a.append([f"<b>{_e(t.get('label', tid))}</b> ({_e(t.get('year'))})",
                             _e(tr("mon.moved", lang, first=_short(c0, w0, p0, o0, lang), d0=dates[0],
                                   last=_short(c1, w1, p1, o1, lang), d1=dates[-1])),
@@ -112,3 +121,10 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
         f"<h2>{tr('common.manifest', lang)}</h2>", _details(tr("common.manifest_note", lang), _manifest(manifest)),
     ]
     Path(path).write_text(_page(f"expressim · {name}", "\n".join(body), lang), encoding="utf-8")
+    first, last = (dates[0], dates[-1]) if dates else ("", "")
+    return [DisplayTable("answers", tr("answers.title", lang),
+                         [tr("common.target", lang), tr("common.year", lang), first, last, tr("mon.arrived", lang)],
+                         plain_answers),
+            DisplayTable("by_date", tr("mon.table", lang),
+                         [tr("common.target", lang), tr("common.year", lang)]
+                         + [h for d in dates for h in (f"{d} P", f"{d} {tr('common.status', lang)}")], plain_rows)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -452,8 +453,8 @@ def _details(title: str, inner: str) -> str:
 
 def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figures: Sequence[str | Path],
                          manifests: Mapping[str, Any] | Sequence[Any], *, as_of: int | None = None,
-                         lang: str = "en", dropped: Sequence[str] = ()) -> None:
-    """Write the comparison's self-contained HTML report.
+                         lang: str = "en", dropped: Sequence[str] = ()) -> list[Any]:
+    """Write the comparison's self-contained HTML report; return its tables (for the workbook).
 
     Parameters
     ----------
@@ -472,23 +473,33 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
     lang : {"zh", "en"}
         The report's language.
     dropped : sequence of str
-        Target ids left out because not every scenario has them (named in the report).
+        Targets (their labels) left out because not every scenario has them (named in the report).
+
+    Returns
+    -------
+    list of DisplayTable
+        The answers and the overview, values as numbers (probabilities, differences in pp).
     """
     from expressim.model.spec.progress import month_text
     from expressim.model.viz.progress_report import status_for, year_over
+    from expressim.model.viz.run_tables import DisplayTable
 
     names = [str(n) for n in comparison.get("scenarios", [])]
     ref = names[0] if names else ""
     overview, sections, answers, answer_cells = [], [], [], []
     seen: list[tuple[str, bool]] = []  # (class, year over or observed) of every cell, for the legend
+    plain_answers: list[list[Any]] = []
+    plain_overview: list[list[Any]] = []
     for t in comparison.get("targets", []):
         by, diffs = t.get("by_scenario", {}), t.get("differences", {})
         year = int(t.get("year", 0) or 0)
         cells, rows = [], []
+        plain: list[Any] = []
         for name in names:
             b = by.get(name, {})
             p, se = b.get("probability"), float(b.get("probability_stderr") or 0.0)
             if p is None:
+                plain += [None, tr("common.not_in", lang)]
                 cells.append("<td>—</td>")
                 rows.append(f"<tr><td>{_e(name)}</td><td colspan=\"3\">{tr('common.not_in', lang)}</td></tr>")
                 continue
@@ -498,6 +509,7 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
             short = words if not over else tr({"green": "status.met_short", "red": "status.missed_short"}.get(
                 cls, "status.unknown_short"), lang)
             cells.append(f'<td class="num {cls}">{float(p):.2f} · {_e(short)}</td>')
+            plain += [round(float(p), 3), short]
             d = diffs.get(name, {})
             if name == ref:
                 diff = tr("common.reference", lang)
@@ -514,10 +526,15 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
             d = diffs.get(name)
             if d is None:
                 diff_cells.append("—")
+                plain += [None, None, None, ""]
                 continue
+            clear_d = _diff_text(d, lang)[1]
+            plain += [*(None if d.get(k) is None else round(100 * float(d[k]), 1) for k in ("difference", "ci_low", "ci_high")),
+                      "" if clear_d is None else tr("cmp.clear" if clear_d else "cmp.not_clear", lang)]
             text, clear = _diff_text(d, lang)
             diff_cells.append(f"{_e(name)}: {_e(text)}" + ("" if clear is None else
                               f" <b>{tr('cmp.clear' if clear else 'cmp.not_clear', lang)}</b>"))
+        plain_overview.append([label, *plain])
         overview.append(f"<tr><td style=\"min-width:11em\">{_e(label)}</td>{''.join(cells)}"
                         f"<td>{'<br>'.join(diff_cells)}</td></tr>")
         sections.append(f"<h3>{_e(label)}</h3>"
@@ -529,6 +546,8 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
                 continue
             cls, words = status_for(float(b["probability"]), year, b.get("observed"), as_of, lang)
             answers.append({"cls": cls})
+            plain_answers.append([label, ref, round(float(b["probability"]), 3), words,
+                                  "; ".join(re.sub(r"<[^>]+>", "", c) for c in diff_cells) or "—"])
             answer_cells.append([f"<b>{_e(label)}</b>", _e(ref),
                                  f"{float(b['probability']):.2f} · {_e(words)}", "<br>".join(diff_cells) or "—"])
     when = month_text(as_of) if as_of is not None else "—"
@@ -553,3 +572,13 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         *(_details(_e(k), _manifest(m)) for k, m in mans),
     ]
     Path(path).write_text(_page("expressim · " + title, "\n".join(b for b in body if b), lang), encoding="utf-8")
+    head = [tr("common.target", lang)]
+    for name in names:
+        head += [f"{name}: {tr('common.probability', lang)}", f"{name}: {tr('common.status', lang)}"]
+    for name in names[1:]:
+        head += [f"{name}: Δ (pp)", f"{name}: {tr('cmp.ci', lang)} (pp) ↓", f"{name}: {tr('cmp.ci', lang)} (pp) ↑",
+                 f"{name}: {tr('cmp.clear', lang)}?"]
+    return [DisplayTable("answers", tr("answers.title", lang),
+                         [tr("common.target", lang), tr("cmp.col.reference", lang), tr("common.probability", lang),
+                          tr("common.status", lang), tr("cmp.col.difference", lang)], plain_answers),
+            DisplayTable("overview", tr("cmp.overview", lang), head, plain_overview)]
