@@ -72,7 +72,7 @@ def cmd_sensitivity(args: Any) -> str:
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.store.tables import write_csv
     from expressim.model.viz import sensitivity_figures as ps
-    from expressim.model.viz.sensitivity_report import write_sensitivity_report
+    from expressim.model.viz.sensitivity_report import plain_names, write_sensitivity_report
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)
@@ -146,12 +146,15 @@ def cmd_sensitivity(args: Any) -> str:
                 "until": obs.until, "until_arg": getattr(args, "until", None), "result_inputs": key_inputs,
                 "timing_seconds": timing})
         write_json(tmp / "manifest.json", man)
-        figs = ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets])
+        lang = report_lang(args, scn, args.scenario)
         descriptions = {k: str(getattr(d, "description", "") or "") for k, d in dists.items()}
         descriptions.update({pr.id: pr.label or pr.id for pr in scn.projects})
+        figs = ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets],
+                                lang=lang, names=plain_names(rows, vinfo, descriptions, lang),
+                                labels={t.id: t.label for t in targets})
         write_sensitivity_report(tmp / "report.html", scenario=scn.name, method=args.method, evaluations=design.n,
                                  rows=rows, boxes=boxes, voi=vinfo, targets=targets, descriptions=descriptions,
-                                 figures=figs, manifest=man, lang=report_lang(args, scn, args.scenario))
+                                 figures=figs, manifest=man, lang=lang)
     key = "ST" if args.method == "sobol" else "mu_star"
     lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "
              f"groups, {design.n} evaluations in {timing['sensitivity_total']:.1f} s -> {out}"]

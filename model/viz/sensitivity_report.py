@@ -16,7 +16,7 @@ import numpy as np
 from expressim.model.viz.i18n import tr
 from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
 
-__all__ = ["input_name", "write_sensitivity_report"]
+__all__ = ["input_name", "plain_names", "write_sensitivity_report"]
 
 
 def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -> str:
@@ -35,6 +35,21 @@ def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -
         if table.get(factor):
             return str(table[factor])
     return factor.replace("_", " ")
+
+
+def plain_names(rows: Sequence[Mapping[str, Any]], voi: Mapping[str, Any], descriptions: Mapping[str, str],
+                lang: str = "en") -> dict[str, str]:
+    """Plain words for every factor of the index rows and every information group of ``voi`` (figure labels).
+
+    A long description is cut at 48 characters (the figures' tick labels).
+    """
+    out: dict[str, str] = {}
+    for r in rows:
+        name = input_name(str(r["factor"]), descriptions, lang)
+        out[str(r["factor"])] = name if len(name) <= 48 else name[:47] + "…"
+    for r in voi.get("indices", []):
+        out[str(r["factor"])] = _group(str(r["factor"]), lang)
+    return out
 
 
 def _group(g: str, lang: str) -> str:
