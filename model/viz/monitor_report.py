@@ -39,6 +39,12 @@ def cell_status(p: float, year: int, observed: float | None, as_of: str, lang: s
     return status_for(float(p), int(year), observed, _month(as_of), lang)
 
 
+def _with_year(t: Mapping[str, Any], tid: str) -> str:
+    """The target's label with its year, unless the label already names it."""
+    label, year = str(t.get("label", tid)), str(t.get("year", ""))
+    return label if year in label else f"{label} ({year})"
+
+
 def cell_text(p: float, year: int, observed: float | None, as_of: str, lang: str) -> str:
     """The short words of one target at one as-of date (``0.83 · On track``, ``unknown; P = 0.79``)."""
     cls, words = cell_status(p, year, observed, as_of, lang)
@@ -79,7 +85,7 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
         plain_rows.append([t.get("label", tid), t.get("year")]
                           + [v for c, w, p, ob in states for v in (round(p, 3), _short(c, w, p, ob, lang))])
         head = ' class="headline"' if t.get("headline") else ""
-        rows.append(f"<tr{head}><td style=\"min-width:12em\">{_e(t.get('label', tid))} ({_e(t.get('year'))})</td>"
+        rows.append(f"<tr{head}><td style=\"min-width:12em\">{_e(_with_year(t, tid))}</td>"
                     f"{''.join(cells)}</tr>")
         if t.get("headline") and states:
             c0, w0, p0, o0 = states[0]
@@ -91,7 +97,7 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
             answers.append({"cls": c1})
             plain_answers.append([t.get("label", tid), t.get("year"), _short(c0, w0, p0, o0, lang),
                                   _short(c1, w1, p1, o1, lang), why])
-            cells_a.append([f"<b>{_e(t.get('label', tid))}</b> ({_e(t.get('year'))})",
+            cells_a.append([f"<b>{_e(_with_year(t, tid))}</b>",
                             _e(tr("mon.moved", lang, first=_short(c0, w0, p0, o0, lang), d0=dates[0],
                                   last=_short(c1, w1, p1, o1, lang), d1=dates[-1])),
                             _e(_short(c1, w1, p1, o1, lang)), _e(why)])
