@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 from helpers import cli
+from test_region_packs import TOY, _toy_scenario
 
 from expressim.model.spec.regions import RegionError, load_pack
-from test_region_packs import TOY, _toy_scenario
 
 
 def _pack(tmp_path: Path, change: Any) -> Path:

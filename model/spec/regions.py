@@ -216,15 +216,15 @@ def _field(d: dict[str, Any], key: str, f: Path) -> Any:
 
 def _text(f: Path, where: str, v: Any, what: str, *, required: bool = True) -> str:
     """A pack's text field: a non-empty string without control characters (not a number, a boolean or null)."""
-    from expressim.model.spec.scenario import _printable
+    import unicodedata
+
     from expressim.model.spec.validation_messages import show
 
     if not isinstance(v, str) or (required and not v.strip()):
         raise RegionError(f"{f}: {where}: expected {what} (text), got {show(v)}")
-    try:
-        _printable(v)
-    except ValueError as exc:
-        raise RegionError(f"{f}: {where}: {exc}") from None
+    bad = next((c for c in v if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise RegionError(f"{f}: {where}: contains the control character U+{ord(bad):04X}; expected printable text")
     if len(v) > 200:
         raise RegionError(f"{f}: {where}: {len(v)} characters; expected {what} of at most 200")
     return v
