@@ -45,13 +45,35 @@ def scenario_inputs(path: str | Path, scn: Any, obs: Any, progress: Any = None) 
     Returns
     -------
     dict
-        ``scenario_sha256``, ``region_pack``, ``region_pack_sha256``, ``data_sha256``, ``until``,
-        ``progress_sha256`` (None without progress facts).
+        ``scenario_sha256``, ``region_pack``, ``region_pack_sha256``, ``region_pack_data_sha256`` (the
+        shipped data a ``from_data`` pack reads), ``data_sha256``, ``until``, ``progress_sha256`` (None
+        without progress facts).
     """
     pack = pack_file(scn, path)
     return {"scenario_sha256": digest(path), "region_pack": str(pack.resolve()), "region_pack_sha256": digest(pack),
+            "region_pack_data_sha256": pack_data_digest(pack),
             "data_sha256": obs.data_hash, "until": obs.until,
             "progress_sha256": digest(progress.path) if progress is not None else None}
+
+
+def pack_data_digest(pack: Path) -> str | None:
+    """SHA-256 of the shipped data a ``populations: from_data`` pack takes its populations from (whatever
+    ``--data`` says), None for a pack with its own populations."""
+    import hashlib
+
+    from expressim.calibration.observations import default_data_dir
+    from expressim.model.spec.safe_yaml import YamlInputError, read_file
+
+    try:
+        d = read_file(pack, "region pack")
+    except YamlInputError:
+        return None
+    if not isinstance(d, dict) or d.get("populations") != "from_data":
+        return None
+    h = hashlib.sha256()
+    for name in ("drivers.csv", "observations.csv"):
+        h.update(digest(default_data_dir() / name).encode())
+    return h.hexdigest()
 
 
 def default_folder(kind: str, name: str, inputs: Mapping[str, Any]) -> Path:
