@@ -256,7 +256,8 @@ VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]] | None, Callable[[], An
 }
 
 
-def run(origins: range, register: dict[str, dict[str, Any]] | None) -> dict[str, list[dict[str, float]]]:
+def run(origins: range, register: dict[str, dict[str, Any]] | None,
+        horizons: tuple[int, ...] = cli.HORIZONS) -> dict[str, list[dict[str, float]]]:
     """``backtest_cli.run``'s rows for one variant, forecast in-process (call inside its context)."""
     fits: dict[int, fitmod.Fitted] = {}
 
@@ -265,7 +266,7 @@ def run(origins: range, register: dict[str, dict[str, Any]] | None) -> dict[str,
             fits[origin] = fitmod.fit_all(load([data], until=str(origin)), register)
         q = fitmod.forecast(fits[origin], "China", indicator, str(year), n=20000, seed=0)["quantiles"]
         return {k: float(v) for k, v in q.items()}
-    return cli.run(origins, forecast)
+    return cli.run(origins, forecast, horizons)
 
 
 def cells(rows: list[dict[str, float]]) -> tuple[str, str, float]:
