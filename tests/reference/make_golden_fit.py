@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 DATA = HERE / "golden_fit_data.csv"
 REGISTER = HERE / "golden_fit_register.yaml"
 OUT = HERE / "golden_fit.json"
@@ -62,7 +61,8 @@ REGISTER_KEYS = (
 
 
 def _git_show(path: str) -> str:
-    return subprocess.run(["git", "show", f"{SOURCE_COMMIT}:{path}"], cwd=ROOT, capture_output=True, text=True,
+    # ``<commit>:<path>`` names a path from the repository's root, whatever the working folder
+    return subprocess.run(["git", "show", f"{SOURCE_COMMIT}:{path}"], cwd=HERE, capture_output=True, text=True,
                           check=True).stdout
 
 
