@@ -269,7 +269,8 @@ def test_each_monitor_point_equals_run_until_that_date(tmp_path: Path, fitted: o
     mon = json.loads((tmp_path / "mon" / "monitor.json").read_text(encoding="utf-8"))
     assert mon["as_of"] == ["2024-06", "2026-06"]
     assert (tmp_path / "mon" / "figures" / "monitor_probability.png").stat().st_size > 1000
-    assert "centre_nayong not_opened_by 2024-12" in (tmp_path / "mon" / "report.html").read_text(encoding="utf-8")
+    # the fact in words, the project by its label (the region pack is Chinese: the report is too)
+    assert "纳雍县共配中心 截至仍未投用 2024-12" in (tmp_path / "mon" / "report.html").read_text(encoding="utf-8")
     assert mon["targets"]["jobs_2025"]["observed"] == [None, 12000]
     assert mon["events"][1]["new_facts"] == ["centre_nayong not_opened_by 2024-12", "jobs_2025 observed 2026-03"]
     for i, when in enumerate(mon["as_of"]):

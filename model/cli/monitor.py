@@ -79,8 +79,11 @@ def cmd_monitor(args: argparse.Namespace) -> str:
         write_json(tmp / "monitor.json", result)
         write_json(tmp / "manifest.json", man)
         (tmp / "figures").mkdir()
-        fig = plots.save(plots_monitor.monitor_figure(result, lang=lang), tmp / "figures" / "monitor_probability.png")
-        tables = report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man, lang=lang)
+        names = {**{t.id: t.label for t in scn.targets}, **{t.id: t.label for t in scn.tracked},
+                 **{p.id: p.label or p.id for p in scn.projects}}
+        fig = plots.save(plots_monitor.monitor_figure(result, lang=lang, names=names),
+                         tmp / "figures" / "monitor_probability.png")
+        tables = report_monitor.write_monitor_report(tmp / "report.html", result, [fig], man, lang=lang, names=names)
         write_workbook(tmp / "results.xlsx", tables)
     if args.quiet:
         return ""

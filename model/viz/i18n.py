@@ -13,10 +13,10 @@ unknown for a year that is over, on track / at risk / unlikely only for a year s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["INPUT_NAMES_ZH", "LANGS", "MESSAGES", "default_lang", "input_name", "metric_name", "tr", "translator",
+__all__ = ["INPUT_NAMES_ZH", "LANGS", "MESSAGES", "default_lang", "fact_text", "input_name", "metric_name", "tr", "translator",
            "unit_label"]
 
 #: languages of the reports
@@ -363,6 +363,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.lo_y": {"en": "probability of attaining the target", "zh": "达成概率"},
     "fig.lo_title": {"en": "{target}: P against opening · {name}", "zh": "{target}：达成概率与投用时间 · {name}"},
     "fig.pm2": {"en": "±2 s.e.", "zh": "±2 标准误"},
+    # ---- progress facts (a progress row's status, as the reports say it) ----
+    "fact.started": {"en": "started in", "zh": "开工于"},
+    "fact.finished": {"en": "finished in", "zh": "完成于"},
+    "fact.opened": {"en": "opened in", "zh": "投用于"},
+    "fact.started_by": {"en": "started by", "zh": "开工不晚于"},
+    "fact.opened_by": {"en": "open by", "zh": "投用不晚于"},
+    "fact.not_started_by": {"en": "not started by", "zh": "截至仍未开工"},
+    "fact.not_opened_by": {"en": "not open by", "zh": "截至仍未投用"},
+    "fact.observed": {"en": "observed in", "zh": "实际值发布于"},
+    "fact.done": {"en": "done by", "zh": "完成于"},
+    "fact.not_done": {"en": "not done by", "zh": "截至未完成"},
+    "fact.partial": {"en": "partly done by", "zh": "部分完成于"},
     # ---- sensitivity figures ----
     "sfig.value": {"en": "{label}: the indicator", "zh": "{label}：指标值"},
     "sfig.attained": {"en": "{label}: attained or not", "zh": "{label}：是否达成"},
@@ -576,6 +588,23 @@ def translator(lang: str) -> Callable[..., str]:
         return tr(key, lang, **fields)
 
     return t
+
+
+def fact_text(fact: str, names: Mapping[str, str], lang: str) -> str:
+    """A progress fact ``"<id> <status> <date>"`` in words: ``"毕节快递物流聚集区 投用不晚于 2025-05"``.
+
+    The id is replaced by its label from ``names`` (project, phase, target or task), the status by its
+    words; text of another shape is returned as it is.
+    """
+    parts = fact.split()
+    if len(parts) != 3 or f"fact.{parts[1]}" not in MESSAGES:
+        return fact
+    ident, status, date = parts
+    name = names.get(ident)
+    if name is None and "." in ident:  # project.phase
+        project, phase = ident.split(".", 1)
+        name = f"{names.get(project, project)} · {phase}"
+    return f"{name or ident} {tr(f'fact.{status}', lang)} {date}"
 
 
 def metric_name(metric: str, lang: str) -> str:

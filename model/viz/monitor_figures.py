@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["monitor_figure"]
 
 
-def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en") -> Axes:
+def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en",
+                   names: dict[str, str] | None = None) -> Axes:
     """Probability of each headline target (all targets if none is headline) at each as-of date.
 
     The coloured zones are named in the legend (on track / at risk / unlikely); a point whose target
@@ -32,12 +33,14 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
         ``events`` [{as_of, new_facts, new_releases}].
     lang : {"zh", "en"}
         Language of the title, axes and legend.
+    names : dict, optional
+        Labels of the ids the progress facts name.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from expressim.model.spec.scenario import parse_month
-    from expressim.model.viz.i18n import tr
+    from expressim.model.viz.i18n import fact_text, tr
     from expressim.model.viz.progress_report import year_over
 
     with _style() as cjk:
@@ -68,7 +71,8 @@ def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en
             zones.append(Patch(facecolor=c, alpha=0.25, label=tr(key, lang)))
         notes = []
         for i, ev in enumerate(data.get("events", [])):
-            what = [*ev.get("new_facts", [])] + ([tr("mon.releases_n", lang, n=len(ev["new_releases"]))]
+            what = [fact_text(f, names or {}, lang) for f in ev.get("new_facts", [])] + (
+                [tr("mon.releases_n", lang, n=len(ev["new_releases"]))]
                                                   if ev.get("new_releases") and i > 0 else [])
             if what and i > 0:
                 ax.axvline(i, color="0.6", linestyle=":", linewidth=0.8)

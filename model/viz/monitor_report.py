@@ -61,9 +61,14 @@ def _short(cls: str, words: str, p: float, observed: float | None, lang: str) ->
 
 
 def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Sequence[str | Path],
-                         manifest: Mapping[str, Any], lang: str = "en") -> list[Any]:
+                         manifest: Mapping[str, Any], lang: str = "en", names: Mapping[str, str] | None = None
+                         ) -> list[Any]:
     """Write ``report.html`` of a monitor run from ``Monitor.to_json()``, in ``lang``; return its tables
-    (answers, status by date: P and words per date) for the workbook."""
+    (answers, status by date: P and words per date) for the workbook.
+
+    ``names`` maps the ids a progress fact names (projects, targets, tasks) to their labels.
+    """
+    from expressim.model.viz.i18n import fact_text
     from expressim.model.viz.run_tables import DisplayTable
 
     dates = list(data["as_of"])
@@ -90,7 +95,7 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
         if t.get("headline") and states:
             c0, w0, p0, o0 = states[0]
             c1, w1, p1, o1 = states[-1]
-            arrived = [f for ev in events[1:] for f in ev.get("new_facts", [])]
+            arrived = [fact_text(f, names or {}, lang) for ev in events[1:] for f in ev.get("new_facts", [])]
             releases = sum(len(ev.get("new_releases", [])) for ev in events[1:])
             what = arrived + ([tr("mon.releases_n", lang, n=releases)] if releases else [])
             why = tr("mon.why", lang, what="; ".join(what[:6])) if what else tr("mon.nothing", lang)
@@ -103,7 +108,7 @@ def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Seq
                             _e(_short(c1, w1, p1, o1, lang)), _e(why)])
     ev_rows = []
     for ev in events:
-        facts = "".join(f"<li>{_e(f)}</li>" for f in ev.get("new_facts", []))
+        facts = "".join(f"<li>{_e(fact_text(f, names or {}, lang))}</li>" for f in ev.get("new_facts", []))
         rel = "".join(f"<li>{_e(r)}</li>" for r in ev.get("new_releases", []))
         ev_rows.append(f"<tr><td>{_e(ev['as_of'])}</td><td><ul>{facts}</ul></td><td><ul>{rel}</ul></td></tr>")
     name = str(data.get("scenario", ""))

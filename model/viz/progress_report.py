@@ -16,7 +16,7 @@ from typing import Any
 
 from expressim.model.spec.progress import month_text
 from expressim.model.viz.html_text import escape, linkify
-from expressim.model.viz.i18n import tr
+from expressim.model.viz.i18n import fact_text, tr
 
 __all__ = ["as_of_month", "decided_section", "facts_section", "release_for", "status_for", "target_status",
            "tracked_rows", "tracked_values", "year_over"]
@@ -181,13 +181,16 @@ def facts_section(results: Any, lang: str = "en") -> str:
     imposed = cond.imposed if cond is not None else {}
     redrawn = cond.redrawn if cond is not None else {}
     n = results.replications
+    scn = results.scenario
+    names = {**{t.id: t.label for t in scn.targets}, **{p.id: p.label or p.id for p in scn.projects}}
     body = []
     for r in rows:
         pid = r.id.split(".", 1)[0]
         how = (tr("pva.imposed", lang, k=f"{imposed[r.line]:,}", n=f"{n:,}") if r.line in imposed else
                tr("pva.redrawn", lang, k=f"{redrawn[pid]:,}", n=f"{n:,}", pid=pid) if redrawn.get(pid)
                else tr("pva.already", lang))
-        body.append(f"<tr><td><code>{_e(r.id)}</code></td><td>{_e(r.status)} {_e(r.date)}</td><td>{_e(how)}</td>"
+        fact = fact_text(f"{r.id} {r.status} {r.date}", names, lang)
+        body.append(f"<tr><td><code>{_e(r.id)}</code></td><td>{_e(fact)}</td><td>{_e(how)}</td>"
                     f'<td class="muted">{_link(r.source)}<br>{_e(r.note)}</td></tr>')
     head = "".join(f"<th>{tr(k, lang)}</th>" for k in ("common.id", "pva.col.fact", "pva.col.how", "pva.col.doubt"))
     return (f"<h2>{tr('pva.facts', lang)}</h2>"
