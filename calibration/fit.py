@@ -447,7 +447,11 @@ def forecast_basis(fitted: Fitted, geography: str, year: int) -> str:
     two agree up to it and a scenario without projects agrees with the forecast in every year.
     """
     if geography != fitted.region:
-        return "the published figure, from the series' own path (no plan's effect is modelled at this level)"
+        for plan in fitted.nowcasts:
+            if plan.year == year and LEVEL.get(geography) == "national":
+                return (f"the year as its releases count it: the published Jan-{plan.n_known:02d} total and the "
+                        f"months still to come (the monthly layer's nowcast)")
+        return "the series as its releases count it, on its own path (no plan's effect is modelled at this level)"
     anchor = fitted.local_anchor_year
     if anchor is None:
         return ("the region without any plan, from its priors (no published figure of its own): "
