@@ -11,7 +11,7 @@ Only targets whose year is still ahead get the traffic-light words of :func:`mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from expressim.model.spec.progress import month_text
@@ -126,10 +126,17 @@ def target_status(summary: Any, as_of: int | None, default: tuple[str, str] | No
     return cls, words
 
 
-def release_for(target: Any, lang: str = "en") -> str:
-    """The release (or progress row) that would decide ``target``, in ``lang``."""
+def release_for(target: Any, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
+    """The release (or progress row) that would decide ``target``, in ``lang``; projects by their labels
+    (``names``: project id -> label)."""
     key = RELEASES.get(target.metric, "release.default")
-    return tr(key, lang, year=target.year, projects=", ".join(target.projects), phase=target.phase or "")
+    projects = ("、" if lang == "zh" else ", ").join((names or {}).get(p, p) for p in target.projects)
+    return tr(key, lang, year=target.year, projects=projects, phase=target.phase or "")
+
+
+def project_names(scenario: Any) -> dict[str, str]:
+    """Project id -> its label in the scenario (the id when it has none)."""
+    return {p.id: p.label or p.id for p in scenario.projects}
 
 
 def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, data_end: int | None = None,
@@ -138,6 +145,7 @@ def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, d
     from expressim.model.viz.report import format_value
 
     targets = {t.id: t for t in results.scenario.targets}
+    pnames = project_names(results.scenario)
     decided, unknown, ahead = [], [], []
     for s in summaries:
         t = targets[s.id]
@@ -150,10 +158,10 @@ def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, d
                            origin=_e(ob.origin), source=_link(ob.source)) + "</li>")
         elif year_over(t.year, as_of):
             unknown.append(f"<li>{name}: " + _e(tr("pva.unknown_item", lang, year=t.year, p=s.probability,
-                                                      release=release_for(t, lang))) + "</li>")
+                                                      release=release_for(t, lang, pnames))) + "</li>")
         else:
             ahead.append(f"<li>{name}: " + _e(tr("pva.ahead_item", lang, p=s.probability,
-                                                    release=release_for(t, lang))) + "</li>")
+                                                    release=release_for(t, lang, pnames))) + "</li>")
     when = month_text(as_of) if as_of is not None else "—"
     prog = getattr(results, "progress", None)
     prog_end = (tr("pva.prog_end", lang, when=_e(month_text(prog.last_month)))

@@ -327,11 +327,12 @@ def _display_html(table: Any) -> str:
     body = []
     for row in table.rows:
         cells = []
+        digits = max((_decimals(v) for v in row if isinstance(v, float)), default=0)  # one precision per row
         for v in row:
             if isinstance(v, int) and not isinstance(v, bool):
                 cells.append(f'<td class="num">{v}</td>')
             elif isinstance(v, float):
-                cells.append(f'<td class="num">{v:,.{_decimals(v)}f}</td>')
+                cells.append(f'<td class="num">{v:,.{digits}f}</td>')
             else:
                 cells.append(f"<td>{_e('—' if v is None else v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -60,7 +60,7 @@ def display_number(value: float | None, unit: str, lang: str = "en") -> tuple[fl
         return None, label
     v = float(value) / div
     if unit in ("件", "元"):
-        digits = 2 if abs(v) >= 1 else 4
+        digits = 2 if abs(v) >= 0.1 else 4
     elif unit == "fraction":
         digits = 1
     else:
@@ -81,7 +81,7 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
     ``rests`` and ``settled`` (text), ``probability`` and ``probability_stderr``.
     """
     from expressim.model.analysis import rests_on as ro
-    from expressim.model.viz.progress_report import release_for, status_for, year_over
+    from expressim.model.viz.progress_report import project_names, release_for, status_for, year_over
     from expressim.model.viz.report import format_value
 
     targets = {t.id: t for t in results.scenario.targets}
@@ -116,7 +116,7 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
         rows.append({"id": t.id, "label": t.label, "year": t.year,
                      "threshold": f"{cmp} {format_value(t.threshold, t.unit, threshold=True)}", "cls": cls,
                      "answer": answer, "range": rng, "rests": rest,
-                     "settled": "—" if observed is not None else release_for(t, lang),
+                     "settled": "—" if observed is not None else release_for(t, lang, project_names(results.scenario)),
                      "probability": p, "probability_stderr": se})
     return rows
 
