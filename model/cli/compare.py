@@ -138,6 +138,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     from expressim.model.spec import scenario as sc
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
+    from expressim.model.store.workbook import write_workbook
     from expressim.model.viz.compare_figures import save_latest_opening
     from expressim.model.viz.latest_report import write_latest_report
 
@@ -175,8 +176,9 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
         write_json(tmp / "manifest.json", man)
         lang = report_lang(args, scn, path)
         fig = save_latest_opening(result, scn.start_month, tmp / "figures" / "latest_opening.png", lang=lang)
-        write_latest_report(tmp / "report.html", result, [fig], man, {p.id: p.label or p.id for p in scn.projects},
-                            lang=lang)
+        tables = write_latest_report(tmp / "report.html", result, [fig], man,
+                                     {p.id: p.label or p.id for p in scn.projects}, lang=lang)
+        write_workbook(tmp / "results.xlsx", tables)
     return "" if args.quiet else _latest_text(result, out)
 
 

@@ -71,6 +71,7 @@ def cmd_sensitivity(args: Any) -> str:
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.store.tables import write_csv
+    from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import sensitivity_figures as ps
     from expressim.model.viz.sensitivity_report import plain_names, write_sensitivity_report
 
@@ -152,9 +153,10 @@ def cmd_sensitivity(args: Any) -> str:
         figs = ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets],
                                 lang=lang, names=plain_names(rows, vinfo, descriptions, lang),
                                 labels={t.id: t.label for t in targets})
-        write_sensitivity_report(tmp / "report.html", scenario=scn.name, method=args.method, evaluations=design.n,
-                                 rows=rows, boxes=boxes, voi=vinfo, targets=targets, descriptions=descriptions,
-                                 figures=figs, manifest=man, lang=lang)
+        tables = write_sensitivity_report(tmp / "report.html", scenario=scn.name, method=args.method,
+                                          evaluations=design.n, rows=rows, boxes=boxes, voi=vinfo, targets=targets,
+                                          descriptions=descriptions, figures=figs, manifest=man, lang=lang)
+        write_workbook(tmp / "results.xlsx", tables)
     key = "ST" if args.method == "sobol" else "mu_star"
     lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "
              f"groups, {design.n} evaluations in {timing['sensitivity_total']:.1f} s -> {out}"]

@@ -29,8 +29,9 @@ def _verdict(result: Mapping[str, Any], lang: str) -> str:
 
 
 def write_latest_report(path: str | Path, result: Mapping[str, Any], figures: Sequence[str | Path],
-                        manifest: Mapping[str, Any], project_labels: Mapping[str, str], lang: str = "en") -> None:
-    """Write ``report.html`` of a latest-opening search.
+                        manifest: Mapping[str, Any], project_labels: Mapping[str, str], lang: str = "en") -> list[Any]:
+    """Write ``report.html`` of a latest-opening search; return its tables (answers, P at each opening
+    month) for the workbook.
 
     Parameters
     ----------
@@ -56,9 +57,14 @@ def write_latest_report(path: str | Path, result: Mapping[str, Any], figures: Se
             (tr("lo.q.without", lang), tr("lo.without", lang, p=float(w["probability"]), lo=float(w["lower_bound_95"]),
                                           hi=float(w["upper_bound_95"])), ""),
             (tr("lo.q.verdict", lang), _verdict(result, lang), "")]
-    curve = []
+    from expressim.model.viz.run_tables import DisplayTable
+
+    curve, plain = [], []
     for c in sorted(result["curve"], key=lambda c: c["shift_months"]):
         ok = bool(c["admissible"])
+        plain.append([int(c["shift_months"]), str(c["group_median_opening"]), round(float(c["probability"]), 3),
+                      round(2 * float(c["probability_stderr"]), 3), round(float(c["lower_bound_95"]), 3),
+                      tr("lo.yes" if ok else "lo.no", lang)])
         curve.append(f'<tr><td class="num">{c["shift_months"]:+d}</td><td class="num">{_e(c["group_median_opening"])}</td>'
                      f'<td class="num">{float(c["probability"]):.3f} ± {2 * float(c["probability_stderr"]):.3f}</td>'
                      f'<td class="num">{float(c["lower_bound_95"]):.3f}</td>'
@@ -78,3 +84,8 @@ def write_latest_report(path: str | Path, result: Mapping[str, Any], figures: Se
         f"<h2>{tr('common.manifest', lang)}</h2>", _details(tr("common.manifest_note", lang), _manifest(manifest)),
     ]
     Path(path).write_text(_page(f"expressim · {name}", "\n".join(body), lang), encoding="utf-8")
+    return [DisplayTable("answers", tr("answers.title", lang), [tr("lo.col.question", lang), tr("lo.col.answer", lang)],
+                         [[q, a] for q, a, _ in rows]),
+            DisplayTable("curve", tr("lo.curve", lang),
+                         [tr("lo.col.shift", lang), tr("lo.col.opening", lang), tr("common.probability", lang),
+                          "± (2 s.e.)", tr("lo.col.lower", lang), tr("lo.col.ok", lang)], plain)]

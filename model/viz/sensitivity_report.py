@@ -69,8 +69,9 @@ def _statistic(g: str, fallback: str, lang: str) -> str:
 def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, evaluations: int,
                              rows: Sequence[Mapping[str, Any]], boxes: Mapping[str, Any], voi: Mapping[str, Any],
                              targets: Sequence[Any], descriptions: Mapping[str, str], figures: Sequence[str | Path],
-                             manifest: Mapping[str, Any], lang: str = "en") -> None:
-    """Write ``report.html`` of a sensitivity run.
+                             manifest: Mapping[str, Any], lang: str = "en") -> list[Any]:
+    """Write ``report.html`` of a sensitivity run; return its tables (statistics to ask for first, the
+    inputs that move each target) for the workbook.
 
     Parameters
     ----------
@@ -99,8 +100,11 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
                  + intro)
     if timing is not None and np.isfinite(float(timing)):
         intro += " " + _e(tr("sens.timing_note", lang, v=float(timing)))
+    from expressim.model.viz.run_tables import DisplayTable
+
     key = "ST" if method == "sobol" else "mu_star"
     sections = []
+    plain: list[list[Any]] = []
     for t in targets:
         sub = sorted((r for r in rows if r["output"] == f"{t.id}.value" and np.isfinite(r[key])),
                      key=lambda r: -float(r[key]))[:8]
@@ -112,6 +116,10 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
             else:
                 cells = f'<td class="num">{r["mu_star"]:.3g} ± {r["mu_star_conf"]:.2g}</td><td class="num">—</td>'
             body.append(f"<tr><td>{_e(input_name(str(r['factor']), descriptions, lang))}</td>{cells}</tr>")
+            plain.append([f"{t.label} ({t.year})", input_name(str(r["factor"]), descriptions, lang),
+                          round(float(r[key]), 3), round(float(r.get(f"{key}_conf", float("nan"))), 3),
+                          round(float(r["S1"]), 3) if method == "sobol" else None,
+                          round(float(r["S1_conf"]), 3) if method == "sobol" else None])
         box = boxes.get(t.id, {}).get("chosen") if isinstance(boxes.get(t.id), Mapping) else None
         sections.append(f"<h3>{_e(tr('sens.drivers', lang, target=f'{t.label} ({t.year})'))}</h3>"
                         + _table([tr("sens.col.input", lang), tr("sens.col.total", lang), tr("sens.col.first", lang)], body)
@@ -128,3 +136,10 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
         f"<h2>{tr('common.manifest', lang)}</h2>", _details(tr("common.manifest_note", lang), _manifest(manifest)),
     ]
     Path(path).write_text(_page(f"expressim · {scenario}", "\n".join(body), lang), encoding="utf-8")
+    return [DisplayTable("answers", tr("answers.title", lang),
+                         [tr("sens.col.group", lang), tr("sens.col.share", lang), tr("sens.col.statistic", lang)],
+                         [[_group(str(g["group"]), lang), round(float(g["mean_S1"]), 3),
+                           _statistic(str(g["group"]), str(g.get("statistic", "")), lang)] for g in overall]),
+            DisplayTable("drivers", tr("sens.col.input", lang),
+                         [tr("common.target", lang), tr("sens.col.input", lang), tr("sens.col.total", lang), "±",
+                          tr("sens.col.first", lang), "±"], plain)]
