@@ -53,6 +53,25 @@ def _literals(path: Path) -> list[str]:
             and id(n) not in docs]
 
 
+def test_the_shipped_plan_reports_in_chinese_unless_asked() -> None:
+    import argparse
+
+    from expressim.model.cli.lang import report_lang
+    from expressim.model.spec import scenario as sc
+
+    scn = sc.load(PLAN)
+    assert report_lang(argparse.Namespace(lang=None), scn, PLAN) == "zh"
+    assert report_lang(argparse.Namespace(lang="en"), scn, PLAN) == "en"
+
+
+def test_a_progress_fact_is_said_in_words() -> None:
+    names = {"centre_nayong": "纳雍县共配中心"}
+    assert i18n.fact_text("centre_nayong not_opened_by 2024-12", names, "zh") == "纳雍县共配中心 截至仍未投用 2024-12"
+    assert i18n.fact_text("centre_nayong.construction started 2024-03", names, "en") == (
+        "纳雍县共配中心 · construction started in 2024-03")
+    assert i18n.fact_text("something else entirely", names, "en") == "something else entirely"
+
+
 def test_no_report_module_prints_a_status_word_outside_the_catalogue() -> None:
     """The words are in one place: no report module spells a status word itself."""
     for f in ("report.py", "progress_report.py", "monitor_report.py", "run_tables.py", "run_figures.py",
