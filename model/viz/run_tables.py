@@ -98,6 +98,8 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
                                                               value=format_value(float(observed), t.unit))
         elif year_over(t.year, as_of):
             answer = f"{words}; " + tr("answers.estimate", lang, p=p)
+            if p >= 1.0 or p <= 0.0:  # every replication agrees: say so beside "unknown"
+                answer += " (" + tr("answers.all_met" if p >= 1.0 else "answers.none_met", lang) + ")"
         else:
             answer = tr("answers.p_text", lang, p=f"{p:.2f} ± {2 * se:.2f}", words=words)
         entries = list((rests or {}).get(t.id, []))
