@@ -16,10 +16,13 @@ import base64
 import io
 from pathlib import Path
 
-__all__ = ["CSS_FAMILY", "SC_FACE", "embedded_font_css", "font_file"]
+__all__ = ["CJK_FROM", "CSS_FAMILY", "SC_FACE", "embedded_font_css", "font_file"]
 
 #: face of the simplified-Chinese font in the Noto Sans CJK collection (JP, KR, SC, TC, HK, then Mono)
 SC_FACE = 2
+#: the first code point the embedded subset covers (CJK radicals, punctuation, ideographs, full-width forms):
+#: Latin punctuation (“ ≥ – ·) stays in the reader's own font, not in the wider CJK forms
+CJK_FROM = 0x2E80
 #: the CSS family name of the embedded subset
 CSS_FAMILY = "Expressim Noto Sans SC"
 
@@ -35,15 +38,15 @@ def font_file() -> Path | None:
 
 
 def embedded_font_css(text: str) -> str:
-    """An ``@font-face`` rule with a subset of Noto Sans CJK SC covering the non-ASCII characters of
-    ``text``, as a data URI (empty when ``text`` has none or the font is missing).
+    """An ``@font-face`` rule with a subset of Noto Sans CJK SC covering the CJK characters of ``text``
+    (from :data:`CJK_FROM` on), as a data URI (empty when ``text`` has none or the font is missing).
 
     Parameters
     ----------
     text : str
-        The page's text (markup included: only characters above U+007F are kept).
+        The page's text (markup included: only CJK characters are kept).
     """
-    chars = sorted({ord(c) for c in text if ord(c) > 0x7F})
+    chars = sorted({ord(c) for c in text if ord(c) >= CJK_FROM})
     path = font_file()
     if not chars or path is None:
         return ""
