@@ -9,21 +9,22 @@ import numpy as np
 import pytest
 
 from expressim.calibration import monthly as M
+from expressim.calibration import monthly_releases as R
 from expressim.calibration.observations import load
 from expressim.calibration.periods import parse_period
 
 DATA = Path(__file__).resolve().parents[1] / "calibration" / "data"
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
-DATES = M.spring_festival_dates()
+DATES = R.spring_festival_dates()
 
 
 def test_spring_festival_dates_come_from_the_data_file_and_move_the_holiday_block() -> None:
     assert DATES[2025] == dt.date(2025, 1, 29) and DATES[2026] == dt.date(2026, 2, 17)
-    assert M.holiday_months(2025, DATES) == (1, 2)
+    assert R.holiday_months(2025, DATES) == (1, 2)
     # 2026-02-17 + 15 days reaches March: the holiday block of 2026 and of 2027 (compared with 2026) is Jan-Mar
-    assert M.holiday_months(2026, DATES) == (1, 2, 3)
-    assert M.blocks_of(2027, DATES)[0] == (1, 2, 3)
-    assert M.blocks_of(2025, DATES)[0] == (1, 2) and len(M.blocks_of(2025, DATES)) == 11
+    assert R.holiday_months(2026, DATES) == (1, 2, 3)
+    assert R.blocks_of(2027, DATES)[0] == (1, 2, 3)
+    assert R.blocks_of(2025, DATES)[0] == (1, 2) and len(R.blocks_of(2025, DATES)) == 11
 
 
 def test_window_growth_is_the_weighted_mean_of_month_growths_to_second_order() -> None:
@@ -34,7 +35,7 @@ def test_window_growth_is_the_weighted_mean_of_month_growths_to_second_order() -
         prev = rng.uniform(80, 180, 12)
         g = rng.uniform(np.log(1.05), np.log(1.25), 12)
         exact = np.log((prev * np.exp(g)).sum() / prev.sum())
-        w = M._weights(tuple(range(1, 13)), dict(enumerate(prev, start=1)))
+        w = R._weights(tuple(range(1, 13)), dict(enumerate(prev, start=1)))
         approx = sum(w[12 - m] * g[m - 1] for m in range(1, 13))
         worst = max(worst, abs(exact - approx))
         var = sum(w[12 - m] * (g[m - 1] - approx) ** 2 for m in range(1, 13))
@@ -65,8 +66,8 @@ def _synthetic(tmp: Path, sd_eta: float, sd_eps: float, years: int = 12, seed: i
 
 def test_recovers_the_shock_sizes_of_synthetic_data(tmp_path: Path) -> None:
     obs = load([_synthetic(tmp_path, 0.01, 0.04, years=20)])
-    data = {ind: M.year_data(obs, ind) for ind in M.SERIES}
-    o = M.growth_observations(data, 2000, {})
+    data = {ind: R.year_data(obs, ind) for ind in R.SERIES}
+    o = R.growth_observations(data, 2000, {})
     fit = M.fit_monthly(o, max(x.t for x in o) + 1, 2000)
     assert fit.sd[2] == pytest.approx(0.04, rel=0.25)  # month deviation
     assert fit.sd[0] == pytest.approx(0.01, rel=0.5)  # growth level's monthly step
@@ -75,7 +76,7 @@ def test_recovers_the_shock_sizes_of_synthetic_data(tmp_path: Path) -> None:
 def test_kalman_matches_a_hand_computation_for_one_observation() -> None:
     """One block growth y at t=0: the filtered level moves by the gain P/(P+σ²) times the innovation."""
     sd = np.array([0.02, 0.01, 0.05, 0.05])
-    ll, a, P = M.kalman([M.Obs(0, 0, {0: 1.0}, 0.2)], 1, sd)
+    ll, a, P = M.kalman([R.Obs(0, 0, {0: 1.0}, 0.2)], 1, sd)
     p0, h = M.INITIAL_VAR, 0.05**2
     assert a[0] == pytest.approx(p0 / (p0 + h) * 0.2)
     assert P[0, 0] == pytest.approx(p0 - p0**2 / (p0 + h))
