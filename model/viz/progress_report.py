@@ -101,7 +101,7 @@ def status_for(probability: float, year: int, observed: float | None, as_of: int
     lang : {"zh", "en"} or None
         The words' language; None gives both ("On track · 有望达成").
     """
-    from expressim.model.viz.report import status
+    from expressim.model.viz.words import status
 
     def words(key: str) -> str:
         return tr(key, lang) if lang is not None else f"{tr(key, 'en')} · {tr(key, 'zh')}"
@@ -142,7 +142,7 @@ def project_names(scenario: Any) -> dict[str, str]:
 def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, data_end: int | None = None,
                     lang: str = "en") -> str:
     """HTML: which targets are decided, which are still uncertain, and what would decide them."""
-    from expressim.model.viz.report import format_value
+    from expressim.model.viz.words import format_value
 
     targets = {t.id: t for t in results.scenario.targets}
     pnames = project_names(results.scenario)

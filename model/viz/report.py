@@ -27,6 +27,7 @@ import numpy as np
 from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.html_text import escape, linkify
 from expressim.model.viz.i18n import input_name, metric_name, tr
+from expressim.model.viz.words import format_value, status
 
 __all__ = ["answers_section", "format_value", "status", "write_compare_report", "write_run_report"]
 
@@ -56,50 +57,12 @@ _e = escape
 _linkify = linkify
 
 
-def status(p: float, lang: str | None = None) -> tuple[str, str]:
-    """Traffic-light class and words for a probability of a target still ahead.
-
-    ``("green", "On track")`` (P >= 0.8), amber "At risk" (0.5 <= P < 0.8), red "Unlikely"; in ``lang``
-    ("zh" or "en"), or both ("On track · 有望达成") when ``lang`` is None.
-    """
-    cls = "green" if p >= ON_TRACK else "amber" if p >= AT_RISK else "red"
-    if lang is None:
-        return cls, f"{tr(f'status.{cls}', 'en')} · {tr(f'status.{cls}', 'zh')}"
-    return cls, tr(f"status.{cls}", lang)
-
-
 def status_legend(lang: str, ahead: bool, over: bool) -> str:
     """The status legend (HTML): the traffic light only when some target's year is still ahead, met /
     missed / unknown only when some target's year is over."""
     parts = ([tr("status.legend_ahead", lang, on=ON_TRACK, risk=AT_RISK)] if ahead else []) + (
         [tr("status.legend_over", lang)] if over else [])
     return f'<p class="muted">{" ".join(parts)}</p>' if parts else ""
-
-
-def _num(x: float, digits: int) -> str:
-    return f"{x:,.{digits}f}"
-
-
-def format_value(value: float, unit: str, *, threshold: bool = False) -> str:
-    """A value in readable units: 件/元 in 亿件/亿元, fractions in %, counts with separators.
-
-    >>> format_value(4.0e8, "件", threshold=True)
-    '4 亿件'
-    >>> format_value(0.9782, "fraction")
-    '97.8%'
-    """
-    if value is None or not np.isfinite(value):
-        return "—"
-    if unit in ("件", "元"):
-        v, u, d = value / 1e8, f" 亿{unit}", 2
-    elif unit == "fraction":
-        v, u, d = value * 100, "%", 1
-    else:
-        v, u, d = value, f" {unit}" if unit else "", 0 if abs(value) >= 100 or float(value).is_integer() else 1
-    text = _num(v, d)
-    if threshold and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + u
 
 
 def _p(p: float, se: float, n: int | None) -> str:

@@ -32,7 +32,7 @@ from expressim.model.engine.results import Results
 from expressim.model.spec.conventions import AT_RISK, HEADLINE_METRICS, METRICS, ON_TRACK, SUMMARY_QUANTILES
 from expressim.model.spec.scenario import Target, parse_month
 from expressim.model.viz.i18n import metric_name, tr
-from expressim.model.viz.report import status
+from expressim.model.viz.words import status
 
 __all__ = ["cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
            "rollout_gantt", "run_figures", "save", "target_probabilities", "traffic_light", "unit_scale"]

@@ -82,7 +82,7 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
     """
     from expressim.model.analysis import rests_on as ro
     from expressim.model.viz.progress_report import project_names, release_for, status_for, year_over
-    from expressim.model.viz.report import format_value
+    from expressim.model.viz.words import format_value
 
     targets = {t.id: t for t in results.scenario.targets}
     heads = [s for s in summaries if _get(s, "headline", False)] or list(summaries)
