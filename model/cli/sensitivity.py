@@ -48,9 +48,14 @@ def _csv_rows(rows: list[dict[str, Any]], meta: dict[str, dict[str, Any]], metho
     return out
 
 
-def _top(rows: list[dict[str, Any]], output: str, key: str, k: int = 4) -> str:
+def _top(rows: list[dict[str, Any]], output: str, key: str, names: dict[str, str] | None = None,
+         lang: str = "en", k: int = 4) -> str:
+    """The ``k`` inputs with the largest index ``key`` on ``output``, by their plain names."""
+    from expressim.model.viz.i18n import tr
+
     rs = sorted((r for r in rows if r["output"] == output and np.isfinite(r[key])), key=lambda r: -r[key])[:k]
-    return ", ".join(f"{r['factor']} {r[key]:.3g}±{r[key + '_conf']:.2g}" for r in rs) or "(constant output)"
+    return ", ".join(f"{(names or {}).get(r['factor'], r['factor'])} {r[key]:.3g}±{r[key + '_conf']:.2g}"
+                     for r in rs) or tr("cli.constant", lang)
 
 
 def cmd_sensitivity(args: Any) -> str:
@@ -157,13 +162,16 @@ def cmd_sensitivity(args: Any) -> str:
                                           evaluations=design.n, rows=rows, boxes=boxes, voi=vinfo, targets=targets,
                                           descriptions=descriptions, figures=figs, manifest=man, lang=lang)
         write_workbook(tmp / "results.xlsx", tables)
+    from expressim.model.viz.i18n import tr
+
     key = "ST" if args.method == "sobol" else "mu_star"
-    lines = [f"{scn.name}: {args.method} N={args.samples}, {len(problem.factors)} factors in {len(problem.groups)} "
-             f"groups, {design.n} evaluations in {timing['sensitivity_total']:.1f} s -> {out}"]
+    plain = plain_names(rows, vinfo, descriptions, lang)
+    lines = [tr("cli.sens_head", lang, name=scn.name, method=args.method, n=args.samples, k=len(problem.factors),
+                g=len(problem.groups), e=design.n, s=timing["sensitivity_total"], out=out)]
     for t in targets:
-        lines.append(f"  {t.id}: {key} of the indicator: {_top(rows, f'{t.id}.value', key)}")
-        lines.append(f"  {' ' * len(t.id)}  PRIM box for missing it: {discovery.describe(boxes[t.id]['chosen'])}")
-    lines.append("  statistics to ask for first (mean closed S1 of attainment): " + ", ".join(
-        f"{g['group']} {g['mean_S1']:.2f}" for g in vinfo["ranking"]["overall"])
-        + f"; policy timing {vinfo['ranking']['policy_timing_mean_S1']:.2f}")
+        lines.append(f"  {t.id}: " + tr("cli.sens_moves", lang, top=_top(rows, f"{t.id}.value", key, plain, lang)))
+        lines.append(f"  {' ' * len(t.id)}  " + tr("cli.sens_box", lang, box=discovery.describe(boxes[t.id]["chosen"])))
+    lines.append("  " + tr("cli.sens_ask", lang, groups=", ".join(
+        f"{plain.get(g['group'], g['group'])} {g['mean_S1']:.2f}" for g in vinfo["ranking"]["overall"]),
+        t=vinfo["ranking"]["policy_timing_mean_S1"]))
     return "" if args.quiet else "\n".join(lines)

@@ -485,6 +485,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "unpaired CIs in comparison.json)",
                          "zh": "P = 达成概率 ± 两倍蒙特卡洛标准误（与报告一致）；Δ = 与 {ref} 的配对差异及 95% 置信区间"
                                "（标准误来自逐次配对；非配对区间见 comparison.json）"},
+    "cli.sens_head": {"en": "{name}: {method} N={n}, {k} inputs in {g} groups, {e} evaluations in {s:.1f} s -> {out}",
+                      "zh": "{name}：{method} N={n}，{k} 个输入分 {g} 组，{e} 次模型运行，用时 {s:.1f} 秒 -> {out}"},
+    "cli.sens_moves": {"en": "what moves it most (total effect): {top}", "zh": "影响最大的输入（总效应）：{top}"},
+    "cli.sens_box": {"en": "missed when: {box}", "zh": "未达成的条件：{box}"},
+    "cli.sens_ask": {"en": "statistics to ask for first (share of the uncertainty removed): {groups}; policy timing {t:.2f}",
+                     "zh": "最应优先获取的统计数据（可消除的不确定性份额）：{groups}；政策实施时间 {t:.2f}"},
+    "cli.constant": {"en": "(constant output)", "zh": "（输出不变）"},
     "cli.pm_note": {"en": "(± is two Monte-Carlo standard errors, as in the report)",
                     "zh": "（± 为两倍蒙特卡洛标准误，与报告一致）"},
     "cli.priors": {"en": "priors: {lo:.2f} to {hi:.2f} with {input}, {kind}",
