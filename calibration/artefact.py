@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,18 @@ def loads(data: bytes) -> Fitted:
     Raises
     ------
     ValueError
-        For another format version or a malformed file.
+        For another format version or a malformed file (empty, truncated, not an ``.npz``, keys or
+        values missing or of the wrong kind).
     """
+    try:
+        return _loads(data)
+    except ValueError:
+        raise
+    except (OSError, EOFError, KeyError, TypeError, IndexError, AttributeError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"not a calibration artefact ({type(exc).__name__}: {exc})") from None
+
+
+def _loads(data: bytes) -> Fitted:
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
         if meta.get("format") != FORMAT:

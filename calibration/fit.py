@@ -425,7 +425,16 @@ def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation]) -> Obser
 
 def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int = 20000,
              seed: int = 0) -> dict[str, Any]:
-    """Forecast one window: the ``forecast --json`` dictionary, canonical units."""
+    """Forecast one window: the ``forecast --json`` dictionary, canonical units.
+
+    Raises
+    ------
+    FitError
+        A period that is not a window inside one calendar year, a series the fit does not
+        have, or ``n`` below 1 (draws).
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise FitError(f"n: expected a whole number of draws of at least 1, got {n!r}")
     try:
         p = parse_period(period, allow_approx=False)
     except ValueError as exc:

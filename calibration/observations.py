@@ -190,18 +190,18 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
+def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str | int | None = None,
          strict: bool = False) -> ObservationSet:
     """Load observation CSVs into an :class:`ObservationSet`.
 
     Parameters
     ----------
-    paths : iterable of path, optional
+    paths : path or iterable of paths, optional
         Files or folders (``--data``); default: the shipped ``calibration/data``.
         Given paths *replace* the shipped set.
-    until : str, optional
-        A period; every observation ending after it is dropped before anything
-        is derived (no look-ahead).
+    until : str or int, optional
+        A period (an int is a year); every observation ending after it is dropped before
+        anything is derived (no look-ahead).
     strict : bool
         Fail when two values of one window differ by more than 1%, or on a row whose unit or
         period the model cannot read (otherwise such rows are left out and named in
@@ -212,6 +212,8 @@ def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
     DataError
         Bad rows, unreadable files, or (``strict``) conflicts.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     files = expand_paths(paths if paths is not None else [default_data_dir()])
     if not files:
         raise DataError("--data: no observation CSV found in the given paths")
@@ -242,7 +244,7 @@ def load(paths: Iterable[str | Path] | None = None, *, until: str | None = None,
     derived, breaks = _derive_and_breaks(kept)
     return ObservationSet(
         observations=tuple(kept + derived), conflicts=tuple(conflicts), scope_breaks=tuple(breaks),
-        files=tuple(str(f) for f in files), data_hash=_hash_files(files), until=until,
+        files=tuple(str(f) for f in files), data_hash=_hash_files(files), until=None if until is None else str(until),
         duplicates_dropped=dropped, skipped=tuple(skipped),
     )
 

@@ -141,13 +141,13 @@ def _month(text: str, s: str) -> int:
     return m
 
 
-def parse_period(text: str, *, allow_approx: bool = True) -> Period:
+def parse_period(text: str | int, *, allow_approx: bool = True) -> Period:
     """Parse a period string into a :class:`Period`.
 
     Parameters
     ----------
-    text : str
-        One of the forms in the module docstring.
+    text : str or int
+        One of the forms in the module docstring; an int is a year (``2025``).
     allow_approx : bool
         Accept loosely dated forms (``2014-era``, ``2020s``, ``2010-2020``,
         ``unspecified ...``) as ``approx`` periods.
@@ -155,9 +155,11 @@ def parse_period(text: str, *, allow_approx: bool = True) -> Period:
     Raises
     ------
     PeriodError
-        With a message saying what was expected.
+        With a message saying what was expected (also for a value that is neither text nor a year).
     """
-    t = text.strip()
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise PeriodError(f"{text!r} is not a period (expected text such as 2025 or 2025-06, or a year as a number)")
+    t = str(text).strip()
     if m := _YEAR.match(t):
         y = _year(t, m[1])
         return Period(month_index(y, 1), month_index(y, 12), "year")
