@@ -198,5 +198,5 @@ def parse_period(text: str | int, *, allow_approx: bool = True) -> Period:
         if t.lower().startswith("unspecified"):
             return Period(0, 0, "approx", text=t)
     raise PeriodError(
-        f"{shown(text)} is not a period (expected YYYY, YYYY-MM, YYYY-MM..MM, YYYY-Qn, YYYY-Hn or YYYY-MM-DD)"
+        f"{shown(str(text))} is not a period (expected YYYY, YYYY-MM, YYYY-MM..MM, YYYY-Qn, YYYY-Hn or YYYY-MM-DD)"
     )

@@ -27,7 +27,7 @@ def _set(i: int, key: str, value: Any) -> Any:
 
 
 BAD = [
-    ("no_liquor", lambda d: d.pop("specialty_lines"), "specialty_lines.liquor: missing"),
+    ("lines_not_a_mapping", lambda d: d.__setitem__("specialty_lines", ["liquor"]), "specialty_lines: expected a mapping"),
     ("duplicate_id", _set(1, "id", "Alpha"), "counties.1.id: duplicate county id 'Alpha'"),
     ("zero_population", _set(0, "population", 0), "counties.0.population: expected a number above 0"),
     ("negative_population", _set(0, "population", -5), "counties.0.population"),
@@ -55,7 +55,7 @@ def test_a_bad_pack_is_one_line_naming_file_and_field(tmp_path: Path, name: str,
     assert str(exc.value).startswith(f"{f}: ") and words in str(exc.value), str(exc.value)
 
 
-@pytest.mark.parametrize("name", ["no_liquor", "duplicate_id", "nan_population", "many_counties"])
+@pytest.mark.parametrize("name", ["lines_not_a_mapping", "duplicate_id", "nan_population", "many_counties"])
 def test_validate_refuses_the_pack_in_one_line(tmp_path: Path, name: str) -> None:
     change, words = next((c, w) for n, c, w in BAD if n == name)
     scn = _toy_scenario(tmp_path, _pack(tmp_path, change))
@@ -65,3 +65,24 @@ def test_validate_refuses_the_pack_in_one_line(tmp_path: Path, name: str) -> Non
 
 def test_load_pack_takes_a_path() -> None:
     assert load_pack(TOY).ids == ["Alpha", "Beta", "Gamma"] and load_pack(str(TOY)).ids == ["Alpha", "Beta", "Gamma"]
+
+
+def test_roles_are_optional_unless_a_target_needs_them(tmp_path: Path) -> None:
+    """A pack without an urban county or a liquor line loads; a scenario whose target counts liquor
+    shipments is refused in one line naming the target and the role; without such targets it runs."""
+    import yaml
+
+    bare = _pack(tmp_path, lambda d: (d.pop("specialty_lines"), d.pop("urban_county")))
+    pack = load_pack(bare)
+    assert pack.urban_county == "" and pack.specialty_lines == {}
+    scn = _toy_scenario(tmp_path, bare)
+    rc, _, err = cli("-q", "validate", str(scn))
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "target 'liquor_2023'" in err and "specialty_lines.liquor" in err and "internal error" not in err
+    d = yaml.safe_load(scn.read_text(encoding="utf-8"))
+    d["targets"] = [t for t in d["targets"] if t.get("metric") != "liquor_tonnes"]
+    scn.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    rc, _, err = cli("-q", "run", str(scn), "--replications", "50", "--out", str(tmp_path / "out"))
+    assert rc == 0, err
+    annual = (tmp_path / "out" / "annual.csv").read_text(encoding="utf-8-sig")
+    assert "liquor" not in annual and "nan" not in annual.lower()

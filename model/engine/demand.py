@@ -50,7 +50,7 @@ class DemandInputs:
         Seasonal weights w_m, shape (12,), summing to 1.
     pop_shares : ndarray
         County population shares, shape (C,).
-    urban_index : int
+    urban_index : int or None
         Index of the urban county (七星关) whose intensities differ.
     project_county : ndarray
         County index of each project, or -1 for city-wide ones, shape (P,).
@@ -66,7 +66,7 @@ class DemandInputs:
     baseline_annual: np.ndarray
     month_weights: np.ndarray
     pop_shares: np.ndarray
-    urban_index: int
+    urban_index: int | None
     project_county: np.ndarray
     kind: tuple[str, ...]
     anchor_index: int | None = None
@@ -87,7 +87,7 @@ def monthly_baseline(annual: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return monthly.transpose(0, 1, 3, 2).reshape(n, y * 12, 2)
 
 
-def county_shares(pop_shares: np.ndarray, urban_index: int, urban_out: np.ndarray, urban_in: np.ndarray,
+def county_shares(pop_shares: np.ndarray, urban_index: int | None, urban_out: np.ndarray, urban_in: np.ndarray,
                   noise_sd: np.ndarray, z: np.ndarray) -> np.ndarray:
     """County shares of the city's parcels, shape (n, C, 2), summing to 1 over counties.
 
@@ -96,8 +96,9 @@ def county_shares(pop_shares: np.ndarray, urban_index: int, urban_out: np.ndarra
     """
     n, c = z.shape[0], pop_shares.size
     inten = np.ones((n, c, 2))
-    inten[:, urban_index, 0] = urban_out
-    inten[:, urban_index, 1] = urban_in
+    if urban_index is not None:  # a pack without an urban county: the same intensities everywhere
+        inten[:, urban_index, 0] = urban_out
+        inten[:, urban_index, 1] = urban_in
     w = pop_shares[None, :, None] * inten * np.exp(noise_sd[:, None, None] * z)
     return w / w.sum(axis=1, keepdims=True)
 

@@ -37,8 +37,8 @@ class Compiled:
     years: tuple[int, ...]
     n_months: int
     pop_shares: np.ndarray
-    urban_index: int
-    jinsha_index: int
+    urban_index: int | None
+    jinsha_index: int | None
     county_ids: tuple[str, ...]
 
 
@@ -73,12 +73,20 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
             county.append(pack.index(p.region))
         except ValueError as exc:
             raise ScenarioError(f"projects.{p.id}.region: {exc}") from None
+    if "liquor" not in pack.specialty_lines:
+        for i, t in enumerate(scn.targets):
+            if t.metric == "liquor_tonnes":
+                raise ScenarioError(f"targets.{i}: target '{t.id}' counts liquor shipments, which need the region "
+                                    f"pack's specialty_lines.liquor (the county of the liquor line); the {pack.name} "
+                                    f"pack names none")
     return Compiled(
         scenario=scn, projects=specs,
         resources=tuple(ResourceSpec(r.name, r.capacity) for r in scn.resources),
         project_county=np.array(county, dtype=int), kinds=tuple(p.kind for p in specs),
         years=tuple(scn.years), n_months=scn.n_months, pop_shares=pack.population_shares,
-        urban_index=pack.index(pack.urban_county), jinsha_index=pack.index(pack.specialty_lines["liquor"]), county_ids=tuple(pack.ids),
+        urban_index=pack.index(pack.urban_county) if pack.urban_county else None,
+        jinsha_index=pack.index(pack.specialty_lines["liquor"]) if "liquor" in pack.specialty_lines else None,
+        county_ids=tuple(pack.ids),
     )
 
 
@@ -142,8 +150,9 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     }
     for name, thr in FIRM_THRESHOLDS.items():
         m[name] = sp.firms_over(rev, p, thr)
-    jinsha = dem["multiplier"][:, comp.jinsha_index, :, 0]
-    m["liquor_tonnes"] = sp.liquor_tonnes(p, annual_sum(jinsha) / 12.0, years)
+    if comp.jinsha_index is not None:  # a pack without a liquor line has no liquor metric
+        jinsha = dem["multiplier"][:, comp.jinsha_index, :, 0]
+        m["liquor_tonnes"] = sp.liquor_tonnes(p, annual_sum(jinsha) / 12.0, years)
     return m
 
 

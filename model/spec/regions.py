@@ -85,9 +85,11 @@ class RegionPack:
     prefecture : str
         Geography of the whole region (a project's ``region`` may name it, like ``all``).
     urban_county : str
-        Id of the county whose intensities differ (the urban district).
+        Id of the county whose intensities differ (the urban district); empty when the pack names
+        none (every county then has the same intensities).
     specialty_lines : dict
-        Specialty line -> id of its county (``liquor`` -> ``Jinsha`` in Bijie).
+        Specialty line -> id of its county (``liquor`` -> its county); a line the pack does not name
+        cannot be a target's (the scenario is refused naming the target and the role).
     """
 
     name: str
@@ -311,15 +313,20 @@ def load_pack(name: str | Path) -> RegionPack:
         counties = tuple(County(c["id"], c.get("name", c["id"]), float(c["population"]), c["source"],
                                 int(c.get("townships", 0))) for c in raw)
         total = sum(c.population for c in counties)
-    urban = _text(f, "urban_county", _field(d, "urban_county", f),
-                  "the id of the urban county (its intensities differ)")
+    # roles are optional: without an urban county every county has the same intensities; a target
+    # that needs a role the pack lacks (liquor shipments need specialty_lines.liquor) is refused by name
+    urban = (_text(f, "urban_county", d["urban_county"], "the id of the urban county (its intensities differ)")
+             if d.get("urban_county") is not None else "")
     raw_lines = d.get("specialty_lines")
-    if not isinstance(raw_lines, dict) or "liquor" not in raw_lines:
-        raise RegionError(f"{f}: specialty_lines.liquor: missing; expected the id of the county of the liquor line "
-                          f"(the engine's liquor shipments follow its uplift), e.g. specialty_lines: {{liquor: {ids[0]}}}")
+    if raw_lines is None:
+        raw_lines = {}
+    if not isinstance(raw_lines, dict):
+        raise RegionError(f"{f}: specialty_lines: expected a mapping of specialty line to county id, "
+                          f"e.g. specialty_lines: {{liquor: {ids[0]}}}")
     lines = {_text(f, "specialty_lines", k, "a specialty line name"): _text(f, f"specialty_lines.{k}", v, "a county id")
              for k, v in raw_lines.items()}
-    for key, cid in [("urban_county", urban), *((f"specialty_lines.{k}", v) for k, v in lines.items())]:
+    roles = ([("urban_county", urban)] if urban else []) + [(f"specialty_lines.{k}", v) for k, v in lines.items()]
+    for key, cid in roles:
         if cid not in ids:
             raise RegionError(f"{f}: {key}: '{cid}' is not a county of the pack; expected one of {', '.join(ids)}")
     return RegionPack(name, counties, total, prefecture, urban, lines)

@@ -151,7 +151,7 @@ def monthly_baseline_rep(annual: Sequence[Sequence[float]], weights: Sequence[fl
 
 def county_shares_rep(
     pop_shares: Sequence[float],
-    urban_index: int,
+    urban_index: int | None,
     urban_out: float,
     urban_in: float,
     noise_sd: float,
@@ -356,7 +356,7 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
         ]
         for c in range(c_n)
     ]
-    jinsha = [mult[comp.jinsha_index][t][0] for t in range(t_n)]
+    jinsha = ([mult[comp.jinsha_index][t][0] for t in range(t_n)] if comp.jinsha_index is not None else None)
     rpp = fitted.bijie_revenue_per_parcel(list(comp.years), draws.u_events["baseline"][r : r + 1])[0]
     metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, jinsha, [float(x) for x in rpp])
     return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
