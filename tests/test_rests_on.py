@@ -129,7 +129,7 @@ def test_a_local_bijie_observation_turns_the_ratio_into_data(tmp_path: Path) -> 
                      encoding="utf-8")
     local = fit_all(load([default_data_dir(), extra]))
     assert ro.input_kind("bijie_collected_intensity", local) == "data"
-    assert ro.input_kind("bijie_delivered_relative", local) == "assumption"
+    assert ro.input_kind("bijie_delivered_relative", local) == "evidence"  # its prior is built from evidence (issue 18, section 3)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
