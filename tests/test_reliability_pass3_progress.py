@@ -10,23 +10,16 @@ from typing import Any
 import pytest
 import yaml
 from helpers import PLAN, cli
+from test_progress import _write
 
 from expressim.model.spec import progress as progress_module
 from expressim.model.spec import scenario as sc
 from expressim.model.spec.progress import ProgressError, load
 
-HEADER = "id,status,date,value,source,note\n"
-
 
 @pytest.fixture(scope="module")
 def plan() -> sc.Scenario:
     return sc.load(PLAN)
-
-
-def _write(tmp_path: Path, body: str) -> Path:
-    p = tmp_path / "progress.csv"
-    p.write_text(HEADER + body, encoding="utf-8")
-    return p
 
 
 def test_one_row_repeated_29000_times_is_one_fact(tmp_path: Path, plan: sc.Scenario) -> None:
