@@ -116,6 +116,31 @@ class Results:
         """Quantiles of an annual metric across replications, shape (len(qs), Y)."""
         return np.quantile(self.metrics[metric], qs, axis=0)
 
+    def county_metric(self, metric: str) -> np.ndarray:
+        """An annual indicator by county, shape (n, C, Y), the counties adding up to the city's value.
+
+        Parcels (``parcels_out``, ``parcels_in``, ``parcels_inout``) are the counties' handled parcels.
+        Revenue is collected parcels times the city's revenue per collected parcel, and jobs are parcels
+        handled (in + out) times the city's jobs per parcel, of the same replication and year -- as the
+        engine computes the city's values (:mod:`expressim.model.engine.spillovers`).
+
+        Raises
+        ------
+        KeyError
+            A metric without county values.
+        """
+        ca = np.asarray(self.county_annual, dtype=float)  # (n, C, Y, 2): out, in
+        parcels = {"parcels_out": ca[..., 0], "parcels_in": ca[..., 1], "parcels_inout": ca.sum(axis=-1)}
+        if metric in parcels:
+            return parcels[metric]
+        base = {"revenue": "parcels_out", "jobs": "parcels_inout"}.get(metric)
+        if base is None or metric not in self.metrics:
+            raise KeyError(f"no county values of '{metric}' (have parcels_out, parcels_in, parcels_inout, "
+                           f"revenue, jobs)")
+        city = np.asarray(self.metrics[base], dtype=float)
+        per = np.divide(self.metrics[metric], city, out=np.zeros_like(city), where=city > 0)  # (n, Y)
+        return parcels[base] * per[:, None, :]
+
     def annual_rows(self) -> list[dict[str, Any]]:
         """Rows of ``annual.csv``: metric, year, unit, mean and quantiles."""
         series = [(name, METRICS.get(name, ("", ""))[0], arr) for name, arr in self.metrics.items()]
