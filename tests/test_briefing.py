@@ -202,7 +202,7 @@ def test_no_forward_words_for_2025_in_run_compare_and_monitor(tmp_path: Path, de
 
     for folder in (cmp, mon):  # compare and monitor hold their report's tables in a workbook too
         wb = load_workbook(folder / "results.xlsx")
-        assert wb.sheetnames[0] == ("结论" if lang == "zh" else "Answers") and len(wb.sheetnames) == 2
+        assert wb.sheetnames[0] == ("结论" if lang == "zh" else "Answers") and len(wb.sheetnames) >= 2
         assert all(ws.freeze_panes == "A2" for ws in wb)
         cells = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
         assert not [c for c in cells for w in FORWARD if w in c], folder.name

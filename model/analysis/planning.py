@@ -105,6 +105,19 @@ def _county_values(results: Any, metric: str) -> np.ndarray:
     return np.concatenate([county, total], axis=1)
 
 
+#: relative size below which a paired difference is rounding (a county's revenue is its parcels times the
+#: city's revenue per parcel: the same parcels give the same revenue up to the last bits)
+ROUNDING = 1e-9
+
+
+def _paired(a: Any, b: Any, metric: str, ja: Sequence[int], jb: Sequence[int]) -> np.ndarray:
+    """(n, C + 1, Y'): ``b``'s values minus ``a``'s by county (the region last), rounding noise set to 0."""
+    va, vb = _county_values(a, metric)[:, :, list(ja)], _county_values(b, metric)[:, :, list(jb)]
+    d = vb - va
+    d[np.abs(d) <= ROUNDING * np.maximum(np.abs(va), np.abs(vb))] = 0.0
+    return d
+
+
 def cumulative_difference(results: Sequence[Any], names: Sequence[str],
                           metrics: Sequence[str] = CUMULATIVE_METRICS) -> list[dict[str, Any]]:
     """Rows of ``cumulative_difference.csv``: each scenario against the first, by indicator, county and year.
@@ -137,7 +150,7 @@ def cumulative_difference(results: Sequence[Any], names: Sequence[str],
         for m in metrics:
             if m not in ref.metrics or m not in r.metrics:
                 continue
-            d = _county_values(r, m)[:, :, jb] - _county_values(ref, m)[:, :, ja]  # (n, C + 1, Y')
+            d = _paired(ref, r, m, ja, jb)  # (n, C + 1, Y')
             cum = np.cumsum(d, axis=2)
             qd = np.quantile(d, INTERVAL, axis=0)
             qc = np.quantile(cum, INTERVAL, axis=0)
@@ -188,7 +201,7 @@ def window_totals(results: Sequence[Any], names: Sequence[str], window: tuple[in
     for m in metrics:
         if m not in ref.metrics or m not in r.metrics:
             continue
-        d = (_county_values(r, m)[:, :, jb] - _county_values(ref, m)[:, :, ja]).sum(axis=2)  # (n, C + 1)
+        d = _paired(ref, r, m, ja, jb).sum(axis=2)  # (n, C + 1)
         q = np.quantile(d, INTERVAL, axis=0)
         se = d.std(axis=0, ddof=1) / np.sqrt(d.shape[0]) if d.shape[0] > 1 else np.zeros(d.shape[1])
         for c, cid in enumerate([*ref.county_ids, TOTAL]):

@@ -55,7 +55,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
     from expressim.model.store.tables import write_csv
     from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import report
+    from expressim.model.spec.regions import load_pack
     from expressim.model.viz.compare_figures import compare_figures
+    from expressim.model.viz.planning_figures import planning_figures
     from expressim.model.viz.progress_report import as_of_month
 
     if args.latest_opening:
@@ -85,11 +87,15 @@ def cmd_compare(args: argparse.Namespace) -> str:
         {"name": nm, "file": str(p), "replications": r[3].replications, "seed": r[3].seed,
          "data_hash": r[1].data_hash, "results_sha256": results_digest(r[3])}
         for nm, p, r in zip(names, paths, runs, strict=True)]
+    levels, cumulative, windows = planning(results, names)
+    comparison["cumulative_difference"] = {nm: {"years": [w[0]["first_year"], w[0]["last_year"]] if w else None,
+                                                "totals": w} for nm, w in windows.items()}
     vdiff = volume_differences(results, names)
     comparison["parcels_inout_2025_difference"] = {
         nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
              "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in vdiff.items()}
     lang = report_lang(args, first, paths[0])
+    county_names = {c.id: c.name for c in load_pack(first.region_pack).counties}
     as_of = max((m for m in (as_of_month(r[1], r[3].progress, r[1].until, run_month()) for r in runs)
                  if m is not None), default=None)
     common = {t["id"] for t in comparison["targets"]}
@@ -114,10 +120,16 @@ def cmd_compare(args: argparse.Namespace) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "comparison.json", comparison)
         write_csv(tmp / "comparison.csv", comparison_rows(comparison))
+        write_csv(tmp / "target_levels.csv", levels)
+        write_csv(tmp / "cumulative_difference.csv", cumulative)
         write_json(tmp / "manifest.json", man)
         figs = compare_figures(results, names, comparison, vdiff, tmp / "figures", lang=lang)
+        window_rows = [dict(w, scenario=nm) for nm, ws in windows.items() for w in ws]
+        figs += planning_figures(tmp / "figures", levels, lang=lang, targets=first.targets, cumulative=cumulative,
+                                 window=window_rows, county_names=county_names)
         tables = report.write_compare_report(tmp / "report.html", comparison, figs, per_run, as_of=as_of, lang=lang,
-                                             dropped=dropped)
+                                             dropped=dropped, levels=levels, cumulative=cumulative, windows=windows,
+                                             county_names=county_names)
         write_workbook(tmp / "results.xlsx", tables)
     if args.quiet:
         return ""
@@ -125,7 +137,26 @@ def cmd_compare(args: argparse.Namespace) -> str:
 
     head = (tr("cli.compare_head", lang, k=len(names), n=results[0].replications, seed=results[0].seed, out=out) + "\n"
             + tr("cli.compare_note", lang, ref=names[0]))
-    return "\n".join([head, *comparison_table(comparison)])
+    from expressim.model.viz.planning_tables import window_answer
+
+    cum = [window_answer(ws, lang, nm, names[0]) for nm, ws in windows.items() if ws]
+    return "\n".join([head, *comparison_table(comparison), *(f"  {c}" for c in cum if c)])
+
+
+def planning(results: list[Any], names: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                                           dict[str, list[dict[str, Any]]]]:
+    """Target setting of a comparison (:mod:`expressim.model.analysis.planning`): every scenario's levels reached
+    with P = 0.8 / 0.5 / 0.2, each scenario's paired cumulative difference against the first by year and county,
+    and its totals over the years in which it differs (scenario name -> rows; empty when it never differs)."""
+    from expressim.model.analysis.planning import cumulative_difference, difference_window, level_rows, window_totals
+
+    levels = [row for nm, r in zip(names, results, strict=True) for row in level_rows(r, nm)]
+    cumulative = cumulative_difference(results, names)
+    windows: dict[str, list[dict[str, Any]]] = {}
+    for nm in names[1:]:
+        span = difference_window(cumulative, nm)
+        windows[nm] = window_totals(results, names, span, nm) if span is not None else []
+    return levels, cumulative, windows
 
 
 def cmd_latest_opening(args: argparse.Namespace) -> str:
@@ -155,7 +186,9 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     ids, shifts = search_grid(scn, args.latest_opening)
     context.memory_compare(args, [(scn, path)], args.replications or scn.replications, shifts=len(shifts))
     obs = context.scenario_observations(args, scn, path)
-    fitted = context.fitted_for(obs)
+    from expressim.model.spec.regions import load_pack
+
+    fitted = context.fitted_for(obs, pack=load_pack(scn.region_pack))
     n = args.replications or scn.replications
     seed = args.seed if args.seed is not None else scn.seed
     if n < 2:

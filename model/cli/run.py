@@ -100,10 +100,13 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
     manifest as ``result_inputs``; ``lang`` is the report's language (``zh`` or ``en``).
     """
     from expressim.model.analysis import rests_on
+    from expressim.model.analysis.planning import level_rows
     from expressim.model.engine.parameters import resolve
     from expressim.model.store.run_files import write_run
+    from expressim.model.store.tables import write_csv
     from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import report
+    from expressim.model.viz.planning_figures import planning_figures
     from expressim.model.viz.progress_report import as_of_month, data_end_month
     from expressim.model.viz.run_figures import run_figures
 
@@ -112,12 +115,15 @@ def write_outputs(tmp: Path, args: argparse.Namespace, scn: Any, obs: Any, fitte
                       workers=args.workers, data_args=args.data, until_arg=args.until, rests=rests,
                       region_pack=pack_file(scn, args.scenario), result_inputs=inputs)
     man = files.manifest
+    levels = level_rows(res)
+    write_csv(tmp / "target_levels.csv", levels)
     as_of = as_of_month(obs, res.progress, obs.until, run_month())
     region = str(pack_fields(scn, args.scenario).get("prefecture") or "") or None
     figs = run_figures(res, tmp / "figures", lang=lang, as_of=as_of, observations=obs, region=region)
+    figs += planning_figures(tmp / "figures", levels, lang=lang, targets=scn.targets)
     tables = report.write_run_report(
         tmp / "report.html", res, files.summaries, man, figures=figs, assumptions=resolve(scn), rests_on=rests,
-        as_of=as_of, data_end=data_end_month(obs), lang=lang,
+        as_of=as_of, data_end=data_end_month(obs), lang=lang, levels=levels,
         data_sources=[f"{f} (sha256 {man['data_files'][str(Path(f).resolve())][:12]})" for f in obs.files])
     write_workbook(tmp / "results.xlsx", tables)
     return files.summary

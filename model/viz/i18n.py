@@ -473,6 +473,84 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.density": {"en": "density", "zh": "密度"},
     "fig.diff_title": {"en": "Paired difference in {year} in + out volume vs {ref}",
                        "zh": "{year}年进出口量与 {ref} 的配对差异"},
+    # ---- target setting (levels reached with a probability; a comparison's cumulative gain or loss) ----
+    "plan.levels_title": {"en": "Levels reached with probability 0.8 / 0.5 / 0.2",
+                          "zh": "以 80% / 50% / 20% 概率可达到的水平"},
+    "plan.levels_intro": {
+        "en": "For each headline indicator and year, the level the simulated futures reach with probability 0.8, "
+              "0.5 and 0.2: a target set at the first is met in four futures out of five, at the second in one out "
+              "of two, at the third in one out of five (they are the 20th, 50th and 80th percentiles of the "
+              "simulated values). Read a proposed target against them; the plan's own targets are listed beside "
+              "their year. Machine-readable in <code>target_levels.csv</code> (canonical units).",
+        "zh": "各主要指标逐年在模拟未来中以 80%、50% 和 20% 概率可达到的水平：目标定在第一个水平时，五种未来中有四种"
+              "能达成；定在第二个时二取一；定在第三个时五取一（即模拟值的第 20、50 和 80 百分位）。可据此对照拟定目标；"
+              "规划已有目标列在其年份旁。机器可读版本见 <code>target_levels.csv</code>（标准单位）。"},
+    "plan.levels_cmp_intro": {
+        "en": "The same levels under each scenario, side by side (same seed and replications: common random numbers).",
+        "zh": "各情景下的同一水平并列（相同随机种子和模拟次数：共同随机数）。"},
+    "plan.col.p80": {"en": "Reached with P = 0.8", "zh": "80% 概率可达到"},
+    "plan.col.p50": {"en": "P = 0.5", "zh": "50% 概率"},
+    "plan.col.p20": {"en": "P = 0.2", "zh": "20% 概率"},
+    "plan.col.targets": {"en": "Target that year", "zh": "当年目标值"},
+    "plan.col.county": {"en": "County", "zh": "区县"},
+    "plan.col.indicator": {"en": "Indicator", "zh": "指标"},
+    "plan.col.mean": {"en": "Mean", "zh": "均值"},
+    "plan.col.p10": {"en": "80% interval: low (P10)", "zh": "80% 区间下限（P10）"},
+    "plan.col.p90": {"en": "80% interval: high (P90)", "zh": "80% 区间上限（P90）"},
+    "plan.col.year_diff": {"en": "That year: mean", "zh": "当年：均值"},
+    "plan.col.cum": {"en": "Cumulative: mean", "zh": "累计：均值"},
+    "plan.col.cum_p10": {"en": "Cumulative: P10", "zh": "累计：P10"},
+    "plan.col.cum_p90": {"en": "Cumulative: P90", "zh": "累计：P90"},
+    "plan.col.scenario": {"en": "Scenario", "zh": "情景"},
+    "plan.total": {"en": "Whole region", "zh": "全市"},
+    "plan.job_years": {"en": "job-years", "zh": "人·年"},
+    "plan.cum_title": {"en": "Cumulative parcels, revenue and jobs gained or lost against {ref}",
+                       "zh": "与 {ref} 相比累计增减的快递量、收入和就业"},
+    "plan.cum_intro": {
+        "en": "Replication by replication (common random numbers: the same futures, only the plan differs), each "
+              "scenario's parcels in + out, express revenue and jobs minus those of <b>{ref}</b>, by county, summed "
+              "over the years. Negative = lost. Mean, and the 80% interval of the paired differences (in four "
+              "simulated futures out of five the gain or loss lies inside it). Jobs are a stock: summed over years "
+              "they are job-years. Revenue and jobs by county are the county's parcels at the city's revenue per "
+              "parcel and jobs per parcel. Every year, county and indicator: <code>cumulative_difference.csv</code>.",
+        "zh": "逐次模拟配对（共同随机数：未来情形相同，仅规划不同），各情景的快递进出口业务量、快递业务收入和就业减去"
+              "<b>{ref}</b> 的相应值，分区县并逐年累计。负值为损失。列出均值及配对差异的 80% 区间（五种模拟未来中有四种落在"
+              "区间内）。就业为存量，逐年累加后单位为人·年。分区县的收入和就业按该区县快递量乘以全市单件收入和单件就业计算。"
+              "各年、各区县、各指标的完整数据见 <code>cumulative_difference.csv</code>。"},
+    "plan.window_title": {"en": "{name} against {ref}, {span}: gained or lost by county",
+                          "zh": "{name} 与 {ref} 相比，{span}年：分区县增减"},
+    "plan.window_intro": {
+        "en": "Summed over {span}, the years in which the two scenarios differ (the whole region's yearly difference "
+              "is at least 1% of its largest). Counties with no difference in any future are left out.",
+        "zh": "{span}年（两情景存在差异的年份：全市年度差异至少为最大年度差异的 1%）的合计。任何模拟未来中均无差异的"
+              "区县不列出。"},
+    "plan.levels_sheet": {"en": "Target setting (P 0.8, 0.5, 0.2)", "zh": "目标设定（80%、50%、20% 概率）"},
+    "plan.window_sheet": {"en": "By county {span} · {name}", "zh": "分区县增减 {span}年 · {name}"},
+    "plan.cum_sheet": {"en": "Cumulative by year", "zh": "逐年累计增减"},
+    "plan.by_year_title": {"en": "By year (counties with a difference and the whole region)",
+                           "zh": "逐年（有差异的区县及全市）"},
+    "plan.no_difference": {"en": "The scenarios do not differ in parcels, revenue or jobs in any year.",
+                           "zh": "两情景在任何年份的快递量、收入和就业均无差异。"},
+    "plan.answer": {"en": "{name} against {ref}, {span}: parcels in + out {parcels} (80% of futures: {lo} to {hi}), "
+                          "revenue {revenue}, {jobs} job-years.",
+                    "zh": "{name} 与 {ref} 相比，{span}年：快递进出口业务量 {parcels}（80% 的模拟未来在 {lo} 至 {hi} 之间），"
+                          "快递业务收入 {revenue}，就业 {jobs} 人·年。"},
+    "fig.levels_title": {"en": "Levels reached with probability 0.8 / 0.5 / 0.2, by year",
+                         "zh": "各年以 80% / 50% / 20% 概率可达到的水平"},
+    "fig.level_p": {"en": "reached with P = {p:.1f}", "zh": "{p:.0%} 概率可达到"},
+    "fig.level_target": {"en": "target in the scenario", "zh": "情景中的目标值"},
+    "fig.cum_title": {"en": "Gained (+) or lost (−) against {ref}: mean and 80% interval of the paired replications",
+                      "zh": "与 {ref} 相比的增加（+）或损失（−）：配对模拟的均值与 80% 区间"},
+    "fig.cum_left": {"en": "{desc}: cumulative, whole region", "zh": "{desc}：全市累计"},
+    "fig.cum_right": {"en": "by county, {span}", "zh": "分区县，{span}年"},
+    "cap.target_levels": {"en": "Levels of each headline indicator reached with probability 0.8 (solid), 0.5 (dashed) and "
+                                "0.2 (dotted) in each year; red diamonds: the scenario's targets",
+                          "zh": "各主要指标逐年以 80%（实线）、50%（虚线）和 20%（点线）概率可达到的水平；红色菱形：情景中的目标值"},
+    "cap.cumulative_difference": {"en": "Cumulative parcels, revenue and jobs gained or lost against the reference: the "
+                                        "whole region by year (band: 80% of the paired futures) and each county over the "
+                                        "years that differ (bars: mean; whiskers: 80% interval)",
+                                  "zh": "与基准情景相比累计增减的快递量、收入和就业：全市逐年（阴影：80% 的配对模拟未来）及"
+                                        "存在差异年份的分区县合计（柱：均值；须线：80% 区间）"},
     # ---- CLI summaries ----
     "cli.run_head": {"en": "{name}: {n} replications, seed {seed} -> {out}",
                      "zh": "{name}：{n} 次模拟，随机种子 {seed} -> {out}"},

@@ -50,7 +50,7 @@ code,pre{font-family:"Expressim Noto Sans SC",ui-monospace,monospace} code{font-
 """
 #: figure file stem -> caption key in :mod:`expressim.model.viz.i18n`
 _CAPTIONS = ("monthly_parcels_inout", "probability_over_time", "rollout_gantt", "target_probabilities", "comparison",
-             "probabilities", "monitor_probability", "latest_opening")
+             "probabilities", "monitor_probability", "latest_opening", "target_levels", "cumulative_difference")
 
 
 _e = escape
@@ -310,7 +310,8 @@ def _decimals(v: float) -> int:
 def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
                      figures: Sequence[str | Path], assumptions: Mapping[str, Any],
                      data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None,
-                     as_of: int | None = None, data_end: int | None = None, lang: str = "en") -> list[Any]:
+                     as_of: int | None = None, data_end: int | None = None, lang: str = "en",
+                     levels: Sequence[Mapping[str, Any]] = ()) -> list[Any]:
     """Write the run's self-contained HTML report; return the tables it shows (for the workbook).
 
     Parameters
@@ -340,12 +341,15 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
         Last month index of the express data, stated beside the as-of month.
     lang : {"zh", "en"}
         The report's language.
+    levels : sequence of mapping
+        :func:`expressim.model.analysis.planning.level_rows`: the target-setting table (levels reached with
+        P = 0.8 / 0.5 / 0.2 by indicator and year), after the targets.
 
     Returns
     -------
     list of DisplayTable
-        Every table of the report, in order (answers, targets, indicators by year, rests on, tracked
-        tasks, assumptions), with values in display units.
+        Every table of the report, in order (answers, targets, target setting, indicators by year, rests on,
+        tracked tasks, assumptions), with values in display units.
     """
     from expressim.model.spec.progress import month_text
     from expressim.model.viz import progress_report as rp
@@ -361,6 +365,14 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
     annual = rt.annual_table(results, lang)
     adata = _assumption_data(results, assumptions, lang)
     tables = rt.run_tables(results, summaries, rests_on, as_of, lang) + [_assumptions_table(adata, lang)]
+    level_section = ""
+    if levels:
+        from expressim.model.viz.planning_tables import levels_table
+
+        lt = levels_table(levels, lang)
+        tables.insert(3, lt)  # after answers, targets and indicators by year, as in the report
+        level_section = (f"<h2>{_e(lt.title)}</h2><p><b>{tr('plan.levels_title', lang)}.</b> {tr('plan.levels_intro', lang)}</p>"
+                         + _figures([f for f in figures if Path(f).stem == "target_levels"], lang) + _display_html(lt))
     when = month_text(as_of) if as_of is not None else "—"
     ahead = any(_get(s, "observed") is None and not rp.year_over(int(_get(s, "year")), as_of) for s in summaries)
     over = any(_get(s, "observed") is not None or rp.year_over(int(_get(s, "year")), as_of) for s in summaries)
@@ -379,8 +391,9 @@ def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], m
                _target_rows(results, summaries, rests_on, as_of, lang)),
         status_legend(lang, ahead, over),
         rp.decided_section(results, summaries, as_of, data_end, lang), rp.facts_section(results, lang),
-        f"<h2>{tr('common.figures', lang)}</h2>", _figures(figures, lang),
+        f"<h2>{tr('common.figures', lang)}</h2>", _figures([f for f in figures if Path(f).stem != "target_levels"], lang),
         f"<h2>{tr('run.annual', lang)}</h2>", f"<p>{tr('run.annual_intro', lang)}</p>", _display_html(annual),
+        level_section,
         f"<h2>{tr('run.assumptions', lang)}</h2>",
         f"<p>{tr('run.assumptions_intro', lang)}</p>",
         _table([tr("run.col.input", lang), tr("run.col.dist", lang), tr("common.unit", lang), tr("run.col.link", lang),
@@ -417,7 +430,10 @@ def _details(title: str, inner: str) -> str:
 
 def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figures: Sequence[str | Path],
                          manifests: Mapping[str, Any] | Sequence[Any], *, as_of: int | None = None,
-                         lang: str = "en", dropped: Sequence[str] = ()) -> list[Any]:
+                         lang: str = "en", dropped: Sequence[str] = (), levels: Sequence[Mapping[str, Any]] = (),
+                         cumulative: Sequence[Mapping[str, Any]] = (),
+                         windows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+                         county_names: Mapping[str, str] | None = None) -> list[Any]:
     """Write the comparison's self-contained HTML report; return its tables (for the workbook).
 
     Parameters
@@ -438,11 +454,22 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         The report's language.
     dropped : sequence of str
         Targets (their labels) left out because not every scenario has them (named in the report).
+    levels : sequence of mapping
+        :func:`expressim.model.analysis.planning.level_rows` of every scenario: levels reached with P = 0.8 /
+        0.5 / 0.2 side by side.
+    cumulative : sequence of mapping
+        :func:`expressim.model.analysis.planning.cumulative_difference`: parcels, revenue and jobs gained or
+        lost against the reference, by year and county.
+    windows : mapping, optional
+        Scenario name -> :func:`expressim.model.analysis.planning.window_totals` over the years that differ.
+    county_names : mapping, optional
+        County id -> its name (the region pack's), used in Chinese.
 
     Returns
     -------
     list of DisplayTable
-        The answers and the overview, values as numbers (probabilities, differences in pp).
+        The answers and the overview, values as numbers (probabilities, differences in pp), then the target
+        setting, the gain or loss over the years that differ (one per scenario) and year by year.
     """
     from expressim.model.spec.progress import month_text
     from expressim.model.viz.progress_report import status_for, year_over
@@ -517,19 +544,24 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
     when = month_text(as_of) if as_of is not None else "—"
     mans = manifests.items() if isinstance(manifests, Mapping) else enumerate(manifests)
     title = " vs ".join(names)
+    plan_tables, plan_html, plan_answers = _planning_sections(figures, lang, ref, levels, cumulative, windows or {},
+                                                              county_names or {})
     body = [
         f"<h1>{_e(tr('cmp.title', lang, names=title))}</h1>",
         answers_section(answers, tr("cmp.answers_intro", lang), lang,
                         head=[tr("common.target", lang), tr("cmp.col.reference", lang), tr("common.status", lang),
                               tr("cmp.col.difference", lang)], cells=answer_cells),
+        "".join(f"<p><b>{_e(a)}</b></p>" for a in plan_answers),
         "<p>" + tr("cmp.intro", lang, ref=_e(ref), as_of=_e(when)) + "</p>",
         f'<p class="muted">{_e(tr("cmp.dropped", lang, ids=", ".join(dropped)))}</p>' if dropped else "",
         f"<h2>{tr('cmp.overview', lang)}</h2>",
         _table([tr("common.target", lang)] + [_e(n) for n in names] + [tr("cmp.col.difference", lang)], overview),
         status_legend(lang, any(c in ("green", "amber", "red") and not w for c, w in seen),
                       any(w for _, w in seen)),
+        plan_html,
         f"<h2>{tr('common.figures', lang)}</h2>",
-        _figures(figures, lang, {"monthly_parcels_inout": "cap.cmp_monthly", "fan_*": "cap.cmp_fan"}),
+        _figures([f for f in figures if Path(f).stem not in _PLANNING_FIGURES], lang,
+                 {"monthly_parcels_inout": "cap.cmp_monthly", "fan_*": "cap.cmp_fan"}),
         f"<h2>{tr('cmp.detail', lang)}</h2>", *sections,
         f'<p class="muted">{tr("common.lang_switch", lang)}</p>',
         f"<h2>{tr('common.manifest', lang)}</h2>", f'<p class="muted">{tr("common.manifest_note", lang)}</p>',
@@ -545,4 +577,49 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
     return [DisplayTable("answers", tr("answers.title", lang),
                          [tr("common.target", lang), tr("cmp.col.reference", lang), tr("common.probability", lang),
                           tr("common.status", lang), tr("cmp.col.difference", lang)], plain_answers),
-            DisplayTable("overview", tr("cmp.overview", lang), head, plain_overview)]
+            DisplayTable("overview", tr("cmp.overview", lang), head, plain_overview), *plan_tables]
+
+
+#: figures the target-setting sections show beside their tables (not again under "Figures")
+_PLANNING_FIGURES = ("target_levels", "cumulative_difference")
+
+
+def _planning_sections(figures: Sequence[str | Path], lang: str, ref: str, levels: Sequence[Mapping[str, Any]],
+                       cumulative: Sequence[Mapping[str, Any]], windows: Mapping[str, Sequence[Mapping[str, Any]]],
+                       county_names: Mapping[str, str]) -> tuple[list[Any], str, list[str]]:
+    """The comparison's target setting and gain-or-loss sections: (tables, HTML, answer sentences)."""
+    from expressim.model.viz import planning_tables as pt
+
+    def fig(stem: str) -> str:
+        return _figures([f for f in figures if Path(f).stem == stem], lang)
+
+    tables: list[Any] = []
+    parts: list[str] = []
+    answers: list[str] = []
+    if levels:
+        lt = pt.levels_table(levels, lang)
+        tables.append(lt)
+        parts += [f"<h2>{_e(lt.title)}</h2>", f"<p><b>{tr('plan.levels_title', lang)}.</b> {tr('plan.levels_intro', lang)}</p>",
+                  f"<p>{tr('plan.levels_cmp_intro', lang)}</p>", fig("target_levels"), _display_html(lt)]
+    if cumulative:
+        parts += [f"<h2>{_e(tr('plan.cum_title', lang, ref=ref))}</h2>", f"<p>{tr('plan.cum_intro', lang, ref=_e(ref))}</p>"]
+        any_window = False
+        for name, window in windows.items():
+            if not window:
+                continue
+            any_window = True
+            wt = pt.window_table(window, lang, county_names, name, ref)
+            tables.append(wt)
+            span = pt.span_text(int(window[0]["first_year"]), int(window[0]["last_year"]))
+            answers.append(pt.window_answer(window, lang, name, ref))
+            parts += [f"<h3>{_e(wt.title)}</h3>",
+                      f"<p><b>{_e(tr('plan.window_title', lang, name=name, ref=ref, span=span))}.</b> "
+                      f"<span class=\"muted\">{_e(tr('plan.window_intro', lang, span=span))}</span></p>",
+                      _display_html(wt)]
+        if not any_window:
+            parts.append(f'<p class="muted">{tr("plan.no_difference", lang)}</p>')
+        parts.append(fig("cumulative_difference"))
+        ct = pt.cumulative_table(cumulative, lang, county_names)
+        tables.append(ct)
+        parts += [f"<h3>{_e(ct.title)}</h3>", _details(_e(tr("plan.by_year_title", lang)), _display_html(ct))]
+    return tables, "\n".join(parts), [a for a in answers if a]
