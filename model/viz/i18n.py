@@ -491,6 +491,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan.col.p80": {"en": "Reached with P = 0.8", "zh": "80% 概率可达到"},
     "plan.col.p50": {"en": "P = 0.5", "zh": "50% 概率"},
     "plan.col.p20": {"en": "P = 0.2", "zh": "20% 概率"},
+    "plan.col.p80_short": {"en": "P 0.8", "zh": "80%"},
+    "plan.col.p50_short": {"en": "P 0.5", "zh": "50%"},
+    "plan.col.p20_short": {"en": "P 0.2", "zh": "20%"},
+    "plan.unit_10k.件": {"en": "10k parcels (万件)", "zh": "万件"},
+    "plan.unit_10k.元": {"en": "10k yuan (万元)", "zh": "万元"},
     "plan.col.targets": {"en": "Target that year", "zh": "当年目标值"},
     "plan.col.county": {"en": "County", "zh": "区县"},
     "plan.col.indicator": {"en": "Indicator", "zh": "指标"},
@@ -604,9 +609,9 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
 #: Chinese names of the inputs a probability rests on (analysis ids; English labels come with the analysis)
 INPUT_NAMES_ZH: dict[str, str] = {
     "national_volume_u": "全国快递业务量走势",
-    "guizhou_share_u": "本省占全国快递业务量的份额",
-    "bijie_collected_intensity": "本地区人均收寄量相对全省的水平",
-    "bijie_delivered_relative": "本地区人均投递量相对全国的水平",
+    "province_share_u": "本省占全国快递业务量的份额",
+    "local_collected_intensity": "本地区人均收寄量相对全省的水平",
+    "local_delivered_relative": "本地区人均投递量相对全国的水平",
     "revenue_per_parcel": "本地区单件快递收入",
     "jobs_per_parcel": "假设的每件快递就业岗位（2023 年水平及年降幅）",
     "specialty_per_parcel": "假设的每件收寄快件特色产品外销额（份额及单价）",
@@ -614,14 +619,14 @@ INPUT_NAMES_ZH: dict[str, str] = {
     "rollout:stations": "假设的村级站点建设工期",
     "rollout:county_centre": "假设的县级共配中心建设工期",
     "rollout:city_hub": "假设的物流园区建设工期",
-    "jinsha_liquor": "假设的白酒寄递走势（2023 年吨数及增速）",
+    "specialty_liquor": "假设的白酒寄递走势（2023 年吨数及增速）",
     "green_gap_closure": "假设的绿色包装指标每年向 100% 缩小差距的幅度",
     "scenic": "假设的景区快递覆盖过程",
     "no_reboxing_2023": "假设的 2023 年电商快件不再二次包装率",
     "slim_tape_2023": "假设的 2023 年瘦身胶带封装率",
     "reusable_bags_2023": "假设的 2023 年循环中转袋使用率",
     "demo_success_probability": "假设的示范项目当年获认定的概率",
-    "qixingguan_intensity": "假设的中心城区相对其他区县的快递强度",
+    "urban_intensity": "假设的中心城区相对其他区县的快递强度",
     "county_share_noise": "假设的区县快递强度离散程度",
     "firm_split": "假设的企业间收入分布（企业数及 Zipf 指数）",
     "centre_delivered_uplift": "假设的共配中心投用后新增投递量",
@@ -680,7 +685,7 @@ def translator(lang: str) -> Callable[..., str]:
 
 
 def fact_text(fact: str, names: Mapping[str, str], lang: str) -> str:
-    """A progress fact ``"<id> <status> <date>"`` in words: ``"毕节快递物流聚集区 投用不晚于 2025-05"``.
+    """A progress fact ``"<id> <status> <date>"`` in words: ``"快递物流聚集区 投用不晚于 2025-05"``.
 
     The id is replaced by its label from ``names`` (project, phase, target or task), the status by its
     words; text of another shape is returned as it is.

@@ -112,6 +112,8 @@ def cumulative_difference_chart(rows: Sequence[Mapping[str, Any]], window: Seque
             left, right = axes[k]
             unit = str(next(r["unit"] for r in rows if r["metric"] == m))
             div, ulabel = unit_scale(unit, cjk and lang == "zh")
+            if unit in ("件", "元"):  # gains and losses in 万 (10k), as the tables show them
+                div, ulabel = 1e4, tr(f"plan.unit_10k.{unit}", lang if cjk else "en")
             cum_unit = tr("plan.job_years", lang if cjk else "en") if m == "jobs" else ulabel
             for i, s in enumerate(scenarios):
                 rs = sorted((r for r in rows if r["scenario"] == s and r["metric"] == m and r["county"] == "total"),

@@ -42,8 +42,8 @@ def levels_table(rows: Sequence[Mapping[str, Any]], lang: str) -> DisplayTable:
     several = len(scenarios) > 1
     head = [tr("plan.col.indicator", lang), tr("common.year", lang), tr("common.unit", lang)]
     for s in scenarios:
-        pre = f"{s}: " if several else ""
-        head += [pre + tr(f"plan.col.p{p}", lang) for p in (80, 50, 20)]
+        head += ([f"{s} · {tr(f'plan.col.p{p}_short', lang)}" for p in (80, 50, 20)] if several
+                 else [tr(f"plan.col.p{p}", lang) for p in (80, 50, 20)])
     head.append(tr("plan.col.targets", lang))
     by_key: dict[tuple[str, int], dict[str, Mapping[str, Any]]] = {}
     for r in rows:
@@ -62,7 +62,21 @@ def levels_table(rows: Sequence[Mapping[str, Any]], lang: str) -> DisplayTable:
 
 
 def _cum_unit(metric: str, unit: str, lang: str, summed: bool) -> str:
-    return tr("plan.job_years", lang) if metric == "jobs" and summed else display_number(None, unit, lang)[1]
+    if metric == "jobs" and summed:
+        return tr("plan.job_years", lang)
+    return tr(f"plan.unit_10k.{unit}", lang) if unit in ("件", "元") else display_number(None, unit, lang)[1]
+
+
+def difference_number(value: float, unit: str, lang: str) -> float | None:
+    """A gain or loss in the units a reader weighs it in: parcels and yuan in 万 (10k; a county's loss is a few
+    thousand 万件, a tenth of 亿件), persons as they are; whole numbers from 100, else one decimal."""
+    if unit in ("件", "元"):
+        v = float(value) / 1e4
+    else:
+        v = display_number(value, unit, lang)[0]
+        if v is None:
+            return None
+    return float(round(v)) if abs(v) >= 100 else round(v, 1)
 
 
 def window_table(window: Sequence[Mapping[str, Any]], lang: str, county_names: Mapping[str, str],
@@ -79,7 +93,7 @@ def window_table(window: Sequence[Mapping[str, Any]], lang: str, county_names: M
         summed = int(w["last_year"]) > int(w["first_year"])
         rows.append([metric_name(str(w["metric"]), lang), county_label(str(w["county"]), county_names, lang),
                      _cum_unit(str(w["metric"]), unit, lang, summed),
-                     *(display_number(float(w[k]), unit, lang)[0] for k in ("mean", "p10", "p90"))])
+                     *(difference_number(float(w[k]), unit, lang) for k in ("mean", "p10", "p90"))])
     span = span_text(int(window[0]["first_year"]), int(window[0]["last_year"])) if window else ""
     return DisplayTable("window_difference", tr("plan.window_sheet", lang, name=name, span=span), head, rows)
 
@@ -101,8 +115,8 @@ def cumulative_table(rows: Sequence[Mapping[str, Any]], lang: str, county_names:
             continue
         unit, m = str(r["unit"]), str(r["metric"])
         out.append([r["scenario"], metric_name(m, lang), county_label(str(r["county"]), county_names, lang), r["year"],
-                    display_number(None, unit, lang)[1] + (f" / {tr('plan.job_years', lang)}" if m == "jobs" else ""),
-                    *(display_number(float(r[k]), unit, lang)[0]
+                    _cum_unit(m, unit, lang, False) + (f" / {tr('plan.job_years', lang)}" if m == "jobs" else ""),
+                    *(difference_number(float(r[k]), unit, lang)
                       for k in ("difference_mean", "cumulative_mean", "cumulative_p10", "cumulative_p90"))])
     return DisplayTable("cumulative_difference", tr("plan.cum_sheet", lang), head, out)
 

@@ -40,7 +40,7 @@ td{overflow-wrap:anywhere}
 th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}
 th{background:#f3f3f3} td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .green{background:#e3f1e4;color:#1b5e20;font-weight:bold} .amber{background:#fff4d6;color:#7a5200;font-weight:bold}
-.red{background:#fbe4e4;color:#b71c1c;font-weight:bold} .muted{color:#666;font-size:.88em}
+.red{background:#fbe4e4;color:#b71c1c;font-weight:bold} .muted{color:#666;font-size:.88em} td.nw{white-space:nowrap}
 tr.headline td:first-child{font-weight:bold}
 figure{margin:1.2em 0;text-align:center} figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#555;font-size:.9em} pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.8em}
@@ -284,6 +284,10 @@ def _assumptions_table(data: Sequence[Mapping[str, Any]], lang: str) -> Any:
     return DisplayTable("assumptions", tr("run.assumptions", lang), head, rows)
 
 
+#: text cells of a display table up to this length are kept on one line (indicator names, counties, units)
+_NOWRAP_CHARS = 12
+
+
 def _display_html(table: Any) -> str:
     """A :class:`~expressim.model.viz.run_tables.DisplayTable` as an HTML table (whole numbers such as
     years as written, other numbers with separators)."""
@@ -297,7 +301,9 @@ def _display_html(table: Any) -> str:
             elif isinstance(v, float):
                 cells.append(f'<td class="num">{v:,.{digits}f}</td>')
             else:
-                cells.append(f"<td>{_e('—' if v is None else v)}</td>")
+                text = "—" if v is None else str(v)
+                short = ' class="nw"' if len(text) <= _NOWRAP_CHARS else ""  # a name or unit, never cut mid-word
+                cells.append(f"<td{short}>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return _table([_e(h) for h in table.headers], body)
 
@@ -548,10 +554,10 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
                                                               county_names or {})
     body = [
         f"<h1>{_e(tr('cmp.title', lang, names=title))}</h1>",
-        answers_section(answers, tr("cmp.answers_intro", lang), lang,
+        answers_section(answers, tr("cmp.answers_intro", lang) + "".join(f"</p><p><b>{_e(a)}</b>" for a in plan_answers),
+                        lang,
                         head=[tr("common.target", lang), tr("cmp.col.reference", lang), tr("common.status", lang),
                               tr("cmp.col.difference", lang)], cells=answer_cells),
-        "".join(f"<p><b>{_e(a)}</b></p>" for a in plan_answers),
         "<p>" + tr("cmp.intro", lang, ref=_e(ref), as_of=_e(when)) + "</p>",
         f'<p class="muted">{_e(tr("cmp.dropped", lang, ids=", ".join(dropped)))}</p>' if dropped else "",
         f"<h2>{tr('cmp.overview', lang)}</h2>",
