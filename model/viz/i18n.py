@@ -529,7 +529,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "is at least 1% of its largest). Counties with no difference in any future are left out.",
         "zh": "{span}年（两情景存在差异的年份：全市年度差异至少为最大年度差异的 1%）的合计。任何模拟未来中均无差异的"
               "区县不列出。"},
-    "plan.levels_sheet": {"en": "Target setting (P 0.8, 0.5, 0.2)", "zh": "目标设定（80%、50%、20% 概率）"},
+    "plan.levels_sheet": {"en": "Target levels P 0.8, 0.5, 0.2", "zh": "目标设定（80%、50%、20% 概率）"},
     "plan.window_sheet": {"en": "By county {span} · {name}", "zh": "分区县增减 {span}年 · {name}"},
     "plan.cum_sheet": {"en": "Cumulative by year", "zh": "逐年累计增减"},
     "plan.by_year_title": {"en": "By year (counties with a difference and the whole region)",
