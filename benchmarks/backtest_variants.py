@@ -41,11 +41,19 @@ import backtest_cli as cli  # noqa: E402
 from expressim.calibration import assumptions as reg  # noqa: E402
 from expressim.calibration import fit as fitmod  # noqa: E402
 from expressim.calibration import hierarchy, paths, slots, statespace  # noqa: E402
+from expressim.calibration.levels import Levels  # noqa: E402
 from expressim.calibration.observations import load  # noqa: E402
 
 SELECTION = range(2012, 2015)
 SCORED = cli.ORIGINS
 Z80 = 1.2815515655446004
+
+
+def levels() -> Levels:
+    """The default region pack's hierarchy (what the CLI calibrates)."""
+    from expressim.model.spec.regions import default_pack, load_pack
+
+    return load_pack(default_pack()).levels()
 
 
 def _register(**changes: dict[str, float]) -> dict[str, dict[str, Any]]:
@@ -78,8 +86,8 @@ def _transition(change: Callable[[np.ndarray, np.ndarray, np.ndarray], None]) ->
     """The shipped transition with ``change(params, F, L)`` applied in place (estimation and simulation)."""
     original = statespace.system
 
-    def system(params: np.ndarray, bijie_sigma: Any) -> Any:
-        F, c, L = original(params, bijie_sigma)
+    def system(params: np.ndarray, local_sigma: Any) -> Any:
+        F, c, L = original(params, local_sigma)
         change(np.asarray(params), F, L)
         return F, c, L
     return _patched_everywhere([(statespace, "system"), (paths, "system")], system)
@@ -107,8 +115,8 @@ def _irregular(sd: float) -> Any:
     """Add a transitory national deviation of SD ``sd`` [log] to every national window."""
     original = slots.window_var
 
-    def window_var(share: float, geography: str, month_sd: float, floors: Any) -> float:
-        return original(share, geography, month_sd, floors) + (sd**2 if geography == "China" else 0.0)
+    def window_var(share: float, level: str, month_sd: float, floors: Any) -> float:
+        return original(share, level, month_sd, floors) + (sd**2 if level == "national" else 0.0)
 
     return _patched_everywhere([(slots, "window_var"), (fitmod, "window_var")], window_var)
 
@@ -148,7 +156,7 @@ def _student_t(nu: float) -> Any:
             res = rebuild(data.endog).smooth(fit.params)
             eta = np.asarray(res.smoothed_state_disturbance)
             var = np.asarray(res.smoothed_state_disturbance_cov)
-            sd = statespace._shock_sd(statespace.system(fit.params, fit.bijie_sigma)[2])
+            sd = statespace._shock_sd(statespace.system(fit.params, fit.local_sigma)[2])
             q = (eta[0] ** 2 + var[0, 0]) / sd[0] ** 2 + (eta[1] ** 2 + var[1, 1]) / sd[1] ** 2
             lam["now"] = (nu + q) / (nu + 2.0)
             fit, data, rebuild = fit_hier(obs, profile, growth, register, const, **kw)
@@ -263,7 +271,7 @@ def run(origins: range, register: dict[str, dict[str, Any]] | None,
 
     def forecast(data: Path, origin: int, indicator: str, year: int) -> dict[str, float]:
         if origin not in fits:
-            fits[origin] = fitmod.fit_all(load([data], until=str(origin)), register)
+            fits[origin] = fitmod.fit_all(load([data], until=str(origin)), register, levels=levels())
         q = fitmod.forecast(fits[origin], "China", indicator, str(year), n=20000, seed=0)["quantiles"]
         return {k: float(v) for k, v in q.items()}
     return cli.run(origins, forecast, horizons)
@@ -318,15 +326,15 @@ def diagnostics() -> None:
             lp = []
             for sd in (0.0, 0.02, 0.04, 0.06, 0.08):
                 with _irregular(sd):
-                    f = fitmod.fit_all(obs).hier
+                    f = fitmod.fit_all(obs, levels=levels()).hier
                 lp.append(f"{f.loglike + float(priors.log_density(unconstrain(f.params))):.1f}")
             print(f"  origin {o}: {' / '.join(lp)}")
         print("in-sample h-step errors of annual China volume, standardised by the model SD: RMS (n) at h=1/2/3")
         for o in (2016, 2018, 2020, 2022, 2024):
-            fitmod.fit_all(load([data], until=str(o)))
+            fitmod.fit_all(load([data], until=str(o)), levels=levels())
             fit, sd_data, rebuild = captured["fit"]
             res = rebuild(sd_data.endog).filter(fit.params)
-            F, c, L = statespace.system(fit.params, fit.bijie_sigma)
+            F, c, L = statespace.system(fit.params, fit.local_sigma)
             Q = L @ L.T
             row = np.zeros(statespace.M)
             row[statespace.IX["a"]] = 1.0

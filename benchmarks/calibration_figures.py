@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from backtest_cli import shipped_rows  # noqa: E402
 from backtest_variants import drift_persistence  # noqa: E402
 
-from expressim.calibration import assumptions as reg  # noqa: E402
 from expressim.calibration.fit import Fitted, fit_all, forecast  # noqa: E402
+from expressim.calibration.levels import Levels  # noqa: E402
 from expressim.calibration.observations import load  # noqa: E402
 from expressim.calibration.paths import block_size, simulate_states  # noqa: E402
 from expressim.calibration.statespace import IX, PARAMS  # noqa: E402
@@ -43,9 +43,16 @@ def revenue_per_parcel(fitted: Fitted, year: int) -> np.ndarray:
     return np.asarray(np.exp(simulate_states(fitted.hier, [year], z)[:, 0, IX["r"]]))
 
 
+def _levels() -> Levels:
+    """The default region pack's hierarchy (what the CLI calibrates)."""
+    from expressim.model.spec.regions import default_pack, load_pack
+
+    return load_pack(default_pack()).levels()
+
+
 def main() -> None:
     obs = load()
-    fitted = fit_all(obs)
+    fitted = fit_all(obs, levels=_levels())
     h = fitted.hier
     last = fitted.last_year
     print("estimate at the mode:", ", ".join(f"{n} {v:.3f}" for n, v in zip(PARAMS, h.params, strict=True)))
@@ -54,7 +61,7 @@ def main() -> None:
           f"{last} revenue per parcel {math.exp(state[IX['r']]):.2f} 元, drift {state[IX['rd']]:+.3f} a year")
     print(f"2030 national revenue per parcel 10/50/90%: {_quantiles(revenue_per_parcel(fitted, 2030), (0.1, 0.5, 0.9))} 元")
     with drift_persistence(lambda phi: np.ones_like(phi)):
-        walk = fit_all(obs)
+        walk = fit_all(obs, levels=_levels())
         print("  with the former random-walk drift:", _quantiles(revenue_per_parcel(walk, 2030), (0.1, 0.5, 0.9)), "元")
     x = fitted.annual_draws("China", "express_volume", [last, last + 1], N, np.random.default_rng(SEED))
     print(f"P(national volume {last + 1} below {last}) = {np.mean(x[:, 1] < x[:, 0]):.3f}")
@@ -71,10 +78,10 @@ def main() -> None:
         partial = Path(tmp)
         shipped_rows(partial, lambda r: not (r["geography"] == "China" and r["period"] == "2024" and
                                              r.get("indicator", "").split("(")[0] in ("express_volume", "express_revenue")))
-        q = forecast(fit_all(load([partial])), "Guizhou", "express_volume", "2024", n=N, seed=SEED)["quantiles"]
+        q = forecast(fit_all(load([partial]), levels=_levels()), "Guizhou", "express_volume", "2024", n=N, seed=SEED)["quantiles"]
     print(f"Guizhou 2024 from partial releases (national 2024 annual rows removed): p90/p10 {q['0.9'] / q['0.1']:.2f}")
 
-    persons = float(reg.median(reg.load_register()["bijie_population"]))
+    persons = _levels().population
     print(f"Bijie with no local data, as `forecast` gives it (persons {persons:,.0f}): collected per head "
           "5/50/95% | delivered per head | in+out [亿件]")
 

@@ -48,7 +48,7 @@ def main(names: list[str]) -> int:
         with ctx():
             sel, _ = score(register, range(2012, 2015))
             sc, cov = score(register, range(2015, 2025))
-            f = fitmod.fit_all(load(), register)
+            f = fitmod.fit_all(load(), register, levels=bv.levels())
             x = f.annual_draws("China", "express_volume", list(range(f.last_year, 2031)), 20000, np.random.default_rng(1))
         q10, q90 = np.quantile(x[:, -1], (0.1, 0.9))
         fall = float(np.mean(np.any(np.diff(x, axis=1) < 0, axis=1)))

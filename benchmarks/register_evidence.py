@@ -406,7 +406,7 @@ def specialty_value(ev: Evidence, reg: dict[str, dict[str, Any]]) -> Derivation:
 
 def revenue_relative(ev: Evidence, reg: dict[str, dict[str, Any]]) -> Derivation:
     """The region's revenue per collected parcel against the national one, 2023."""
-    d = Derivation("bijie_revenue_per_parcel_relative",
+    d = Derivation("local_revenue_per_parcel_relative",
                    "revenue per collected parcel of a western province or region / national revenue per parcel "
                    "[ratio], the same period or the nearest national figure; the register's central value is "
                    "its lognormal median")
@@ -456,7 +456,7 @@ def revenue_2023(ev: Evidence, reg: dict[str, dict[str, Any]]) -> Derivation:
     n = rev23 / vol23
     d = Derivation("revenue_per_parcel_2023",
                    f"revenue per collected parcel [元/件], 2023: national 2023 {n:.2f} 元 ({r23}; {v23}) times each "
-                   "premium point of bijie_revenue_per_parcel_relative")
+                   "premium point of local_revenue_per_parcel_relative")
     for p in base.core:
         d.core.append(Point(n * p.value, (*p.rows, r23, v23), f"{n:.2f} x {p.value:.3f} = {n * p.value:.2f} 元"))
     return d
@@ -541,7 +541,7 @@ def outside_capital_factor(ev: Evidence) -> Derivation:
 def premium_drift(ev: Evidence, reg: dict[str, dict[str, Any]]) -> Derivation:
     """Not in the register: yearly log change of a western premium (revenue per parcel over national)."""
     base = revenue_relative(ev, reg)
-    d = Derivation("proposed: bijie_revenue_per_parcel_relative drift",
+    d = Derivation("proposed: local_revenue_per_parcel_relative drift",
                    "yearly change of log(premium) between two premium points of the same place [log per year]")
 
     def year_of(p: Point) -> float:

@@ -1,12 +1,13 @@
-"""From an observation set to one fitted generative model of China, Guizhou and Bijie.
+"""From an observation set to one fitted generative model of a nation, a province and a prefecture.
 
 The hierarchy (national volume with damped growth and a scope-break offset, national revenue
-per parcel, Guizhou shares, Bijie collected intensity, delivered ratio and revenue-per-parcel
-factor) is one linear Gaussian state space in logs (:mod:`calibration.statespace`); every
+per parcel, the province's shares, the prefecture's collected intensity, delivered ratio and
+revenue-per-parcel factor) is one linear Gaussian state space in logs (:mod:`calibration.statespace`); every
 published window enters its likelihood (:mod:`calibration.slots`); the estimate, its
 parameter draws and smoothed states (:mod:`calibration.hierarchy`) give coherent paths
 (:mod:`calibration.paths`).  :class:`Fitted` answers forecasts of any window and gives the
-engine Bijie's baseline paths from a block of standard normals per replication.
+engine the prefecture's baseline paths from a block of standard normals per replication.  Which
+geography plays each level is the :class:`calibration.levels.Levels` the fit is given.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from expressim.calibration import assumptions as reg
 from expressim.calibration.conventions import QUANTILES
 from expressim.calibration.errors import FitError
 from expressim.calibration.hierarchy import HierarchyFit, fit_hierarchy, floors_from
+from expressim.calibration.levels import Levels
 from expressim.calibration.monthly import NowcastPlan, fit_layer, nowcast_observations
 from expressim.calibration.news import what_moved
 from expressim.calibration.observations import Observation, ObservationSet
@@ -28,7 +30,7 @@ from expressim.calibration.paths import block_groups, block_size, log_growth, lo
 from expressim.calibration.periods import Period, parse_period
 from expressim.calibration.seasonality import SeasonalProfile, profile_from_observations
 from expressim.calibration.shares import provincial_shares
-from expressim.calibration.slots import LEVEL, SUPPORTED, Constants, window_var
+from expressim.calibration.slots import Constants, supported, window_var
 from expressim.calibration.statespace import IX
 from expressim.calibration.usable import MAX_HORIZON, RATIOS
 
@@ -36,8 +38,8 @@ from expressim.calibration.usable import MAX_HORIZON, RATIOS
 UNITS = {"express_volume": "件", "express_revenue": "元", "express_volume_inbound": "件",
          "express_volume_inout": "件"}
 #: per-replication summaries the engine keeps in ``draws.params`` (for binning and rests-on)
-BASELINE_FACTORS = ("national_volume_u", "guizhou_share_u", "bijie_collected_intensity",
-                    "bijie_delivered_relative", "revenue_per_parcel")
+BASELINE_FACTORS = ("national_volume_u", "province_share_u", "local_collected_intensity",
+                    "local_delivered_relative", "revenue_per_parcel")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class Fitted:
     """Everything calibration produced.
 
     Use :meth:`window_draws` / :meth:`annual_draws` for forecasts, and :meth:`baseline_groups`,
-    :meth:`bijie_paths`, :meth:`bijie_revenue_per_parcel`, :meth:`baseline_summaries` (all
+    :meth:`local_paths`, :meth:`local_revenue_per_parcel`, :meth:`baseline_summaries` (all
     from one block of standard normals per replication) for the simulation.
     """
 
@@ -122,9 +124,14 @@ class Fitted:
     nowcasts: tuple[NowcastPlan, ...] = ()
 
     @property
+    def levels(self) -> Levels:
+        """The geographies of the hierarchy (nation, province, prefecture)."""
+        return self.const.levels
+
+    @property
     def region(self) -> str:
-        """The geography (as the observation files name it) whose baseline paths :meth:`bijie_paths` gives."""
-        return next(g for g, level in LEVEL.items() if level == "local")
+        """The geography (as the observation files name it) whose baseline paths :meth:`local_paths` gives."""
+        return self.levels.prefecture
 
     @property
     def last_year(self) -> int:
@@ -136,7 +143,7 @@ class Fitted:
         """The last calendar year with a published window of the region's own parcels or revenue,
         or None when the region has none (its paths then rest on the priors alone).
 
-        What :meth:`bijie_paths` means depends on it.  Up to this year the region's path is its
+        What :meth:`local_paths` means depends on it.  Up to this year the region's path is its
         history as counted: every figure published for it already contains whatever
         infrastructure was open when it was counted, so an engine must add none of it again.
         After this year the path is that history carried forward without any opening after it
@@ -216,7 +223,7 @@ class Fitted:
     def baseline_groups(self, years: Sequence[int]) -> tuple[str, ...]:
         """Factor name of each column of the normal block for ``years`` (its width is the length):
         the state-space paths', then one column per local full-year figure (its rounding)."""
-        factor = {ind: next(f for f, series in self.FACTOR_SERIES.items() if (self.region, ind) in series)
+        factor = {ind: next(f for f, series in self.factor_series.items() if (self.region, ind) in series)
                   for ind in UNITS}
         return block_groups(self.hier, years) + tuple(factor[ind] for ind, _, _ in self._pins())
 
@@ -227,7 +234,7 @@ class Fitted:
             raise FitError(f"{max(years)} is beyond the {MAX_HORIZON}-year horizon after the data ({self.last_year})")
         return simulate_states(self.hier, years, z)
 
-    def bijie_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def local_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The region's collected and delivered parcels [件/year], each (n, len(years)).
 
         Up to :attr:`local_anchor_year` the history as counted (with the infrastructure open
@@ -237,49 +244,54 @@ class Fitted:
         lc, ld, _ = self._counted(years, z)
         return np.exp(lc), np.exp(ld)
 
-    def bijie_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
-        """Bijie revenue per collected parcel [元/件], (n, len(years)): national state × Bijie factor,
+    def local_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
+        """The region's revenue per collected parcel [元/件], (n, len(years)): national state × local factor,
         on the basis of the region's revenue figures when it has any (:meth:`_counted`)."""
         return np.asarray(np.exp(self._counted(years, z)[2]))
 
     def baseline_summaries(self, years: Sequence[int], z: np.ndarray) -> dict[str, np.ndarray]:
         """Per-replication scalars of the path in ``years[1]`` (the first simulated year), each (n,).
 
-        ``national_volume_u``: national volume growth [fraction]; ``guizhou_share_u``: Guizhou's
-        share of the national volume; ``bijie_collected_intensity`` and ``bijie_delivered_relative``:
-        the ratios; ``revenue_per_parcel``: Bijie's [元/件].
+        ``national_volume_u``: national volume growth [fraction]; ``province_share_u``: the province's
+        share of the national volume; ``local_collected_intensity`` and ``local_delivered_relative``:
+        the ratios; ``revenue_per_parcel``: the region's [元/件].
         """
         y = list(years)[1 if len(years) > 1 else 0]
         x = self._states([y], z)[:, 0]
-        return {"national_volume_u": np.expm1(x[:, IX["g"]]), "guizhou_share_u": np.exp(x[:, IX["s"]]),
-                "bijie_collected_intensity": np.exp(x[:, IX["c"]]), "bijie_delivered_relative": np.exp(x[:, IX["v"]]),
+        return {"national_volume_u": np.expm1(x[:, IX["g"]]), "province_share_u": np.exp(x[:, IX["s"]]),
+                "local_collected_intensity": np.exp(x[:, IX["c"]]), "local_delivered_relative": np.exp(x[:, IX["v"]]),
                 "revenue_per_parcel": np.exp(x[:, IX["r"]] + x[:, IX["p"]])}
 
-    #: the observed series behind each baseline factor: (geography, indicator) pairs
-    FACTOR_SERIES = {
-        "national_volume_u": (("China", "express_volume"),),
-        "guizhou_share_u": (("Guizhou", "express_volume"),),
-        "bijie_collected_intensity": (("Bijie", "express_volume"), ("Bijie", "express_volume_inout")),
-        "bijie_delivered_relative": (("Bijie", "express_volume_inbound"), ("Bijie", "express_volume_inout")),
-        "revenue_per_parcel": (("Bijie", "express_revenue"),),
-    }
+    @property
+    def factor_series(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """The observed series behind each baseline factor: (geography, indicator) pairs."""
+        lv = self.levels
+        return {
+            "national_volume_u": ((lv.nation, "express_volume"),),
+            "province_share_u": ((lv.province, "express_volume"),),
+            "local_collected_intensity": ((lv.prefecture, "express_volume"), (lv.prefecture, "express_volume_inout")),
+            "local_delivered_relative": ((lv.prefecture, "express_volume_inbound"),
+                                         (lv.prefecture, "express_volume_inout")),
+            "revenue_per_parcel": ((lv.prefecture, "express_revenue"),),
+        }
 
     def observations_behind(self, factor: str) -> int:
         """How many published windows in the likelihood bear directly on a baseline factor (0 = prior only).
 
-        The national path and Guizhou's share count their own series; the Bijie ratios and the
-        Bijie revenue per parcel count only local Bijie releases (the national and provincial
+        The national path and the province's share count their own series; the local ratios and the
+        local revenue per parcel count only the prefecture's own releases (the national and provincial
         series set their scale, not their level).
         """
-        series = set(self.FACTOR_SERIES.get(factor, ()))
+        series = set(self.factor_series.get(factor, ()))
         return sum(1 for key in self.published if (key[0], key[1]) in series)
 
     # ---- forecasts ------------------------------------------------------------------------------
     def _check(self, geography: str, indicator: str) -> None:
-        if geography not in LEVEL:
-            raise FitError(f"geography '{geography}' is not calibrated (have China, Guizhou, Bijie)")
-        if (geography, indicator) not in SUPPORTED or indicator in RATIOS:  # ratios are the layers' inner readings
-            have = sorted(i for g, i in SUPPORTED if g == geography and i not in RATIOS)
+        if self.levels.level(geography) is None:
+            raise FitError(f"geography '{geography}' is not calibrated (have {', '.join(self.levels.geographies)})")
+        usable = supported(self.levels)
+        if (geography, indicator) not in usable or indicator in RATIOS:  # ratios are the layers' inner readings
+            have = sorted(i for g, i in usable if g == geography and i not in RATIOS)
             raise FitError(f"{geography}: indicator '{indicator}' is not calibrated (have {', '.join(have)})")
 
     def annual_draws(self, geography: str, indicator: str, years: Sequence[int], n: int,
@@ -303,7 +315,7 @@ class Fitted:
             raise FitError(f"period {period}: expected a window inside one calendar year")
         y = period.year
         for plan in self.nowcasts:  # a national window of the year being released: the monthly layer
-            if (geography, indicator, y) == ("China", plan.indicator, plan.year):
+            if (geography, indicator, y) == (self.levels.nation, plan.indicator, plan.year):
                 return plan.window(period, n, rng)
         pub = self.published.get((geography, indicator, period.window))
         pins = self._pins() if geography == self.region and pub is None else ()
@@ -315,14 +327,15 @@ class Fitted:
             lc, ld, lr = (v[:, 0] for v in self._counted([y], z))
             lvl = {"express_volume": lc, "express_volume_inbound": ld, "express_volume_inout": np.logaddexp(lc, ld),
                    "express_revenue": lc + lr}[indicator]
-            floor_var = self.floors[LEVEL[geography]] ** 2
+            floor_var = self.floors[self.levels.level_of(geography)] ** 2
         share = 1.0 if period.kind == "year" else self.profile.window_share(period, np.expm1(
             log_growth(x, geography, indicator, self.const)))
         model = lvl + np.log(share)
         e = rng.standard_normal(n)
         if pub is None:
             s0 = 1.0 if period.kind == "year" else float(np.median(share))
-            sd = float(np.sqrt(max(window_var(s0, geography, self.profile.month_sd, self.floors) - floor_var, 0.0)))
+            sd = float(np.sqrt(max(window_var(s0, self.levels.level_of(geography), self.profile.month_sd, self.floors)
+                                   - floor_var, 0.0)))
             return np.asarray(np.exp(model + sd * e))
         w = pub.var_dev / (pub.var_dev + pub.var_round)
         return np.asarray(np.exp(model + w * (pub.log_value - model) + np.sqrt(w * pub.var_round) * e))
@@ -338,36 +351,83 @@ class Fitted:
             "estimate": h.to_dict(), "seasonal_profile": self.profile.to_dict(),
             "measurement_floors": self.floors,
             "state_at_last_year": {k: float(m[i]) for k, i in IX.items()},
+            "levels": self.levels.to_dict(),
             "populations": self.populations, "notes": list(self.notes), "what_moved": list(self.moved),
         }
 
 
-def _growth(obs: ObservationSet) -> dict[int, float]:
+def _growth(obs: ObservationSet, nation: str) -> dict[int, float]:
     try:
-        s = annual_series(obs, "China", "express_volume")
+        s = annual_series(obs, nation, "express_volume")
     except FitError:
         return {}
     return {int(y): float(v / p - 1) for y, v, p in zip(s.years[1:], s.values[1:], s.values[:-1], strict=True)}
 
 
-def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = None) -> Fitted:
-    """Calibrate everything from an observation set (the ``calibrate`` command's work)."""
-    register = register if register is not None else reg.load_register()
+#: the nation's residents when the data hold no ``population_yearend`` row of it [人] (drivers.csv, 2024)
+NATION_POPULATION_FALLBACK = 1.40828e9
+
+
+def populations(obs: ObservationSet, levels: Levels) -> tuple[dict[str, float], list[str]]:
+    """Residents of the three levels [人] for the per-head ratios, and a note per figure not in the data.
+
+    The nation's latest year-end population in ``obs`` (else :data:`NATION_POPULATION_FALLBACK`), the
+    province's census in ``obs`` (else ``levels.province_population``), the prefecture's from ``levels``.
+
+    Raises
+    ------
+    FitError
+        Neither the data nor ``levels`` give the province's population.
+    """
     notes: list[str] = []
-    growth = _growth(obs)
-    published = {o.period.year: o.value for o in obs.select("China", "express_volume", derived=False)
+    nation = _population(obs, levels.nation, "population_yearend")
+    if nation is None:
+        nation = NATION_POPULATION_FALLBACK
+        notes.append(f"{levels.nation} population not in the data: used 140,828万 (2024, drivers.csv)")
+    province = _population(obs, levels.province, "resident_population_census") or levels.province_population
+    if province is None:
+        raise FitError(f"{levels.province}: no resident_population_census row in the data and no province "
+                       f"population in the region pack; expected one of them (the local per-head ratios need it)")
+    return {levels.nation: nation, levels.province: float(province), levels.prefecture: float(levels.population)}, notes
+
+
+def _provincial_shares(obs: ObservationSet, levels: Levels) -> tuple[ObservationSet, list[str]]:
+    """:func:`calibration.shares.provincial_shares` of ``obs``: it reads the levels by their role keys
+    (:data:`calibration.slots.LEVEL`), so the nation's and the province's rows go to it under those keys
+    and come back under their own geographies."""
+    from dataclasses import replace
+
+    to_role = {levels.nation: "nation", levels.province: "province"}
+    back = {v: k for k, v in to_role.items()}
+    clash = sorted({o.geography for o in obs.observations} & set(back))
+    if clash:
+        raise FitError(f"geography '{clash[0]}' in the data: a role name of the hierarchy; expected another name")
+
+    def relabel(o: Observation, names: dict[str, str]) -> Observation:
+        return replace(o, geography=names[o.geography]) if o.geography in names else o
+
+    roled = replace(obs, observations=tuple(relabel(o, to_role) for o in obs.observations))
+    out, _, notes = provincial_shares(roled)
+    return replace(out, observations=tuple(relabel(o, back) for o in out.observations)), notes
+
+
+def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = None, *, levels: Levels) -> Fitted:
+    """Calibrate everything from an observation set (the ``calibrate`` command's work).
+
+    ``levels`` names the nation, the province and the prefecture of the hierarchy (a region pack's:
+    ``model.spec.regions``); ``register`` is the assumption register with the region's own entries
+    (default: the shipped register as it is).
+    """
+    register = register if register is not None else reg.load_register()
+    growth = _growth(obs, levels.nation)
+    published = {o.period.year: o.value for o in obs.select(levels.nation, "express_volume", derived=False)
                  if o.period.kind == "year"}
-    profile = profile_from_observations(obs, published, growth)
-    pops = {
-        "China": _population(obs, "China", "population_yearend") or 1.40828e9,
-        "Guizhou": _population(obs, "Guizhou", "resident_population_census") or 3.85621e7,
-        "Bijie": float(reg.median(register["bijie_population"])),
-    }
-    if _population(obs, "China", "population_yearend") is None:
-        notes.append("China population not in the data: used 140,828万 (2024, drivers.csv)")
+    profile = profile_from_observations(obs, published, growth, geography=levels.nation)
+    pops, notes = populations(obs, levels)
     per_collected = reg.median(register["national_delivered_per_collected"])
-    const = Constants(float(np.log(pops["Bijie"] / pops["Guizhou"])),
-                      float(np.log(per_collected * pops["Bijie"] / pops["China"])))
+    local = pops[levels.prefecture]
+    const = Constants(float(np.log(local / pops[levels.province])),
+                      float(np.log(per_collected * local / pops[levels.nation])), levels)
     plans: tuple[NowcastPlan, ...] = ()
     released = obs  # what was published, before the layers rewrite what the hierarchy reads
     layer = fit_layer(obs)
@@ -375,9 +435,9 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
         plans = tuple(p for p in (layer.plan(ind) for ind in ("express_volume", "express_revenue")) if p is not None)
         extra, nc_notes = nowcast_observations(
             obs, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
-        obs = with_nowcasts(obs, extra)
+        obs = with_nowcasts(obs, extra, levels.nation)
         notes += nc_notes
-    obs, _, share_notes = provincial_shares(obs)
+    obs, share_notes = _provincial_shares(obs, levels)
     notes += share_notes
     try:
         hier, data, rebuild = fit_hierarchy(obs, profile, growth, register, const)
@@ -385,29 +445,31 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
         raise FitError(str(exc)) from None
     notes += list(data.notes)
     floors = floors_from(register)
-    pub = published_windows(released, profile, growth, floors)
+    pub = published_windows(released, profile, growth, floors, levels)
     moved = tuple(what_moved(rebuild, hier, data, const))
     return Fitted(obs.data_hash, obs.until, profile, hier, const, floors, pub, register, pops, tuple(notes), moved,
                   plans)
 
 
 def published_windows(obs: ObservationSet, profile: SeasonalProfile, growth: dict[int, float],
-                      floors: dict[str, float]) -> dict[tuple[str, str, tuple[int, int, int, bool, str]], Published]:
+                      floors: dict[str, float],
+                      levels: Levels) -> dict[tuple[str, str, tuple[int, int, int, bool, str]], Published]:
     """Every released window of a calibrated series as a forecast conditions on it: its log value,
     rounding variance and the variance of its deviation from the model (:func:`slots.window_var`)."""
     last_g = growth.get(max(growth), 0.2) if growth else 0.2
     out: dict[tuple[str, str, tuple[int, int, int, bool, str]], Published] = {}
+    usable = supported(levels)
     for o in obs.observations:
-        if (o.derived or (o.geography, o.indicator) not in SUPPORTED or not o.period.is_flow_window
+        if (o.derived or (o.geography, o.indicator) not in usable or not o.period.is_flow_window
                 or o.period.first // 12 != o.period.last // 12 or o.value <= 0):
             continue
         sh = 1.0 if o.period.kind == "year" else float(profile.window_share(o.period, growth.get(o.period.year, last_g)))
         out[(o.geography, o.indicator, o.period.window)] = Published(
-            float(np.log(o.value)), o.rel_precision**2, window_var(sh, o.geography, profile.month_sd, floors))
+            float(np.log(o.value)), o.rel_precision**2, window_var(sh, levels.level_of(o.geography), profile.month_sd, floors))
     return out
 
 
-def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation]) -> ObservationSet:
+def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation], nation: str) -> ObservationSet:
     """The observation set the hierarchy reads: national sub-year windows are the monthly layer's.
 
     Of the national volume and revenue the hierarchy reads full years only (published, implied a
@@ -419,7 +481,7 @@ def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation]) -> Obser
 
     series = {"express_volume", "express_revenue"}
     kept = tuple(o for o in obs.observations
-                 if not (o.geography == "China" and o.indicator in series and o.period.kind != "year"))
+                 if not (o.geography == nation and o.indicator in series and o.period.kind != "year"))
     return replace(obs, observations=kept + tuple(nowcasts))
 
 
@@ -457,7 +519,7 @@ def forecast_basis(fitted: Fitted, geography: str, year: int) -> str:
     """
     if geography != fitted.region:
         for plan in fitted.nowcasts:
-            if plan.year == year and LEVEL.get(geography) == "national":
+            if plan.year == year and fitted.levels.level(geography) == "national":
                 return (f"the year as its releases count it: the published Jan-{plan.n_known:02d} total and the "
                         f"months still to come (the monthly layer's nowcast)")
         return "the series as its releases count it, on its own path (no plan's effect is modelled at this level)"

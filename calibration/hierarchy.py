@@ -4,8 +4,8 @@
 observation + the register's weak priors) over the unconstrained parameters, takes the
 inverse Hessian there as the asymptotic covariance, draws ``n_param`` parameter vectors from
 that normal, and for each runs the Kalman smoother: the per-draw smoothed state mean and
-covariance of every year are what :mod:`calibration.paths` simulates from.  A Bijie in+out
-figure is linearised at the fit without it and the model refitted (one extended-Kalman pass).
+covariance of every year are what :mod:`calibration.paths` simulates from.  An in+out figure of the
+prefecture is linearised at the fit without it and the model refitted (one extended-Kalman pass).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ class HierarchyFit:
         Constrained parameter draws (row 0 is the mode).
     state_mean, state_chol : ndarray (K, nT, M), (K, nT, M, M)
         Smoothed state mean and Cholesky factor of its covariance per draw and year.
-    bijie_sigma : dict
-        Fixed Bijie shock SDs.
+    local_sigma : dict
+        Fixed shock SDs of the prefecture's states (register ``local_*``).
     loglike : float
         Log likelihood at the mode.
     """
@@ -53,7 +53,7 @@ class HierarchyFit:
     param_draws: np.ndarray
     state_mean: np.ndarray
     state_chol: np.ndarray
-    bijie_sigma: dict[str, float]
+    local_sigma: dict[str, float]
     loglike: float
     n_observations: int
 
@@ -63,7 +63,7 @@ class HierarchyFit:
                 "observations_in_likelihood": self.n_observations,
                 "parameters": {n: float(v) for n, v in zip(PARAMS, self.params, strict=True)},
                 "parameters_sd_unconstrained": {n: float(v) for n, v in zip(PARAMS, sd, strict=True)},
-                "bijie_shock_sd": self.bijie_sigma, "parameter_draws": int(self.param_draws.shape[0])}
+                "local_shock_sd": self.local_sigma, "parameter_draws": int(self.param_draws.shape[0])}
 
 
 def floors_from(register: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
@@ -74,8 +74,8 @@ def floors_from(register: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
 
 
 def priors_from(register: Mapping[str, Mapping[str, Any]]) -> Priors:
-    """The weak priors and fixed Bijie shock SDs from the register."""
-    lvl = float(register["bijie_level_shock_sd"]["value"])
+    """The weak priors and fixed local shock SDs from the register."""
+    lvl = float(register["local_level_shock_sd"]["value"])
     return Priors(
         mu=(float(register["national_growth_longrun"]["mean"]), float(register["national_growth_longrun"]["sd"])),
         phi_logit=(float(register["national_growth_persistence_logit"]["mean"]),
@@ -85,18 +85,18 @@ def priors_from(register: Mapping[str, Mapping[str, Any]]) -> Priors:
                      float(register["national_level_shock_share_logit"]["sd"])),
         rho_atanh=(float(register["revenue_growth_shock_correlation_atanh"]["mean"]),
                    float(register["revenue_growth_shock_correlation_atanh"]["sd"])),
-        bijie_sigma={"c": lvl, "v": lvl, "p": float(register["bijie_revenue_per_parcel_shock_sd"]["value"]),
-                     "passthrough": float(register["bijie_guizhou_shock_passthrough"]["value"]),
+        local_sigma={"c": lvl, "v": lvl, "p": float(register["local_revenue_per_parcel_shock_sd"]["value"]),
+                     "passthrough": float(register["local_province_shock_passthrough"]["value"]),
                      "revenue_drift_damping": float(register["revenue_per_parcel_drift_damping"]["value"])},
     )
 
 
 def initial_state(data: SlotData, register: Mapping[str, Mapping[str, Any]],
-                  break_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+                  break_ratio: float, nation: str) -> tuple[np.ndarray, np.ndarray]:
     """Initial state mean and covariance at ``data.first_year``.
 
-    National and Guizhou states start vague around the first observations; the Bijie states
-    start from the register's 2023 priors carried back to the first year along their drift
+    The national and provincial states start vague around the first observations of ``nation``;
+    the prefecture's states start from the register's 2023 priors carried back to the first year along their drift
     (``x_0 = x_2023 - k·drift``, so the covariance of level and drift is exact at 2023).
     """
     mean = np.zeros(M)
@@ -106,8 +106,8 @@ def initial_state(data: SlotData, register: Mapping[str, Mapping[str, Any]],
         key = (r.obs.geography, r.obs.indicator)
         if key not in first and r.t == 0 and r.obs.period.kind == "year":
             first[key] = r.log_value
-    vol = first.get(("China", "express_volume"))
-    rev = first.get(("China", "express_revenue"))
+    vol = first.get((nation, "express_volume"))
+    rev = first.get((nation, "express_revenue"))
     mean[IX["a"]] = vol if vol is not None else (rev - np.log(15.0) if rev is not None else 20.0)
     var[IX["a"]] = 0.5**2 if vol is not None else 2.0**2
     mean[IX["g"]], var[IX["g"]] = 0.3, 0.3**2
@@ -119,20 +119,20 @@ def initial_state(data: SlotData, register: Mapping[str, Mapping[str, Any]],
     var[IX["sd"]] = var[IX["srd"]] = 0.1**2
     cov = np.diag(var)
     k = 2023 - data.first_year
-    pc, pd_ = register["bijie_collected_intensity"], register["bijie_delivered_relative"]
+    pc, pd_ = register["local_collected_intensity"], register["local_delivered_relative"]
     sc, sv = float(pc["sigma"]), float(pd_["sigma"])
-    dc = float(register["bijie_collected_intensity_drift"]["sd"])
-    dv = float(register["bijie_delivered_relative_drift"]["sd"])
-    rho = float(register["bijie_intensity_correlation"]["value"])
-    mc = np.log(float(pc["median"])) - k * float(register["bijie_collected_intensity_drift"]["mean"])
-    mv = (np.log(float(pd_["median"]) / break_ratio) - k * float(register["bijie_delivered_relative_drift"]["mean"]))
+    dc = float(register["local_collected_intensity_drift"]["sd"])
+    dv = float(register["local_delivered_relative_drift"]["sd"])
+    rho = float(register["local_intensity_correlation"]["value"])
+    mc = np.log(float(pc["median"])) - k * float(register["local_collected_intensity_drift"]["mean"])
+    mv = (np.log(float(pd_["median"]) / break_ratio) - k * float(register["local_delivered_relative_drift"]["mean"]))
     idx = [IX["c"], IX["cd"], IX["v"], IX["vd"]]
-    mean[idx] = [mc, float(register["bijie_collected_intensity_drift"]["mean"]), mv,
-                 float(register["bijie_delivered_relative_drift"]["mean"])]
+    mean[idx] = [mc, float(register["local_collected_intensity_drift"]["mean"]), mv,
+                 float(register["local_delivered_relative_drift"]["mean"])]
     c23 = np.array([[sc**2, 0, rho * sc * sv, 0], [0, dc**2, 0, 0], [rho * sc * sv, 0, sv**2, 0], [0, 0, 0, dv**2]])
     back = np.array([[1, -k, 0, 0], [0, 1, 0, 0], [0, 0, 1, -k], [0, 0, 0, 1]], dtype=float)
     cov[np.ix_(idx, idx)] = back @ c23 @ back.T
-    prel = register["bijie_revenue_per_parcel_relative"]
+    prel = register["local_revenue_per_parcel_relative"]
     mean[IX["p"]] = np.log(float(prel["median"]))
     var_p = float(prel["sigma"]) ** 2
     cov[IX["p"], IX["p"]] = var_p
@@ -197,15 +197,16 @@ def fit_hierarchy(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping
     """
     floors = floors_from(register)
     priors = priors_from(register)
+    levels = const.levels
     ratio = 1.0
-    for b in obs.breaks("China", "express_volume"):
+    for b in obs.breaks(levels.nation, "express_volume"):
         ratio = float(b.ratio)
     data = build(obs, profile, growth, const, floors)
-    mean0, cov0 = initial_state(data, register, ratio)
+    mean0, cov0 = initial_state(data, register, ratio, levels.nation)
     model = make_model(data.endog, data.design, data.intercept, data.var, mean0, cov0, priors)
     start = unconstrain(np.asarray(model.start_params))
     theta = _maximise(model, priors, start)
-    if any(o.geography == "Bijie" and o.indicator == "express_volume_inout" for o in obs.observations):
+    if any(o.geography == levels.prefecture and o.indicator == "express_volume_inout" for o in obs.observations):
         point, _ = _smoothed(model, constrain(theta))
         for _ in range(2):  # extended-Kalman passes: relinearise in+out at the smoothed states
             data = build(obs, profile, growth, const, floors, point=point, first_year=data.first_year)
@@ -224,7 +225,7 @@ def fit_hierarchy(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping
         means.append(m)
         chols.append(_chol(c))
     fit = HierarchyFit(data.first_year, data.last_year, constrain(theta), cov, draws, np.stack(means),
-                       np.stack(chols), dict(priors.bijie_sigma or {}), float(model.loglike(constrain(theta))),
+                       np.stack(chols), dict(priors.local_sigma or {}), float(model.loglike(constrain(theta))),
                        len(data.rows))
     final = data
 

@@ -71,7 +71,7 @@ def simulate_states(fit: HierarchyFit, years: Sequence[int], z: np.ndarray) -> n
     H = horizon(fit, years)
     fut: list[np.ndarray] = []
     if H:
-        F, c, L = system(fit.param_draws, fit.bijie_sigma)
+        F, c, L = system(fit.param_draws, fit.local_sigma)
         x = x_end
         for h in range(H):
             e = z[:, 1 + M + K * h: 1 + M + K * (h + 1)]
@@ -89,10 +89,10 @@ def simulate_states(fit: HierarchyFit, years: Sequence[int], z: np.ndarray) -> n
 
 
 def log_level(states: np.ndarray, geography: str, indicator: str, const: Constants) -> np.ndarray:
-    """Log annual level of a series from states (..., M); in+out is the exact log-sum."""
-    if (geography, indicator) == ("Bijie", "express_volume_inout"):
-        return np.logaddexp(log_level(states, "Bijie", "express_volume", const),
-                            log_level(states, "Bijie", "express_volume_inbound", const))
+    """Log annual level of a series from states (..., M); the prefecture's in+out is the exact log-sum."""
+    if (geography, indicator) == (const.levels.prefecture, "express_volume_inout"):
+        return np.logaddexp(log_level(states, geography, "express_volume", const),
+                            log_level(states, geography, "express_volume_inbound", const))
     row, k0 = loading(geography, indicator, const)
     return np.asarray(states @ row + k0)
 

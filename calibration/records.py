@@ -101,7 +101,7 @@ class Observation:
 
 
 def english_key(text: str) -> str:
-    """``'express_volume(快递业务量)'`` -> ``'express_volume'``; ``'Zhijin(织金县)'`` -> ``'Zhijin'``."""
+    """``'express_volume(快递业务量)'`` -> ``'express_volume'``; ``'Name(名称)'`` -> ``'Name'``."""
     return re.split(r"[(（]", text, maxsplit=1)[0].strip()
 
 
@@ -273,7 +273,7 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
     where = f"{path}:{line}"
     geo, ind = _normalise(row["geography"]), _normalise(row["indicator"])
     if not english_key(geo):
-        raise DataError(f"{where}: field 'geography': expected a name such as Bijie, got {shown(row['geography'])}")
+        raise DataError(f"{where}: field 'geography': expected a place name such as Name(名称), got {shown(row['geography'])}")
     if not english_key(ind):
         raise DataError(f"{where}: field 'indicator': expected a name such as express_volume, got {shown(row['indicator'])}")
     try:

@@ -55,14 +55,14 @@ class Calibration(Protocol):
         ``years``; the block's width is the length (the engine draws the block from one named stream)."""
         ...
 
-    def bijie_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def local_paths(self, years: Sequence[int], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Annual baseline parcels collected and delivered in the region [件], each (rep, year): one
         coherent path per row of the block ``z`` of standard normals (rep, width)."""
         ...
 
-    def bijie_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
+    def local_revenue_per_parcel(self, years: Sequence[int], z: np.ndarray) -> np.ndarray:
         """Revenue per collected parcel in the region [元/件], (rep, year), on the same paths as
-        :meth:`bijie_paths` for the same ``z``."""
+        :meth:`local_paths` for the same ``z``."""
         ...
 
     def baseline_summaries(self, years: Sequence[int], z: np.ndarray) -> dict[str, np.ndarray]:

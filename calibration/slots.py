@@ -5,7 +5,7 @@ A window ``w`` of year ``y`` (a month, quarter, half, Jan–N or the year) enter
 .. math::  \\log W = Z_{\\cdot} x_y + \\log s_w + e, \\qquad
            \\operatorname{Var} e = \\rho^2 + \\sigma_w^2 + f_g^2
 
-with ``Z`` the loading of the series on the states (:data:`LOADINGS`), ``s_w`` the window's
+with ``Z`` the loading of the series on the states (:data:`LEVEL_LOADINGS`), ``s_w`` the window's
 share of the year from the seasonal profile (tilted by the year's growth), ``ρ`` the
 rounding of the published number, ``σ_w = σ_m \\sqrt{(1 - s_w) / (12 s_w)}`` the share's own
 uncertainty (iid monthly deviations of SD ``σ_m``; zero for a full year) and ``f_g`` a floor
@@ -28,36 +28,41 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from expressim.calibration.levels import Levels
 from expressim.calibration.observations import Observation, ObservationSet
 from expressim.calibration.seasonality import SeasonalProfile
 from expressim.calibration.statespace import IX, M
 from expressim.calibration.usable import (  # noqa: F401 - re-exported: the slots' vocabulary
-    GEOGRAPHIES,
     INDICATORS,
-    LOADINGS,
-    NO_USABLE,
+    INOUT,
+    LEVEL_LOADINGS,
     RATIOS,
-    SUPPORTED,
     candidates,
+    loadings,
+    no_usable,
     scope_breaks,
+    supported,
 )
 
-LEVEL = {"China": "national", "Guizhou": "provincial", "Bijie": "local"}
+#: level of each role key: :mod:`calibration.shares` reads the nation's and the province's rows under
+#: the keys ``nation`` and ``province`` (:func:`calibration.fit.fit_all` relabels them for it)
+LEVEL = {"nation": "national", "province": "provincial", "prefecture": "local"}
 
 
 @dataclass(frozen=True)
 class Constants:
-    """Known offsets of the observation equations [log].
+    """Known parts of the observation equations: which geography is which level, and two offsets [log].
 
-    ``collected``: log(Bijie population / Guizhou population); ``delivered``: log(national
-    delivered per collected × Bijie population / national population).
+    ``collected``: log(prefecture population / province population); ``delivered``: log(national
+    delivered per collected × prefecture population / national population).
     """
 
     collected: float
     delivered: float
+    levels: Levels
 
     def of(self, geography: str, indicator: str) -> float:
-        if geography != "Bijie":
+        if geography != self.levels.prefecture:
             return 0.0
         return self.delivered if indicator == "express_volume_inbound" else self.collected
 
@@ -68,13 +73,14 @@ def loading(geography: str, indicator: str, const: Constants, point: np.ndarray 
     ``point`` (M,) is the linearisation point of ``express_volume_inout``.
     """
     row = np.zeros(M)
-    if (geography, indicator) in LOADINGS:
-        for k, v in LOADINGS[(geography, indicator)].items():
+    rows = loadings(const.levels)
+    if (geography, indicator) in rows:
+        for k, v in rows[(geography, indicator)].items():
             row[IX[k]] = v
         return row, const.of(geography, indicator)
-    if (geography, indicator) == ("Bijie", "express_volume_inout"):
-        rc, kc = loading("Bijie", "express_volume", const)
-        rd, kd = loading("Bijie", "express_volume_inbound", const)
+    if (geography, indicator) == (const.levels.prefecture, INOUT):
+        rc, kc = loading(geography, "express_volume", const)
+        rd, kd = loading(geography, "express_volume_inbound", const)
         x = point if point is not None else np.zeros(M)
         lc, ld = float(rc @ x + kc), float(rd @ x + kd)
         pi = 1.0 / (1.0 + np.exp(ld - lc))
@@ -122,10 +128,12 @@ def share_sd(share: float, month_sd: float) -> float:
     return float(month_sd * np.sqrt(max(1.0 - share, 0.0) / (12.0 * share)))
 
 
-def window_var(share: float, geography: str, month_sd: float, floors: Mapping[str, float]) -> float:
-    """Variance of a window's deviation from the model [log²]: seasonal share and definition floor."""
-    ms = month_sd * (1.0 if geography == "China" else floors["subnational_season"])
-    return share_sd(share, ms) ** 2 + floors[LEVEL[geography]] ** 2
+def window_var(share: float, level: str, month_sd: float, floors: Mapping[str, float]) -> float:
+    """Variance of a window's deviation from the model [log²]: seasonal share and definition floor.
+
+    ``level`` is the geography's level (``national``, ``provincial``, ``local``: :meth:`Levels.level`)."""
+    ms = month_sd * (1.0 if level == "national" else floors["subnational_season"])
+    return share_sd(share, ms) ** 2 + floors[level] ** 2
 
 
 def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, float], const: Constants,
@@ -138,16 +146,17 @@ def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, fl
         Year -> national volume growth [fraction] for the within-year tilt of window shares.
     floors : mapping
         ``national``, ``provincial``, ``local`` -> definition-mismatch SD floor [log], and
-        ``subnational_season``: the month-deviation SD multiple of Guizhou and Bijie windows.
+        ``subnational_season``: the month-deviation SD multiple of the province's and the prefecture's windows.
     point : ndarray (nT, M), optional
         Linearisation points of in+out observations by year (default: zeros, i.e. refined later).
     first_year : int, optional
         First state year (default: the first usable year).
     """
-    breaks = scope_breaks(obs)
-    cands, notes = candidates(obs, breaks)
+    levels = const.levels
+    breaks = scope_breaks(obs, levels)
+    cands, notes = candidates(obs, breaks, levels)
     if not cands:
-        raise ValueError(NO_USABLE)
+        raise ValueError(no_usable(levels))
     y0 = first_year if first_year is not None else min(o.period.year for o, _ in cands)
     cands = [(o, i) for o, i in cands if o.period.year >= y0]
     y1 = max(o.period.year for o, _ in cands)
@@ -182,7 +191,7 @@ def build(obs: ObservationSet, profile: SeasonalProfile, growth: Mapping[int, fl
             row = row.copy()
             row[IX["dr" if "revenue" in o.indicator else "d"]] = 1.0
         vr = o.rel_precision**2
-        vd = window_var(sh, o.geography, profile.month_sd, floors)
+        vd = window_var(sh, levels.level_of(o.geography), profile.month_sd, floors)
         endog[t, s] = np.log(o.value)
         design[s, :, t] = row
         intercept[s, t] = k0 + (0.0 if o.indicator in RATIOS else np.log(sh))

@@ -8,11 +8,11 @@ g     national volume growth from ``t`` to ``t+1``; AR(1) toward a long-run mean
 d     scope-break offset: an observation on the basis before the break sees ``a + d``
 dr    the same for revenue (used only when the data show a revenue break)
 r     national revenue per parcel [元/件]; ``rd`` its drift, damped toward zero at the rate ``φ``
-s     Guizhou share of the national volume; ``sd`` its drift
-sr    Guizhou share of the national revenue; ``srd`` its drift
-c     Bijie collected per head / Guizhou collected per head; ``cd`` its drift
-v     Bijie delivered per head / national delivered per head; ``vd`` its drift
-p     Bijie revenue per parcel / national revenue per parcel
+s     the province's share of the national volume; ``sd`` its drift
+sr    the province's share of the national revenue; ``srd`` its drift
+c     the prefecture's collected per head / the province's collected per head; ``cd`` its drift
+v     the prefecture's delivered per head / national delivered per head; ``vd`` its drift
+p     the prefecture's revenue per parcel / national revenue per parcel
 ====  =====================================================================================
 
 Transition (``η`` independent normal shocks)::
@@ -24,8 +24,8 @@ Transition (``η`` independent normal shocks)::
     p' = p + η_p            d' = d            dr' = dr
 
 ``μ, φ, τ, ω, σ_r, σ_rd, σ_s, ρ`` are estimated (``σ_a = τ√ω``, ``σ_g = τ√(1-ω)``) (maximum a posteriori with the weak priors of
-the assumption register); the Bijie shock scales are register assumptions (no Bijie series
-exists to estimate them).  Observation equations are built in :mod:`calibration.slots`.
+the assumption register); the prefecture's shock scales are register assumptions (no series of the
+prefecture exists to estimate them).  Which geography plays each level is data (:class:`calibration.levels.Levels`).  Observation equations are built in :mod:`calibration.slots`.
 """
 
 from __future__ import annotations
@@ -52,14 +52,14 @@ PHI_MAX = 0.98
 #: which baseline factor each state / shock belongs to (engine sensitivity groups)
 FACTOR_OF_STATE = {"a": "national_volume_u", "g": "national_volume_u", "d": "national_volume_u",
                    "dr": "revenue_per_parcel", "r": "revenue_per_parcel", "rd": "revenue_per_parcel",
-                   "s": "guizhou_share_u", "sd": "guizhou_share_u", "sr": "guizhou_share_u",
-                   "srd": "guizhou_share_u", "c": "bijie_collected_intensity", "cd": "bijie_collected_intensity",
-                   "v": "bijie_delivered_relative", "vd": "bijie_delivered_relative", "p": "revenue_per_parcel"}
+                   "s": "province_share_u", "sd": "province_share_u", "sr": "province_share_u",
+                   "srd": "province_share_u", "c": "local_collected_intensity", "cd": "local_collected_intensity",
+                   "v": "local_delivered_relative", "vd": "local_delivered_relative", "p": "revenue_per_parcel"}
 
 
 @dataclass(frozen=True)
 class Priors:
-    """Weak priors of the estimated parameters and fixed Bijie shock scales (from the register).
+    """Weak priors of the estimated parameters and fixed local shock scales (from the register).
 
     Attributes
     ----------
@@ -73,7 +73,7 @@ class Priors:
         Mean and SD of ``logit(ω)``, the level shock's share of the national shock variance.
     rho_atanh : (float, float)
         Mean and SD of ``atanh`` of the correlation of the revenue-per-parcel and growth shocks.
-    bijie_sigma : dict
+    local_sigma : dict
         Fixed shock SDs of ``c``, ``v``, ``p`` [log per year], the passthrough λ and the revenue drift damping.
     """
 
@@ -82,7 +82,7 @@ class Priors:
     log_sigma: tuple[float, float] = (float(np.log(0.03)), 1.0)
     rho_atanh: tuple[float, float] = (0.0, 0.5)
     omega_logit: tuple[float, float] = (-1.0, 1.5)
-    bijie_sigma: Mapping[str, float] | None = None
+    local_sigma: Mapping[str, float] | None = None
 
     def log_density(self, theta: np.ndarray) -> Any:
         """Log prior density of unconstrained parameters (complex-step safe)."""
@@ -123,16 +123,16 @@ def unconstrain(params: np.ndarray) -> np.ndarray:
     return out
 
 
-def system(params: np.ndarray, bijie_sigma: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def system(params: np.ndarray, local_sigma: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transition matrix, state intercept and shock loading × SD for constrained ``params``.
 
     Parameters
     ----------
     params : ndarray, shape (..., len(PARAMS))
         Constrained parameters (a leading batch axis is allowed).
-    bijie_sigma : mapping
+    local_sigma : mapping
         Fixed SDs of the ``c``, ``v``, ``p`` shocks [log per year], ``passthrough``, the
-        share λ of a Guizhou share shock that reaches Bijie's collected volume, and
+        share λ of a shock to the province's share that reaches the prefecture's collected volume, and
         ``revenue_drift_damping``, the revenue-per-parcel drift's persistence as a multiple of
         ``φ`` (default 1).
 
@@ -156,7 +156,7 @@ def system(params: np.ndarray, bijie_sigma: Mapping[str, float]) -> tuple[np.nda
     # the revenue-per-parcel drift fades toward zero at the pace national growth reverts (register
     # revenue_per_parcel_drift_damping): a price fall of 5-10% a year cannot go on for ever, and
     # the two rates belong to one maturing market (no extra parameter for ~15 annual points)
-    damp = float(bijie_sigma.get("revenue_drift_damping", 1.0))
+    damp = float(local_sigma.get("revenue_drift_damping", 1.0))
     F[..., IX["r"], IX["rd"]] = damp * phi
     F[..., IX["rd"], IX["rd"]] = damp * phi
     c = np.zeros((*batch, M), dtype=dtype)
@@ -166,14 +166,14 @@ def system(params: np.ndarray, bijie_sigma: Mapping[str, float]) -> tuple[np.nda
     sig_a, sig_g = p[..., 2] * np.sqrt(p[..., 3]), p[..., 2] * np.sqrt(1.0 - p[..., 3])
     sd = {"a": sig_a, "g": sig_g, "r": p[..., 4], "rd": p[..., 5], "s": p[..., 6], "sr": p[..., 6]}
     for k, name in enumerate(SHOCKS):
-        scale = sd[name] if name in sd else float(bijie_sigma[name])
+        scale = sd[name] if name in sd else float(local_sigma[name])
         L[..., IX[name], k] = scale
     L[..., IX["a"], SHOCKS.index("g")] = sig_g
     # revenue per parcel shares a correlation ρ with the growth shock (price wars: volume up, price down)
     L[..., IX["r"], SHOCKS.index("g")] = p[..., 7] * p[..., 4]
     L[..., IX["r"], SHOCKS.index("r")] = np.sqrt(1.0 - p[..., 7] ** 2) * p[..., 4]
-    # only a share λ of a Guizhou share shock reaches Bijie: c takes -(1 - λ) of it
-    L[..., IX["c"], SHOCKS.index("s")] = -(1.0 - float(bijie_sigma.get("passthrough", 1.0))) * p[..., 6]
+    # only a share λ of a shock to the province's share reaches the prefecture: c takes -(1 - λ) of it
+    L[..., IX["c"], SHOCKS.index("s")] = -(1.0 - float(local_sigma.get("passthrough", 1.0))) * p[..., 6]
     return F, c, L
 
 
@@ -224,7 +224,7 @@ def make_model(endog: np.ndarray, design: np.ndarray, obs_intercept: np.ndarray,
 
         def update(self, params: np.ndarray, **kwargs: Any) -> np.ndarray:
             params = super().update(params, **kwargs)
-            F, c, L = system(params, self.priors.bijie_sigma or {})
+            F, c, L = system(params, self.priors.local_sigma or {})
             sd = _shock_sd(L)
             self["transition"] = F
             self["state_intercept"] = c

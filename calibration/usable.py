@@ -10,36 +10,51 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from expressim.calibration.levels import LEVEL_NAMES, Levels
 from expressim.calibration.observations import Observation, ObservationSet
 
 #: furthest year forecast after the last data year
 MAX_HORIZON = 12
 
-GEOGRAPHIES = ("China", "Guizhou", "Bijie")
 INDICATORS = ("express_volume", "express_revenue", "express_volume_inbound", "express_volume_inout",
               "express_volume_growth_exit", "express_volume_share", "express_revenue_share")
 #: indicators that are ratios of two series of one basis (no seasonal share, no scope-break offset)
 RATIOS = frozenset({"express_volume_growth_exit", "express_volume_share", "express_revenue_share"})
-#: state loadings of each (geography, indicator) in logs (in+out is handled apart)
-LOADINGS: dict[tuple[str, str], dict[str, float]] = {
-    ("China", "express_volume"): {"a": 1},
-    ("China", "express_revenue"): {"a": 1, "r": 1},
+#: state loadings of each (level, indicator) in logs (the prefecture's in+out is handled apart)
+LEVEL_LOADINGS: dict[tuple[str, str], dict[str, float]] = {
+    ("national", "express_volume"): {"a": 1},
+    ("national", "express_revenue"): {"a": 1, "r": 1},
     # exp of the growth level the monthly layer reads at the year's last release (calibration/monthly.py)
-    ("China", "express_volume_growth_exit"): {"g": 1},
-    ("Guizhou", "express_volume"): {"a": 1, "s": 1},
-    ("Guizhou", "express_revenue"): {"a": 1, "r": 1, "sr": 1},
+    ("national", "express_volume_growth_exit"): {"g": 1},
+    ("provincial", "express_volume"): {"a": 1, "s": 1},
+    ("provincial", "express_revenue"): {"a": 1, "r": 1, "sr": 1},
     # a provincial window over the national window of the same months (calibration/shares.py)
-    ("Guizhou", "express_volume_share"): {"s": 1},
-    ("Guizhou", "express_revenue_share"): {"sr": 1},
-    ("Bijie", "express_volume"): {"a": 1, "s": 1, "c": 1},
-    ("Bijie", "express_volume_inbound"): {"a": 1, "v": 1},
-    ("Bijie", "express_revenue"): {"a": 1, "s": 1, "c": 1, "r": 1, "p": 1},
+    ("provincial", "express_volume_share"): {"s": 1},
+    ("provincial", "express_revenue_share"): {"sr": 1},
+    ("local", "express_volume"): {"a": 1, "s": 1, "c": 1},
+    ("local", "express_volume_inbound"): {"a": 1, "v": 1},
+    ("local", "express_revenue"): {"a": 1, "s": 1, "c": 1, "r": 1, "p": 1},
 }
-SUPPORTED = frozenset(LOADINGS) | {("Bijie", "express_volume_inout")}
+#: the prefecture's collected + delivered parcels (not linear in logs: :func:`calibration.slots.loading`)
+INOUT = "express_volume_inout"
 
 
-def candidates(obs: ObservationSet, breaks: Mapping[str, int]) -> tuple[list[tuple[Observation, bool]], list[str]]:
+def loadings(levels: Levels) -> dict[tuple[str, str], dict[str, float]]:
+    """State loadings of each (geography, indicator) of ``levels`` (in+out apart)."""
+    return {(geo, ind): row for geo, lvl in zip(levels.geographies, LEVEL_NAMES, strict=True)
+            for (lv, ind), row in LEVEL_LOADINGS.items() if lv == lvl}
+
+
+def supported(levels: Levels) -> frozenset[tuple[str, str]]:
+    """Every (geography, indicator) the model of ``levels`` has, in+out of the prefecture included."""
+    return frozenset(loadings(levels)) | {(levels.prefecture, INOUT)}
+
+
+def candidates(obs: ObservationSet, breaks: Mapping[str, int],
+               levels: Levels) -> tuple[list[tuple[Observation, bool]], list[str]]:
     """Usable observations (with the implied flag) and a note per express row that cannot be used."""
+    geographies = levels.geographies
+    usable = supported(levels)
     out: list[tuple[Observation, bool]] = []
     notes: list[str] = []
     others = 0
@@ -48,10 +63,10 @@ def candidates(obs: ObservationSet, breaks: Mapping[str, int]) -> tuple[list[tup
         if not o.indicator.startswith("express"):
             continue
         where = f"{o.geography}/{o.indicator}/{o.period}" + (f" ({o.file}:{o.line})" if o.file else "")
-        if o.geography not in GEOGRAPHIES or o.indicator not in INDICATORS:
+        if o.geography not in geographies or o.indicator not in INDICATORS:
             others += 1
             continue
-        if (o.geography, o.indicator) not in SUPPORTED:
+        if (o.geography, o.indicator) not in usable:
             notes.append(f"not used: {where}: the model has no {o.indicator} for {o.geography}")
             continue
         if not o.period.is_flow_window or o.period.first // 12 != o.period.last // 12:
@@ -69,17 +84,20 @@ def candidates(obs: ObservationSet, breaks: Mapping[str, int]) -> tuple[list[tup
                                     o.rel_precision + 0.0005, True), True))
     if others:
         notes.append(f"outside the model: {others} express row(s) of other geographies or indicators (the model "
-                     f"has {', '.join(INDICATORS)} of {', '.join(GEOGRAPHIES)})")
+                     f"has {', '.join(INDICATORS)} of {', '.join(geographies)})")
     return out, notes
 
 
-NO_USABLE = "no usable China, Guizhou or Bijie express observations"
+def no_usable(levels: Levels) -> str:
+    """The message of a fit without any usable observation."""
+    return f"no usable {levels.describe()} express observations"
 
 
-def scope_breaks(obs: ObservationSet) -> dict[str, int]:
+def scope_breaks(obs: ObservationSet, levels: Levels) -> dict[str, int]:
+    """Year of the latest scope break of each national series (the model's ``d``/``dr`` offsets)."""
     breaks: dict[str, int] = {}
     for ind in ("express_volume", "express_revenue"):
-        for brk in obs.breaks("China", ind):
+        for brk in obs.breaks(levels.nation, ind):
             if brk.period.isdigit():
                 breaks[ind] = int(brk.period)
     return breaks
@@ -94,9 +112,9 @@ class Reach:
     limit: int
 
 
-def forecast_reach(obs: ObservationSet) -> Reach | None:
+def forecast_reach(obs: ObservationSet, levels: Levels) -> Reach | None:
     """The years the fit of ``obs`` will span and reach, without fitting (None: no usable observation)."""
-    cands, _ = candidates(obs, scope_breaks(obs))
+    cands, _ = candidates(obs, scope_breaks(obs, levels), levels)
     years = [o.period.year for o, _ in cands]
     if not years:
         return None

@@ -48,6 +48,8 @@ def fitted(observations: Any) -> Any:
     """The calibration of the shipped data, made by calibration itself (no CLI, no fit cache); one per session.
 
     ``Fitted`` is a frozen dataclass: a test must not change the arrays it holds (every test shares it)."""
+    from helpers import levels
+
     from expressim.calibration.fit import fit_all
 
-    return fit_all(observations)
+    return fit_all(observations, levels=levels())

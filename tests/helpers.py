@@ -81,3 +81,11 @@ def in_thread(fn: Callable[[], T], timeout: float = 20.0) -> T:
     if "e" in box:
         raise box["e"]  # type: ignore[misc]
     return box["v"]  # type: ignore[return-value]
+
+
+def levels(pack: str = "bijie"):  # type: ignore[no-untyped-def]
+    """The calibration levels (nation, province, prefecture) of a shipped region pack: what the CLI hands
+    :func:`expressim.calibration.fit.fit_all` (the tests fit the first region's hierarchy unless told)."""
+    from expressim.model.spec.regions import load_pack
+
+    return load_pack(pack).levels()

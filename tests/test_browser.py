@@ -149,7 +149,7 @@ COMMANDS = {
                "parcels_inout_2025", "--replications", "100"],
 }
 #: internal ids that must not stand for a name on the answers page
-INTERNAL_IDS = ("bijie_delivered_relative", "bijie_collected_intensity", "national_volume_u", "parcels_inout_2025",
+INTERNAL_IDS = ("local_delivered_relative", "local_collected_intensity", "national_volume_u", "parcels_inout_2025",
                 "revenue_2025", "jobs_per_10k_parcels_2023")
 #: the answers heading and a heading that must come after it, per language
 ANSWERS = {"zh": "<h2>结论</h2>", "en": "<h2>Answers</h2>"}

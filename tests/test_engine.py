@@ -205,7 +205,7 @@ def test_counties_sum_to_city_and_parcels_are_conserved(plan: Scenario, fitted: 
     county_base = dem["demand"] / dem["multiplier"]  # (n, C, T, 2)
     np.testing.assert_allclose(county_base.sum(axis=1), dem["baseline_city"], rtol=1e-12)
     np.testing.assert_allclose(dem["baseline_city"], raw["baseline_monthly"], rtol=0)
-    col, dlv = fitted.bijie_paths(comp.years, draws.u_events["baseline"])
+    col, dlv = fitted.local_paths(comp.years, draws.u_events["baseline"])
     yearly_base = raw["baseline_monthly"].reshape(300, len(comp.years), 12, 2).sum(axis=2)
     np.testing.assert_allclose(yearly_base, np.stack([col, dlv], axis=-1), rtol=1e-12)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import levels
 
 from expressim.calibration.fit import annual_series, fit_all, forecast
 from expressim.calibration.observations import load
@@ -75,7 +76,7 @@ def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, observations,
     local.write_text(HEADER + "Bijie,express_volume(快递业务量),2023,1.20,亿件,,analyst,synthetic test figure\n",
                      encoding="utf-8")
     data_dir = observations.files[0].rsplit("/", 1)[0]
-    new = fit_all(load([data_dir, local]))
+    new = fit_all(load([data_dir, local]), levels=levels())
     after = forecast(new, "Bijie", "express_volume", "2024")
     width = lambda f: np.log(f["quantiles"]["0.95"] / f["quantiles"]["0.05"])  # noqa: E731
     assert width(after) < 0.8 * width(base)
@@ -84,7 +85,7 @@ def test_local_bijie_data_moves_and_narrows_the_interval(tmp_path, observations,
 
 
 def test_until_removes_later_data_and_shifts_the_origin() -> None:
-    early = fit_all(load(until="2022"))
+    early = fit_all(load(until="2022"), levels=levels())
     assert early.last_year == 2022
     assert all(o.period.last <= parse_period("2022").last for o in load(until="2022").observations
                if o.period.kind != "approx")

@@ -27,7 +27,7 @@ class _Planted:
 def counted_fit(monkeypatch: pytest.MonkeyPatch, fitted: Any) -> list[int]:
     calls: list[int] = []
 
-    def fake_fit_all(obs: Any) -> Any:
+    def fake_fit_all(obs: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return fitted
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import PLAN, ROOT, cli
+from helpers import PLAN, ROOT, cli, levels
 
 from expressim.calibration.fit import fit_all
 from expressim.calibration.observations import default_data_dir, load
@@ -35,7 +35,7 @@ def fit_with(tmp: Path, rows: list[str]) -> Any:
     """The shipped data plus the analyst's rows, calibrated."""
     path = tmp / "mine.csv"
     path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
-    return fit_all(load([default_data_dir(), path]))
+    return fit_all(load([default_data_dir(), path]), levels=levels())
 
 
 def forecast_q(fitted: Any, indicator: str, year: int) -> dict[str, float]:
@@ -73,7 +73,7 @@ def test_inout_2024_reproduced_in_every_replication(one_2024: Any) -> None:
                        comp.urban_index, comp.project_county, comp.kinds, anchor_index(one_2024, comp))
     dem = simulate_demand(inp, rollout_for(comp, draws), draws.params, draws.z_county, comp.n_months)
     demand = annual_sum(dem["demand"].sum(axis=1).transpose(0, 2, 1))[:, :, j].sum(axis=1)
-    col, dlv = one_2024.bijie_paths(comp.years, draws.u_events["baseline"])
+    col, dlv = one_2024.local_paths(comp.years, draws.u_events["baseline"])
     np.testing.assert_allclose(demand, col[:, j] + dlv[:, j], rtol=1e-9)
     # the engine's only noise on the city's year: the capacity limit moving parcels across months (a backlog
     # from 2023 handled in 2024, or 2024's parcels waiting into 2025); no other noise touches the city total

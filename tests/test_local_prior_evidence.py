@@ -20,7 +20,7 @@ from expressim.calibration import assumptions as reg
 from expressim.model.analysis.rests_on import group_kind, input_kind
 
 SCRIPT = ROOT / "benchmarks" / "local_prior_evidence.py"
-LOCAL = ("bijie_collected_intensity", "bijie_delivered_relative", "bijie_intensity_correlation")
+LOCAL = ("local_collected_intensity", "local_delivered_relative", "local_intensity_correlation")
 
 
 def _script() -> ModuleType:
@@ -54,7 +54,7 @@ def test_the_prediction_interval_is_leave_one_out_over_the_provinces(derived: di
     assert len(line.names) >= 25  # provinces with a 2024 row and complete census rows
     assert line.loo_errors.size == len(line.names) and line.loo_rmse > 0
     assert line.b > 0  # more urban provinces collect more per head
-    c = next(r for r in derived["records"] if r["parameter"] == "bijie_collected_intensity")
+    c = next(r for r in derived["records"] if r["parameter"] == "local_collected_intensity")
     assert c["low90"] < c["median"] < c["high90"]
     # the interval is at least as wide as the provinces' own out-of-sample spread allows after the bound
     assert np.log(c["high90"] / c["low90"]) > line.loo_rmse
@@ -91,9 +91,9 @@ class _Fit:
 
 
 def test_rests_on_calls_the_local_priors_evidence() -> None:
-    assert input_kind("bijie_collected_intensity", _Fit(0)) == "evidence"  # type: ignore[arg-type]
-    assert input_kind("bijie_delivered_relative", _Fit(0)) == "evidence"  # type: ignore[arg-type]
-    assert input_kind("bijie_collected_intensity", _Fit(2)) == "data"  # type: ignore[arg-type]
+    assert input_kind("local_collected_intensity", _Fit(0)) == "evidence"  # type: ignore[arg-type]
+    assert input_kind("local_delivered_relative", _Fit(0)) == "evidence"  # type: ignore[arg-type]
+    assert input_kind("local_collected_intensity", _Fit(2)) == "data"  # type: ignore[arg-type]
     assert input_kind("national_exit_growth_mismatch", _Fit(0)) == "assumption"  # type: ignore[arg-type]
     assert group_kind({"data", "evidence"}) == "evidence" and group_kind({"evidence", "assumption"}) == "assumption"
 
@@ -105,5 +105,5 @@ def test_run_summary_labels_them_evidence(tmp_path: Path) -> None:
     assert rc == 0, err
     summary = json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
     kinds = {e["input"]: e["kind"] for t in summary["targets"] for e in t.get("rests_on") or []}
-    assert kinds.get("bijie_collected_intensity") == "evidence" or kinds.get("bijie_delivered_relative") == "evidence"
+    assert kinds.get("local_collected_intensity") == "evidence" or kinds.get("local_delivered_relative") == "evidence"
     assert "evidence" in set(kinds.values())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import levels
 
 from expressim.calibration.fit import fit_all
 from expressim.calibration.observations import load
@@ -26,7 +27,7 @@ def test_long_run_growth_is_recovered_far_from_its_prior(tmp_path: Path, mu_true
         rows.append(f"China,express_volume,{y},{np.exp(a):.4f},亿件,,,synthetic\n")
     f = tmp_path / "synthetic.csv"
     f.write_text(HEADER + "".join(rows), encoding="utf-8")
-    fit = fit_all(load([f]))
+    fit = fit_all(load([f]), levels=levels())
     mode = fit.hier.params[PARAMS.index("mu")]
     lo, hi = np.quantile(fit.hier.param_draws[:, PARAMS.index("mu")], [0.1, 0.9])
     assert mode == pytest.approx(mu_true, abs=0.03)

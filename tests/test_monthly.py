@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import levels
 
 from expressim.calibration import monthly as M
 from expressim.calibration import monthly_releases as R
@@ -140,7 +141,7 @@ def test_the_hierarchy_reads_the_exit_pace_2026_reflects_the_2025_slowdown() -> 
     """With all of 2025, December's growth (2.3%) pulls next year's expected growth down."""
     from expressim.calibration.fit import fit_all
 
-    f = fit_all(_shipped("2025-12"))
+    f = fit_all(_shipped("2025-12"), levels=levels())
     d = f.annual_draws("China", "express_volume", [2025, 2026], 4000, np.random.default_rng(0))
     g = np.median(d[:, 1] / d[:, 0]) - 1
     assert 0.0 < g < 0.12, g
@@ -167,7 +168,7 @@ def test_released_windows_stay_published_after_the_layers_take_them() -> None:
     released window still returns the release."""
     from expressim.calibration.fit import fit_all, forecast
 
-    f = fit_all(_shipped("2025-12"))
+    f = fit_all(_shipped("2025-12"), levels=levels())
     q = forecast(f, "China", "express_volume", "2024-Q1")["quantiles"]
     assert q["0.5"] == pytest.approx(371.1e8, rel=0.002)
     g = forecast(f, "Guizhou", "express_volume", "2025-H1")["quantiles"]

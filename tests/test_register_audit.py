@@ -32,9 +32,9 @@ def test_the_register_has_no_entry_derived_from_a_target(thresholds: list[ra.Thr
 
 
 def test_the_audit_catches_the_back_solved_online_value(thresholds: list[ra.Threshold]) -> None:
-    found = ra.findings({"online_value_per_parcel": OLD_ONLINE, "jinsha_liquor_tonnes_2023": OLD_LIQUOR}, thresholds)
+    found = ra.findings({"online_value_per_parcel": OLD_ONLINE, "specialty_liquor_tonnes_2023": OLD_LIQUOR}, thresholds)
     assert any(f.startswith("online_value_per_parcel:") and "online_shopping_2025" in f for f in found), found
-    assert any(f.startswith("jinsha_liquor_tonnes_2023:") and "liquor_20" in f for f in found), found
+    assert any(f.startswith("specialty_liquor_tonnes_2023:") and "liquor_20" in f for f in found), found
 
 
 def test_the_audit_catches_a_value_equal_to_threshold_over_volume(thresholds: list[ra.Threshold]) -> None:

@@ -24,7 +24,7 @@ import register_evidence as rev  # noqa: E402
 SPILLOVER_COEFFICIENTS = {
     "jobs_per_10k_parcels_2023", "jobs_productivity_growth", "station_keepers_per_10k_parcels",
     "online_value_per_parcel", "online_value_per_parcel_decline", "specialty_share_outbound",
-    "specialty_value_per_parcel", "bijie_revenue_per_parcel_relative", "revenue_per_parcel_2023",
+    "specialty_value_per_parcel", "local_revenue_per_parcel_relative", "revenue_per_parcel_2023",
     "revenue_per_parcel_decline",
 }
 

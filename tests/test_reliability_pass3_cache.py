@@ -22,7 +22,7 @@ def counted_fit(monkeypatch: pytest.MonkeyPatch, fitted: Any, tmp_path: Path) ->
     """fit_all counted (it returns the session's fit); the cache in a private temporary folder."""
     calls: list[int] = []
 
-    def fake_fit_all(obs: Any) -> Any:
+    def fake_fit_all(obs: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return dataclasses.replace(fitted, data_hash=obs.data_hash, until=obs.until)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import levels
 from scipy import integrate, special, stats
 
 from expressim.model.analysis import rests_on as ro
@@ -106,15 +107,15 @@ def test_kind_labels_follow_the_data(fitted: object) -> None:
     import dataclasses
 
     assert ro.input_kind("national_volume_u", fitted) == "data"
-    assert ro.input_kind("guizhou_share_u", fitted) == "data"
-    assert ro.input_kind("bijie_collected_intensity", fitted) == "evidence"
-    assert ro.input_kind("bijie_delivered_relative", fitted) == "evidence"
+    assert ro.input_kind("province_share_u", fitted) == "data"
+    assert ro.input_kind("local_collected_intensity", fitted) == "evidence"
+    assert ro.input_kind("local_delivered_relative", fitted) == "evidence"
     assert ro.input_kind("jobs_per_10k_parcels_2023", fitted) == "assumption"
     assert ro.input_kind("revenue_per_parcel", fitted) == "assumption"
     key = ("Bijie", "express_volume_inbound", (2023, 0, 11, False, "year"))
     updated = dataclasses.replace(fitted, published={**fitted.published, key: None})  # type: ignore[type-var]
-    assert ro.input_kind("bijie_delivered_relative", updated) == "data"
-    assert ro.input_kind("bijie_collected_intensity", updated) == "evidence"
+    assert ro.input_kind("local_delivered_relative", updated) == "data"
+    assert ro.input_kind("local_collected_intensity", updated) == "evidence"
 
 
 @pytest.mark.slow
@@ -127,9 +128,9 @@ def test_a_local_bijie_observation_turns_the_ratio_into_data(tmp_path: Path) -> 
     extra.write_text("geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
                      "Bijie,express_volume(快递业务量),2023,0.9,亿件,,https://example.org/bijie,test row\n",
                      encoding="utf-8")
-    local = fit_all(load([default_data_dir(), extra]))
-    assert ro.input_kind("bijie_collected_intensity", local) == "data"
-    assert ro.input_kind("bijie_delivered_relative", local) == "evidence"  # its prior is built from evidence (issue 18, section 3)
+    local = fit_all(load([default_data_dir(), extra]), levels=levels())
+    assert ro.input_kind("local_collected_intensity", local) == "data"
+    assert ro.input_kind("local_delivered_relative", local) == "evidence"  # its prior is built from evidence (issue 18, section 3)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from helpers import PLAN, ROOT, cli  # noqa: E402,F401
+from helpers import PLAN, ROOT, cli, levels  # noqa: E402,F401
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,7 +27,7 @@ def test_series_too_short_still_forecasts_finite_and_wide() -> None:
 
     obs = ObservationSet(tuple(Observation("China", "express_volume", parse_period(str(y)), v, "件")
                                for y, v in ((2021, 1.08e11), (2022, 1.11e11), (2023, 1.32e11))))
-    f = fit_mod.fit_all(obs)
+    f = fit_mod.fit_all(obs, levels=levels())
     q = list(fit_mod.forecast(f, "China", "express_volume", "2025", n=4000)["quantiles"].values())
     assert np.all(np.isfinite(q)) and all(a <= b for a, b in zip(q, q[1:], strict=False))
     assert q[-1] / q[0] > 1.2  # two years out from three points: wide

@@ -109,7 +109,7 @@ class _Baseline:
     """A calibration stand-in: a baseline block of three normal columns in two factor groups."""
 
     def baseline_groups(self, years: list[int]) -> tuple[str, ...]:
-        return ("national_volume_u", "national_volume_u", "bijie_collected_intensity")
+        return ("national_volume_u", "national_volume_u", "local_collected_intensity")
 
 
 def test_factors_derived_from_the_plan_scenario() -> None:
@@ -129,7 +129,7 @@ def test_factors_derived_from_the_plan_scenario() -> None:
         assert f.slot == (list(scn.projects).index(p), list(p.phases).index(ph))
     # baseline block columns: standard normals with the tails cut, grouped by the factor they drive
     assert by["baseline:0"].bounds == pytest.approx((-3.0902, 3.0902), abs=1e-4)
-    assert [by[f"baseline:{j}"].group for j in range(3)] == ["national_volume_u"] * 2 + ["bijie_collected_intensity"]
+    assert [by[f"baseline:{j}"].group for j in range(3)] == ["national_volume_u"] * 2 + ["local_collected_intensity"]
     from expressim.model.analysis.closed_sobol import voi_group
 
     assert {voi_group(by[f"baseline:{j}"]) for j in range(3)} == {"local level"}  # by group, not by column name
@@ -153,14 +153,14 @@ def test_prim_finds_a_planted_box() -> None:
 
 
 def test_voi_ranks_a_planted_dominant_group_first() -> None:
-    names = ["bijie_collected_intensity", "national_volume_u", "county_share_noise", "centre_ramp_months",
+    names = ["local_collected_intensity", "national_volume_u", "county_share_noise", "centre_ramp_months",
              "jobs_per_10k_parcels_2023", "rollout:p:build", "green_gap_closure"]
     p = uniform_factors(names)
 
     def model(b: Batch) -> dict[str, np.ndarray]:
         v = b.values()
         z = np.random.default_rng(1).standard_normal(b.n_noise)[b.noise]
-        s = (2.0 * v["bijie_collected_intensity"] + v["national_volume_u"] + 0.4 * v["centre_ramp_months"]
+        s = (2.0 * v["local_collected_intensity"] + v["national_volume_u"] + 0.4 * v["centre_ramp_months"]
              + 0.2 * v["jobs_per_10k_parcels_2023"] + 0.3 * v["rollout:p:build"] + 0.1 * z)
         return {"t.value": s, "t.attained": (s > 1.2).astype(float)}
 

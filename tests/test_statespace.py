@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import levels
 from scipy.stats import spearmanr
 
 from expressim.calibration.fit import fit_all, forecast
@@ -35,7 +36,7 @@ def test_one_partial_year_observation_is_a_kalman_update() -> None:
     design[0, IX["a"], :] = 1.0
     intercept = np.full((1, 2), np.log(ob["share"]))
     var = np.full((1, 2), ob["variance"])
-    model = make_model(endog, design, intercept, var, mean0, cov0, Priors(bijie_sigma={"c": 0.05, "v": 0.05, "p": 0.03}))
+    model = make_model(endog, design, intercept, var, mean0, cov0, Priors(local_sigma={"c": 0.05, "v": 0.05, "p": 0.03}))
     # statsmodels' initial state is the state of the first period: advance the reference's x0 by one step
     F, c, L = system(params, {"c": 0.05, "v": 0.05, "p": 0.03})
     res = model.filter(params, return_ssm=True)
@@ -72,7 +73,7 @@ def test_parameters_are_recovered_from_data_simulated_by_the_model() -> None:
     truth = np.array([0.06, 0.7, 0.045, 0.2, 0.03, 0.01, 0.05, -0.5])
     est = []
     for seed in (1, 2):
-        f = fit_all(_simulated_national(seed, range(1950, 2030), truth))
+        f = fit_all(_simulated_national(seed, range(1950, 2030), truth), levels=levels())
         est.append(f.hier.params)
     e = np.mean(est, axis=0)
     assert e[0] == pytest.approx(truth[0], abs=0.03)  # long-run growth
@@ -112,7 +113,7 @@ def _without(obs: ObservationSet, drop: Any) -> ObservationSet:
 
 
 def test_nowcast_returns_the_observed_window_and_narrows_the_year(observations: Any) -> None:
-    f = fit_all(load([observations.files[0].rsplit("/", 1)[0]], until="2024-10"))
+    f = fit_all(load([observations.files[0].rsplit("/", 1)[0]], until="2024-10"), levels=levels())
     q = forecast(f, "China", "express_volume", "2024-Q1")["quantiles"]
     assert q["0.5"] == pytest.approx(371.1e8, rel=0.02) and q["0.1"] <= 371.1e8 <= q["0.9"]
     g = forecast(f, "Guizhou", "express_volume", "2024")["quantiles"]
@@ -129,7 +130,7 @@ def test_local_trend_is_continued(tmp_path: Path, observations: Any) -> None:
         f = tmp_path / f"{name}.csv"
         f.write_text(HEADER + "".join(f"Bijie,express_volume,{y},{4500 * 1.25**5 / rate ** (2024 - y):.1f},万件,,,synthetic\n"
                                       for y in range(2019, 2025)), encoding="utf-8")
-        q = forecast(fit_all(load([data, f])), "Bijie", "express_volume", "2025")["quantiles"]
+        q = forecast(fit_all(load([data, f]), levels=levels()), "Bijie", "express_volume", "2025")["quantiles"]
         med[name] = q["0.5"]
         if name == "steep":
             assert q["0.5"] == pytest.approx(4500e4 * 1.25**6, rel=0.10)
@@ -154,13 +155,13 @@ def test_no_look_ahead(tmp_path: Path, observations: Any) -> None:
             w.writeheader()
             w.writerows(r for r in rows if r["geography"] == "China" and r["period"][:4].isdigit()
                         and int(r["period"][:4]) <= 2018)
-    a = fit_all(load([kept], until="2018"))
+    a = fit_all(load([kept], until="2018"), levels=levels())
     full = tmp_path / "full"
     full.mkdir()
     for f in kept.glob("*.csv"):
         (full / f.name).write_text(f.read_text(encoding="utf-8") + "China,express_volume,2019,9999,亿件,,,future\n",
                                    encoding="utf-8")
-    b = fit_all(load([full], until="2018"))
+    b = fit_all(load([full], until="2018"), levels=levels())
     for ind in ("express_volume", "express_revenue"):
         assert forecast(a, "China", ind, "2020") == forecast(b, "China", ind, "2020")
 

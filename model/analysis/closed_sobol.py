@@ -38,17 +38,17 @@ from expressim.model.spec.conventions import QUANTILES
 #: group -> (name patterns, the statistic to ask for); "policy timing" is what only policy controls
 VOI_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "local level": (
-        ("bijie_collected_intensity", "bijie_delivered_relative", "guizhou_share_u", "national_volume_u"),
-        "Bijie's own annual parcels collected (快递业务量) and delivered, from the city postal administration"),
+        ("local_collected_intensity", "local_delivered_relative", "province_share_u", "national_volume_u"),
+        "the region's own annual parcels collected (快递业务量) and delivered, from the city postal administration"),
     "county split": (
-        ("qixingguan_*_intensity", "county_share_noise"),
+        ("urban_*_intensity", "county_share_noise"),
         "parcels collected and delivered by county (区县快递业务量)"),
     "infrastructure effects": (
         ("centre_*", "hub_*", "station_*", "capacity_*"),
         "before/after parcel counts and capacity of an opened county co-distribution centre"),
     "spillover coefficients": (
         ("revenue_per_parcel*", "jobs_*", "online_value_per_parcel*", "specialty_*", "firm_*"),
-        "Bijie express revenue, express employment and online-retail / specialty-sales statistics"),
+        "the region's express revenue, express employment and online-retail / specialty-sales statistics"),
     "policy timing": (("rollout:*",), "not a statistic: project schedules are decided by policy"),
 }
 OTHER = "other inputs"

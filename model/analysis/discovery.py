@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 #: units of the calibration factors (not in the assumption register)
-BASELINE_UNITS = {"national_volume_u": "national volume growth, first year", "guizhou_share_u": "Guizhou share of national",
-                  "bijie_collected_intensity": "× Guizhou per capita", "bijie_delivered_relative": "× national per capita",
+BASELINE_UNITS = {"national_volume_u": "national volume growth, first year", "province_share_u": "province share of national",
+                  "local_collected_intensity": "× province per capita", "local_delivered_relative": "× national per capita",
                   "revenue_per_parcel": "元/件, first year"}
 
 @dataclass(frozen=True)

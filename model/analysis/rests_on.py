@@ -55,20 +55,20 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
                              ("specialty_share_outbound", "specialty_value_per_parcel")),
     "firm_split": ("the assumed split of revenue across firms (count and Zipf exponent)",
                    ("firm_count", "firm_size_exponent")),
-    "qixingguan_intensity": ("the assumed Qixingguan intensity against the other counties",
-                             ("qixingguan_collected_intensity", "qixingguan_delivered_intensity")),
-    "jinsha_liquor": ("the assumed Jinsha liquor path (2023 tonnes and growth)",
-                      ("jinsha_liquor_tonnes_2023", "jinsha_liquor_growth")),
+    "urban_intensity": ("the assumed urban county's intensity against the other counties",
+                        ("urban_collected_intensity", "urban_delivered_intensity")),
+    "specialty_liquor": ("the assumed liquor line's path (2023 tonnes and growth)",
+                         ("specialty_liquor_tonnes_2023", "specialty_liquor_growth")),
     "scenic": ("the assumed scenic-spot coverage process (spots, start coverage, yearly chance)",
                ("scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard")),
 }
 #: labels of the calibration's factors
 CALIBRATED_LABELS: dict[str, str] = {
     "national_volume_u": "the national parcel-volume path",
-    "guizhou_share_u": "Guizhou's share of the national parcels",
-    "bijie_collected_intensity": "Bijie's parcels collected per person against Guizhou's",
-    "bijie_delivered_relative": "Bijie's parcels delivered per person against China's",
-    "revenue_per_parcel": "Bijie's express revenue per parcel",
+    "province_share_u": "the province's share of the national parcels",
+    "local_collected_intensity": "the region's parcels collected per person against its province's",
+    "local_delivered_relative": "the region's parcels delivered per person against the nation's",
+    "revenue_per_parcel": "the region's express revenue per parcel",
 }
 @dataclass(frozen=True)
 class Input:
@@ -135,7 +135,7 @@ def input_kind(name: str, fitted: Calibration) -> str:
     """``data``, ``evidence`` or ``assumption`` (DESIGN.md §6).
 
     ``data``: a calibrated quantity with observations behind it (the calibration says how many bear
-    on each of its factors, :meth:`Calibration.observations_behind`: the national path and Guizhou's
+    on each of its factors, :meth:`Calibration.observations_behind`: the national path and the province's
     share have their own series; the region's ratios and revenue per parcel only when its own releases
     are in the likelihood).  ``evidence``: otherwise, a prior whose register entry was built by a
     committed script from cited evidence rows (:func:`calibration.assumptions.evidence_script`).

@@ -3,7 +3,7 @@
 Every uncertain input becomes a factor automatically (:func:`scenario_factors`): each non-fixed
 parameter distribution of :func:`model.engine.parameters.resolve`, every column of the calibrated
 baseline's block of standard normals (``Fitted.baseline_groups``: grouped by the baseline factor
-it drives -- national volume, Guizhou share, Bijie collected intensity, Bijie delivered ratio,
+it drives -- national volume, the province's share, the region's collected intensity and delivered ratio,
 revenue per parcel) and one factor per project phase with an uncertain duration.  SALib samples the unit hypercube; a factor maps its coordinate ``u`` to the
 probability ``p = p_lo + u (p_hi - p_lo)`` and then through its quantile function, so
 non-uniform priors are respected (``p_lo, p_hi`` are 0 and 1 where the support is finite,

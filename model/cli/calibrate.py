@@ -14,17 +14,20 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
     """``expressim calibrate``: fit, write the artefact and the table of what each observation moved."""
     from expressim.calibration.observations import report
     from expressim.model.spec.names import safe_name
+    from expressim.model.spec.regions import default_pack, load_pack
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, check_target, write_json
     from expressim.model.store.tables import write_frame
 
     if args.out:
         check_target(args.out, force=args.force)
+    pack = load_pack(args.region or default_pack())
     obs = context.load_observations(args)
-    fitted = context.fitted_for(obs, use_cache=False)
-    out = Path(args.out) if args.out else (  # the data and the cut at --until are the whole input
-        Path("outputs") / "calibration" / (obs.data_hash[:12] if not obs.until else
-                                           f"{obs.data_hash[:12]}-until-{safe_name(str(obs.until))}"))
+    fitted = context.fitted_for(obs, pack=pack, use_cache=False)
+    name = obs.data_hash[:12] if not obs.until else f"{obs.data_hash[:12]}-until-{safe_name(str(obs.until))}"
+    if pack.name != default_pack():  # the data, the cut at --until and the pack are the whole input
+        name += f"-{safe_name(pack.name)}"
+    out = Path(args.out) if args.out else Path("outputs") / "calibration" / name
     rep = report(obs)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "fitted.json", fitted.to_dict())
@@ -37,7 +40,8 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
 
         write_frame(tmp / "what_moved.csv", pd.DataFrame(list(fitted.moved)))
         write_json(tmp / "manifest.json", manifest.build(command=context.command_line(args), seed=None, data_files=obs.files,
-                                                         extra={"kind": "calibrate", "data_hash": obs.data_hash, "until": obs.until}))
+                                                         extra={"kind": "calibrate", "data_hash": obs.data_hash, "until": obs.until,
+                                                                "region_pack": pack.name}))
     results = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
                f"from {len(obs.files)} file(s) -> {out}"]
     diagnostics = [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]

@@ -199,7 +199,7 @@ def scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str
 #: share of physical memory a command's estimated peak may take before it is refused
 MEMORY_SHARE = 0.6
 #: peak bytes per forecast draw: a fixed part and a part per year past the data.  Measured with
-#: ``/usr/bin/time -f %M expressim forecast --draws 1000000`` (Bijie express_volume: 2.3 GB for 2025,
+#: ``/usr/bin/time -f %M expressim forecast --draws 1000000`` (the prefecture's express_volume: 2.3 GB for 2025,
 #: 4.4 GB for 2036 with data to 2024), rounded up.
 FORECAST_BYTES_PER_DRAW = (2400, 200)
 #: SALib's bootstrap resamples of each index (model.analysis.sensitivity.analyse), held as indices and values
@@ -340,7 +340,7 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
     obs = scenario_observations(args, scn, path)
     t0 = time.perf_counter()
-    fitted = fitted_for(obs)
+    fitted = fitted_for(obs, pack=pack)
     warn_region(args, path, pack, fitted)
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()

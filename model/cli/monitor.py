@@ -54,7 +54,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     lang = report_lang(args, scn, args.scenario)
 
     def fit(obs: object) -> Calibration:
-        fitted = cm.fitted_for(obs)
+        fitted = cm.fitted_for(obs, pack=pack)
         cm.warn_region(args, args.scenario, pack, fitted)
         return fitted
 

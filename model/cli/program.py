@@ -71,6 +71,13 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
 
 
+def _region_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--region", metavar="PACK",
+                   help="the region pack whose hierarchy is calibrated: a shipped pack's name or a pack .yaml "
+                        "(default: forecast: the pack whose prefecture or province is --geography, else the "
+                        "default pack; calibrate: the default pack)")
+
+
 def _lang_arg(p: argparse.ArgumentParser) -> None:
     from expressim.model.cli.lang import add_lang_arg
 
@@ -110,14 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("calibrate", help="fit the state-space model to the observations; say what each one moved")
     _data_args(p)
+    _region_arg(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default outputs/calibration/<data hash>/)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     _debug_arg(p)
 
     p = sub.add_parser("forecast", help="forecast one window of one series")
-    p.add_argument("--geography", required=True, help="China, Guizhou or Bijie")
+    p.add_argument("--geography", required=True,
+                   help="the nation, province or prefecture of a region pack (e.g. the default pack's prefecture)")
     p.add_argument("--indicator", required=True,
-                   help="express_volume, express_revenue; Bijie also express_volume_inbound, express_volume_inout")
+                   help="express_volume, express_revenue; the prefecture also express_volume_inbound, "
+                        "express_volume_inout")
+    _region_arg(p)
     p.add_argument("--period", required=True, help="2025, 2025-H1, 2025-Q3, 2025-01..10, 2025-11")
     p.add_argument("--json", action="store_true", help="print the contracted JSON")
     p.add_argument("--draws", type=int, default=20000, help="Monte-Carlo draws (default 20000)")

@@ -17,22 +17,22 @@ from expressim.model.spec.scenario import ScenarioError
 __all__ = ["check_period_reach", "check_reach"]
 
 
-def _reach(obs: Any, until: str | None, until_label: str, data: list[str] | None) -> Any:
+def _reach(obs: Any, until: str | None, until_label: str, data: list[str] | None, levels: Any) -> Any:
     from expressim.calibration.observations import load
     from expressim.calibration.usable import forecast_reach
 
-    reach = forecast_reach(obs)
+    reach = forecast_reach(obs, levels)
     if reach is not None:
         return reach
     if until:
-        full = forecast_reach(load(data))
+        full = forecast_reach(load(data), levels)
         # the earliest cut that leaves usable data (a year implied by the next year's growth needs that year)
-        first = next((y for y in range(full.first, full.last + 1) if forecast_reach(load(data, until=str(y)))),
-                     None) if full else None
+        first = next((y for y in range(full.first, full.last + 1)
+                      if forecast_reach(load(data, until=str(y)), levels)), None) if full else None
         need = f"; expected {first} or later (the first year the data can be cut at)" if first else ""
-        raise ScenarioError(f"{until_label} {until}: the data hold no usable China, Guizhou or Bijie express "
+        raise ScenarioError(f"{until_label} {until}: the data hold no usable {levels.describe()} express "
                             f"observation by then{need}")
-    raise ScenarioError(f"{', '.join(obs.files) or 'the data'}: no usable China, Guizhou or Bijie express observation; "
+    raise ScenarioError(f"{', '.join(obs.files) or 'the data'}: no usable {levels.describe()} express observation; "
                         "expected annual or in-year windows of express_volume or express_revenue")
 
 
@@ -51,8 +51,13 @@ def check_reach(obs: Any, scn: Any, path: str | Path, *, until: str | None, unti
         horizon, or the start); ``--until P: ...`` when the cut leaves no usable observation.
     """
     from expressim.calibration.usable import MAX_HORIZON
+    from expressim.model.spec.regions import RegionError, load_pack
 
-    reach = _reach(obs, until, until_label, data)
+    try:
+        levels = load_pack(scn.region_pack).levels()
+    except RegionError as exc:
+        raise ScenarioError(f"{path}: region_pack: {exc}") from None
+    reach = _reach(obs, until, until_label, data, levels)
     cut = f" with {until_label.split(': ')[-1]} {until}" if until else ""
     if scn.years[0] - 1 < reach.first:
         raise ScenarioError(f"{path}: start: {scn.start} needs the year before it ({scn.years[0] - 1}) but the data "
@@ -66,13 +71,14 @@ def check_reach(obs: Any, scn: Any, path: str | Path, *, until: str | None, unti
                             f"{reach.limit}{later}")
 
 
-def check_period_reach(obs: Any, period: str, *, until: str | None, data: list[str] | None) -> int:
+def check_period_reach(obs: Any, period: str, *, until: str | None, data: list[str] | None, levels: Any) -> int:
     """``forecast``: refuse a ``--period`` past the calibration's reach before the fit (a bad period is left
-    to the forecast's own message); returns the years from the data's end to the period (at least 1)."""
+    to the forecast's own message); returns the years from the data's end to the period (at least 1).
+    ``levels`` are the region pack's (:meth:`model.spec.regions.RegionPack.levels`)."""
     from expressim.calibration.periods import PeriodError, parse_period
     from expressim.calibration.usable import MAX_HORIZON
 
-    reach = _reach(obs, until, "--until", data)
+    reach = _reach(obs, until, "--until", data, levels)
     try:
         year = parse_period(period, allow_approx=False).year
     except PeriodError:

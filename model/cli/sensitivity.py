@@ -85,10 +85,11 @@ def cmd_sensitivity(args: Any) -> str:
     cm.memory_sensitivity(args, scn, args.scenario, len(targets))
     grouping = getattr(args, "rollout_groups", None) or "kind"
     obs = cm.scenario_observations(args, scn, args.scenario)
-    fitted = cm.fitted_for(obs)
+    pack = load_pack(scn.region_pack)
+    fitted = cm.fitted_for(obs, pack=pack)
     seed = args.seed if args.seed is not None else scn.seed
     try:
-        comp = compile_scenario(scn, load_pack(scn.region_pack))
+        comp = compile_scenario(scn, pack)
     except ValueError as exc:
         raise ScenarioError(f"{args.scenario}: {exc}") from None
     dists = resolve(scn, fitted.register)

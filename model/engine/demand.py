@@ -12,7 +12,7 @@ collected; 1 = in, delivered):
   tilt), divided, when the region has published figures, by the replication's own
   multiplier in the years they cover (:func:`anchor_scale`): the figures already
   count the infrastructure open then, so only later openings add parcels;
-* :math:`S` — county shares: population × intensity (七星关's urban multiplier)
+* :math:`S` — county shares: population × intensity (the urban county's multiplier)
   × a lognormal county factor, renormalised so counties always sum to the city;
 * :math:`M` — policy effects: a linear ramp to full effect after each county
   centre opens (collections and deliveries), the hub's city-wide collection
@@ -51,7 +51,7 @@ class DemandInputs:
     pop_shares : ndarray
         County population shares, shape (C,).
     urban_index : int or None
-        Index of the urban county (七星关) whose intensities differ.
+        Index of the urban county (the pack's ``urban_county``) whose intensities differ.
     project_county : ndarray
         County index of each project, or -1 for city-wide ones, shape (P,).
     kind : tuple of str
@@ -255,8 +255,8 @@ def simulate_demand(inp: DemandInputs, rollout: RolloutResult, p: dict[str, np.n
     n = z.shape[0]
     c = inp.pop_shares.size
     base = monthly_baseline(inp.baseline_annual, inp.month_weights)[:, :n_months]
-    shares = county_shares(inp.pop_shares, inp.urban_index, p["qixingguan_collected_intensity"],
-                           p["qixingguan_delivered_intensity"], p["county_share_noise"], z)
+    shares = county_shares(inp.pop_shares, inp.urban_index, p["urban_collected_intensity"],
+                           p["urban_delivered_intensity"], p["county_share_noise"], z)
     cov = coverage_path(rollout, inp.kind, p["village_coverage_start"], n_months)
     mult, city, is_open = effects(inp, rollout, p, cov, c, n_months)
     base = base * anchor_scale(base, shares, mult, inp.anchor_index)

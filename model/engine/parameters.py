@@ -4,7 +4,8 @@ and one stream of random numbers per named input (common random numbers).
 Each named input draws its uniforms from its own stream,
 ``SeedSequence(seed, spawn_key=(crc32(name),))``, so the same seed gives the same
 draws for that input in every scenario, whatever else the scenarios contain: a
-comparison of two timelines shows the policy difference, not noise.
+comparison of two timelines shows the policy difference, not noise.  Inputs renamed to the
+role they play keep the stream of their former name (:data:`STREAM_KEYS`).
 """
 
 from __future__ import annotations
@@ -23,27 +24,34 @@ from expressim.model.spec.scenario import Scenario, ScenarioError
 
 #: register entries the simulation draws (the rest are calibration priors)
 SIMULATION_PARAMETERS: tuple[str, ...] = (
-    "qixingguan_collected_intensity", "qixingguan_delivered_intensity", "county_share_noise",
+    "urban_collected_intensity", "urban_delivered_intensity", "county_share_noise",
     "centre_delivered_uplift", "centre_collected_uplift", "centre_ramp_months", "hub_collected_uplift",
     "hub_ramp_months", "station_delivered_uplift", "village_coverage_start", "capacity_headroom",
     "centre_capacity_factor", "jobs_per_10k_parcels_2023",
     "jobs_productivity_growth", "station_keepers_per_10k_parcels", "online_value_per_parcel", "online_value_per_parcel_decline", "specialty_share_outbound",
     "specialty_value_per_parcel", "firm_count", "firm_size_exponent", "green_gap_closure", "slim_tape_2023",
-    "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability", "jinsha_liquor_tonnes_2023",
-    "jinsha_liquor_growth", "scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard",
+    "no_reboxing_2023", "reusable_bags_2023", "demo_success_probability", "specialty_liquor_tonnes_2023",
+    "specialty_liquor_growth", "scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard",
 )
 #: per-replication summaries of the calibrated baseline paths kept in ``Draws.params`` (the paths
 #: themselves come from the block of standard normals ``Draws.u_events["baseline"]``)
 BASELINE_FACTORS: tuple[str, ...] = (
-    "national_volume_u", "guizhou_share_u", "bijie_collected_intensity", "bijie_delivered_relative",
+    "national_volume_u", "province_share_u", "local_collected_intensity", "local_delivered_relative",
     "revenue_per_parcel",
 )
+#: the stream key (``spawn_key``) of each input renamed to its role: the crc32 of the name it had when
+#: it was named after the first region's counties, so a seed draws what it drew before the renaming
+STREAM_KEYS: dict[str, int] = {
+    "urban_collected_intensity": 3069856364, "urban_delivered_intensity": 2569058531,
+    "specialty_liquor_tonnes_2023": 3792931741, "specialty_liquor_growth": 3517286281,
+}
 
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
     """The random stream of one named input: independent of every other name, fixed by the seed."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode("utf-8")),)))
+    key = STREAM_KEYS.get(name, zlib.crc32(name.encode("utf-8")))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 def resolve(scenario: Scenario, register: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:

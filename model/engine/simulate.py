@@ -38,7 +38,7 @@ class Compiled:
     n_months: int
     pop_shares: np.ndarray
     urban_index: int | None
-    jinsha_index: int | None
+    liquor_index: int | None
     county_ids: tuple[str, ...]
 
 
@@ -85,7 +85,7 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
         project_county=np.array(county, dtype=int), kinds=tuple(p.kind for p in specs),
         years=tuple(scn.years), n_months=scn.n_months, pop_shares=pack.population_shares,
         urban_index=pack.index(pack.urban_county) if pack.urban_county else None,
-        jinsha_index=pack.index(pack.specialty_lines["liquor"]) if "liquor" in pack.specialty_lines else None,
+        liquor_index=pack.index(pack.specialty_lines["liquor"]) if "liquor" in pack.specialty_lines else None,
         county_ids=tuple(pack.ids),
     )
 
@@ -96,7 +96,7 @@ def baseline_annual(fitted: Calibration, comp: Compiled, draws: Draws) -> np.nda
     One calibrated path per replication from its block of standard normals ``u_events["baseline"]``.
     """
     years = [comp.years[0] - 1, *comp.years]
-    col, dlv = fitted.bijie_paths(years, draws.u_events["baseline"])
+    col, dlv = fitted.local_paths(years, draws.u_events["baseline"])
     return np.stack([col, dlv], axis=-1)
 
 
@@ -150,9 +150,9 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     }
     for name, thr in FIRM_THRESHOLDS.items():
         m[name] = sp.firms_over(rev, p, thr)
-    if comp.jinsha_index is not None:  # a pack without a liquor line has no liquor metric
-        jinsha = dem["multiplier"][:, comp.jinsha_index, :, 0]
-        m["liquor_tonnes"] = sp.liquor_tonnes(p, annual_sum(jinsha) / 12.0, years)
+    if comp.liquor_index is not None:  # a pack without a liquor line has no liquor metric
+        liquor = dem["multiplier"][:, comp.liquor_index, :, 0]
+        m["liquor_tonnes"] = sp.liquor_tonnes(p, annual_sum(liquor) / 12.0, years)
     return m
 
 
@@ -170,7 +170,7 @@ def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[st
     inp = DemandInputs(baseline_annual(fitted, comp, draws), fitted.profile.weights, comp.pop_shares,
                        comp.urban_index, comp.project_county, comp.kinds, anchor_index(fitted, comp))
     dem = simulate_demand(inp, rollout, draws.params, draws.z_county, comp.n_months)
-    rpp = fitted.bijie_revenue_per_parcel(list(comp.years), draws.u_events["baseline"])
+    rpp = fitted.local_revenue_per_parcel(list(comp.years), draws.u_events["baseline"])
     metrics = metrics_from(comp, draws, rollout, dem, rpp)
     return {
         "metrics": metrics,

@@ -23,7 +23,7 @@ def _trend(level: np.ndarray, rate: np.ndarray, years: Sequence[int]) -> np.ndar
 def revenue(out_annual: np.ndarray, revenue_per_parcel: np.ndarray) -> np.ndarray:
     """Express revenue [元/year] = collected parcels × revenue per parcel [元/件] (both (n, Y)).
 
-    Revenue per parcel is the calibrated path (national state × Bijie factor), not a drawn parameter.
+    Revenue per parcel is the calibrated path (national state × local factor), not a drawn parameter.
     """
     return out_annual * revenue_per_parcel
 
@@ -104,10 +104,11 @@ def demonstrations(planned: Mapping[int, int], success: np.ndarray, u: np.ndarra
     return np.cumsum(counts, axis=1)
 
 
-def liquor_tonnes(p: Mapping[str, np.ndarray], jinsha_out_multiplier: np.ndarray, years: Sequence[int]) -> np.ndarray:
-    """金沙 liquor shipped by express [t/year]: the 2023 level growing, times Jinsha's collection uplift."""
-    growth = (1.0 + p["jinsha_liquor_growth"][:, None]) ** (np.asarray(years, dtype=float) - BASE_YEAR)
-    return p["jinsha_liquor_tonnes_2023"][:, None] * growth * jinsha_out_multiplier
+def liquor_tonnes(p: Mapping[str, np.ndarray], liquor_out_multiplier: np.ndarray, years: Sequence[int]) -> np.ndarray:
+    """Liquor shipped by express from the liquor line's county [t/year]: the 2023 level growing, times that
+    county's collection uplift (the pack's ``specialty_lines.liquor``)."""
+    growth = (1.0 + p["specialty_liquor_growth"][:, None]) ** (np.asarray(years, dtype=float) - BASE_YEAR)
+    return p["specialty_liquor_tonnes_2023"][:, None] * growth * liquor_out_multiplier
 
 
 def scenic_coverage(p: Mapping[str, np.ndarray], u: np.ndarray, years: Sequence[int]) -> np.ndarray:

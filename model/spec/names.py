@@ -16,8 +16,8 @@ def safe_name(name: str) -> str:
 
     >>> safe_name("../../etc/passwd")
     'etc_passwd'
-    >>> safe_name("毕节 plan")
-    '毕节_plan'
+    >>> safe_name("本市 plan")
+    '本市_plan'
     """
     s = re.sub(r"[^\w.-]+", "_", str(name), flags=re.UNICODE)
     s = re.sub(r"\.{2,}", "_", s).strip("._-")[:80].strip("._-")

@@ -1,29 +1,30 @@
-"""Region packs: the county-level units of a prefecture with their populations and township counts.
+"""Region packs: the hierarchy of a prefecture (nation, province, prefecture, counties) as data.
 
 A pack is a data file, ``model/spec/region_packs/<name>.yaml`` (or any ``.yaml`` path given as a
-scenario's ``region_pack``): the prefecture's geography, its counties (id, name), the urban
-county, the counties of the specialty lines, and either explicit populations (``population``
-and ``townships`` per county, each with a ``source``) or ``populations: from_data``.
+scenario's ``region_pack``); docs/region_packs.md describes every field.  It names the geographies
+of the calibration's levels as the observation files name them (``nation``, ``province``,
+``prefecture``: :meth:`RegionPack.levels` hands them to the calibration), its counties (id, name),
+the roles counties play (the urban county, the county of each specialty line), the region's own
+entries of the assumption register (``register``), and either explicit populations
+(``population`` and ``townships`` per county, each with a ``source``) or ``populations: from_data``.
 
-With ``from_data`` (the Bijie pack), populations come from the observations.  The Bijie pack has
-the eight county-level units of the plan.  Populations are the
-2020 census figures from ``calibration/data/drivers.csv`` where the data have them
-(大方, 织金, 威宁, 赫章).  For the four counties without a census figure in the
-data (七星关, 黔西, 金沙, 纳雍) the rule is explicit:
+With ``from_data``, populations come from the observation files of ``calibration/data``: a
+county's 2020 census figure (``resident_population_census``) where the data have one; for the
+counties without one the rule is explicit:
 
-    residual = Bijie census total - sum of the four known county census figures
+    residual = prefecture census total - sum of the known county census figures
     county population = residual × (county's best other population figure / sum of those figures)
 
 The "best other figure" is, in order of preference, a resident population, an
 undated total population, then a registered (户籍) population, as listed in
-``FALLBACK_INDICATORS``.  The residual also holds the population of the
-百里杜鹃 and 金海湖 management areas, which the rule spreads over the four
-counties (they were carved out of them).  Nothing is invented: every number
-used is a row of drivers.csv or observations.csv, and the rule is reported.
+``FALLBACK_INDICATORS``.  The residual also holds the population of any management area
+outside the county-level units, which the rule spreads over the counties without a census
+figure.  Nothing is invented: every number used is a row of the data, and the rule is reported.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,13 @@ from typing import Any
 
 import numpy as np
 
+from expressim.calibration.levels import Levels
 from expressim.calibration.observations import ObservationSet, default_data_dir, load
 
 #: folder of the shipped region packs
 PACK_DIR = Path(__file__).resolve().parent / "region_packs"
+#: the nation's geography when a pack names none (the national rows of the shipped data)
+DEFAULT_NATION = "China"
 
 #: indicators tried, in order, for a county whose census figure is missing
 FALLBACK_INDICATORS: tuple[str, ...] = (
@@ -90,6 +94,18 @@ class RegionPack:
     specialty_lines : dict
         Specialty line -> id of its county (``liquor`` -> its county); a line the pack does not name
         cannot be a target's (the scenario is refused naming the target and the role).
+    province, nation : str
+        Geographies of the province and the nation in the observations (the calibration's upper levels);
+        ``province`` is empty in a pack that cannot be calibrated (:meth:`levels` refuses it).
+    province_population : float or None
+        The province's residents [人] when the data hold no census row of it (the pack's own figure, with
+        its source), else the data's census figure, else None.
+    register : dict
+        The region's own entries of the assumption register (id -> entry), replacing the shipped ones.
+    names : dict
+        Display names: ``province`` and ``prefecture`` -> the name in Chinese.
+    file : str
+        The pack file it was read from.
     """
 
     name: str
@@ -98,6 +114,12 @@ class RegionPack:
     prefecture: str = ""
     urban_county: str = ""
     specialty_lines: dict[str, str] = field(default_factory=dict)
+    province: str = ""
+    nation: str = DEFAULT_NATION
+    province_population: float | None = None
+    register: dict[str, dict[str, Any]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    file: str = ""
 
     @property
     def ids(self) -> list[str]:
@@ -108,6 +130,30 @@ class RegionPack:
         """Population shares, shape (n_counties,), summing to 1."""
         p = np.array([c.population for c in self.counties])
         return p / p.sum()
+
+    def levels(self) -> Levels:
+        """The calibration's hierarchy: nation, province and prefecture with their populations.
+
+        Raises
+        ------
+        RegionError
+            The pack names no province or prefecture (a pack for the engine only cannot be calibrated).
+        """
+        for key in ("prefecture", "province"):
+            if not getattr(self, key):
+                raise RegionError(f"{self.file or self.name}: {key}: missing; expected the {key}'s geography as the "
+                                  f"observation files name it (the calibration's levels)")
+        try:
+            return Levels(self.nation, self.province, self.prefecture, self.total_population,
+                          self.province_population, tuple(self.ids))
+        except ValueError as exc:
+            raise RegionError(f"{self.file or self.name}: {exc}") from None
+
+    def assumption_register(self) -> dict[str, dict[str, Any]]:
+        """The shipped assumption register with the pack's own entries in place of the shipped ones."""
+        from expressim.calibration.assumptions import load_register
+
+        return {**load_register(), **self.register}
 
     def index(self, county_id: str) -> int:
         """Position of a county; raises ValueError naming the pack's counties."""
@@ -126,17 +172,31 @@ def _latest(obs: ObservationSet, geo: str, indicators: Sequence[str]) -> tuple[s
     return None
 
 
+def _data(data_dir: str | Path | None) -> ObservationSet:
+    """The observation files of a data folder (default: the shipped ``calibration/data``), read once per
+    content (the files' names, sizes and modification times)."""
+    from expressim.calibration.observations import expand_paths
+
+    d = Path(data_dir) if data_dir is not None else default_data_dir()
+    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in expand_paths([d]))
+    return _data_cached(str(d), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _data_cached(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> ObservationSet:
+    return load(folder)
+
+
 def populations_from_data(prefecture: str, county_names: Sequence[tuple[str, str]],
                           data_dir: str | Path | None = None) -> tuple[tuple[County, ...], float]:
-    """Counties with populations and township counts from ``drivers.csv`` and ``observations.csv``.
+    """Counties with populations and township counts from the observation files of the data folder.
 
     Raises
     ------
     RegionError
         If the census total or a county's fallback figure is missing.
     """
-    d = Path(data_dir) if data_dir is not None else default_data_dir()
-    obs = load([d / "drivers.csv", d / "observations.csv"])
+    obs = _data(data_dir)
     total = _latest(obs, prefecture, ("resident_population_census",))
     if total is None:
         raise RegionError(f"{prefecture} census population (resident_population_census) not found in the data")
@@ -167,6 +227,12 @@ def populations_from_data(prefecture: str, county_names: Sequence[tuple[str, str
     return tuple(counties), total[1]
 
 
+def province_population_from_data(province: str, data_dir: str | Path | None = None) -> float | None:
+    """The province's census population [人] in the observation files of the data folder (None: none)."""
+    found = _latest(_data(data_dir), province, ("resident_population_census",))
+    return found[1] if found else None
+
+
 def shipped_packs() -> list[str]:
     """Names of the region packs shipped in ``model/spec/region_packs/``."""
     return sorted(p.stem for p in PACK_DIR.glob("*.yaml"))
@@ -178,7 +244,7 @@ def pack_path(name: str | Path, scenario_path: str | Path | None = None) -> Path
     Parameters
     ----------
     name : str or Path
-        A shipped pack's name (``bijie``) or the path of a pack file.
+        A shipped pack's name (the file's stem) or the path of a pack file.
     scenario_path : path, optional
         The scenario naming the pack: a relative pack path is taken from the scenario's folder
         (like its progress file and data), else from the current folder.
@@ -201,6 +267,53 @@ def pack_path(name: str | Path, scenario_path: str | Path | None = None) -> Path
 
 def _pack_file(name: str | Path) -> Path:
     return pack_path(name)
+
+
+def default_pack() -> str:
+    """The shipped pack a scenario or a command uses when it names none: the one marked ``default: true``.
+
+    Raises
+    ------
+    RegionError
+        No shipped pack, or more than one, is marked ``default: true``.
+    """
+    from expressim.model.spec.safe_yaml import YamlInputError, read_file
+
+    marked = []
+    for name in shipped_packs():
+        try:
+            d = read_file(PACK_DIR / f"{name}.yaml", "region pack")
+        except YamlInputError as exc:
+            raise RegionError(str(exc)) from None
+        if isinstance(d, dict) and d.get("default") is True:
+            marked.append(name)
+    if len(marked) != 1:
+        raise RegionError(f"{PACK_DIR}: expected exactly one shipped region pack with 'default: true', "
+                          f"found {len(marked)} ({', '.join(marked) or 'none'})")
+    return marked[0]
+
+
+def pack_for_geography(geography: str, region: str | Path | None = None) -> RegionPack:
+    """The region pack whose calibration forecasts ``geography`` (``forecast --geography``).
+
+    ``region`` (``--region``) names the pack; else the shipped pack whose prefecture is ``geography``,
+    else the one whose province is, else the default pack (the nation, or a geography no pack names:
+    its forecast then says which geographies it has).
+
+    Raises
+    ------
+    RegionError
+        An unknown or malformed pack.
+    """
+    if region is not None:
+        return load_pack(region)
+    packs = [load_pack(n) for n in shipped_packs()]
+    for key in ("prefecture", "province"):
+        hits = [p for p in packs if getattr(p, key) == geography]
+        if hits:
+            default = default_pack()
+            return next((p for p in hits if p.name == default), hits[0])
+    return load_pack(default_pack())
 
 
 #: most county-level units a pack may have (a prefecture has a few dozen at most); the engine's memory and
@@ -295,7 +408,8 @@ def load_pack(name: str | Path) -> RegionPack:
         raise RegionError(str(exc)) from None
     if not isinstance(d, dict):
         raise RegionError(f"{f}: expected a mapping of pack fields")
-    known = {"name", "prefecture", "populations", "counties", "urban_county", "specialty_lines"}
+    known = {"name", "prefecture", "populations", "counties", "urban_county", "specialty_lines", "default", "nation",
+             "province", "province_population", "register", "names"}
     extra = sorted(map(str, set(d) - known))
     if extra:
         raise RegionError(f"{f}: {extra[0]}: not a region pack field; expected {', '.join(sorted(known))}")
@@ -329,4 +443,74 @@ def load_pack(name: str | Path) -> RegionPack:
     for key, cid in roles:
         if cid not in ids:
             raise RegionError(f"{f}: {key}: '{cid}' is not a county of the pack; expected one of {', '.join(ids)}")
-    return RegionPack(name, counties, total, prefecture, urban, lines)
+    if "default" in d and not isinstance(d["default"], bool):
+        raise RegionError(f"{f}: default: expected true or false (the pack used when none is named)")
+    nation = (_text(f, "nation", d["nation"], "the nation's geography in the observations")
+              if d.get("nation") is not None else DEFAULT_NATION)
+    province = (_text(f, "province", d["province"], "the province's geography in the observations")
+                if d.get("province") is not None else "")
+    return RegionPack(name, counties, total, prefecture, urban, lines, province, nation,
+                      _province_population(f, d.get("province_population"), province, from_data),
+                      _register(f, d.get("register")), _names(f, d.get("names")), str(f))
+
+
+def _province_population(f: Path, raw: Any, province: str, from_data: bool) -> float | None:
+    """``province_population: {value, source}`` checked, else the province's census in the data (``from_data``)."""
+    import math
+
+    from expressim.model.spec.validation_messages import show
+
+    if raw is None:
+        return province_population_from_data(province) if from_data and province else None
+    if not isinstance(raw, dict) or set(raw) != {"value", "source"}:
+        raise RegionError(f"{f}: province_population: expected {{value, source}} (the province's residents and "
+                          f"where the figure comes from), got {show(raw)}")
+    v = raw["value"]
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or not 0 < v <= MAX_POPULATION:
+        raise RegionError(f"{f}: province_population.value: expected a number above 0 and at most "
+                          f"{MAX_POPULATION:.0e} (people), got {show(v)}")
+    _text(f, "province_population.source", raw["source"], "the source of the figure")
+    return float(v)
+
+
+def _register(f: Path, raw: Any) -> dict[str, dict[str, Any]]:
+    """``register``: the region's own entries of the assumption register, each replacing a shipped entry of
+    the same id and checked as the register's entries are (a distribution with unit, description, source)."""
+    from expressim.calibration.assumptions import REQUIRED, AssumptionError, distribution, load_register
+    from expressim.model.spec.validation_messages import show
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise RegionError(f"{f}: register: expected a mapping of assumption ids to entries, got {show(raw)}")
+    shipped = load_register()
+    out: dict[str, dict[str, Any]] = {}
+    for key, entry in raw.items():
+        if key not in shipped:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), list(shipped), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise RegionError(f"{f}: register.{key}: not an entry of the assumption register{hint}")
+        if not isinstance(entry, dict):
+            raise RegionError(f"{f}: register.{key}: expected a mapping (dist, ..., unit, description, source)")
+        missing = [k for k in REQUIRED if not str(entry.get(k, "")).strip()]
+        if missing:
+            raise RegionError(f"{f}: register.{key}: missing {', '.join(missing)}")
+        try:
+            distribution(entry)
+        except AssumptionError as exc:
+            raise RegionError(f"{f}: register.{key}: {str(exc).split(': ', 1)[-1]}") from None
+        out[str(key)] = dict(entry)
+    return out
+
+
+def _names(f: Path, raw: Any) -> dict[str, str]:
+    """``names``: display names of the province and the prefecture (in Chinese)."""
+    from expressim.model.spec.validation_messages import show
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not set(raw) <= {"province", "prefecture"}:
+        raise RegionError(f"{f}: names: expected {{province, prefecture}} display names, got {show(raw)}")
+    return {str(k): _text(f, f"names.{k}", v, "a display name") for k, v in raw.items()}

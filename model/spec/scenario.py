@@ -58,16 +58,16 @@ PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     )},
     # positive ratios and ramp lengths (a ramp of 0 months would divide by zero)
     **{k: (0.0, math.inf, True) for k in (
-        "qixingguan_collected_intensity", "qixingguan_delivered_intensity", "capacity_headroom",
+        "urban_collected_intensity", "urban_delivered_intensity", "capacity_headroom",
         "centre_capacity_factor", "centre_ramp_months", "hub_ramp_months",
     )},
     # non-negative uplifts, levels and values
     **{k: (0.0, math.inf, False) for k in (
         "county_share_noise", "centre_delivered_uplift", "centre_collected_uplift", "hub_collected_uplift",
         "station_delivered_uplift", "jobs_per_10k_parcels_2023", "station_keepers_per_10k_parcels",
-        "online_value_per_parcel", "specialty_value_per_parcel", "firm_size_exponent", "jinsha_liquor_tonnes_2023",
+        "online_value_per_parcel", "specialty_value_per_parcel", "firm_size_exponent", "specialty_liquor_tonnes_2023",
     )},
-    "jinsha_liquor_growth": (-1.0, math.inf, False),
+    "specialty_liquor_growth": (-1.0, math.inf, False),
     "firm_count": (1.0, float(MAX_FIRMS), False),  # engine.spillovers.firms_over clips to 1..MAX_FIRMS firms
     "scenic_spots_4a": (1.0, float(MAX_SCENIC), False),
 }
@@ -286,6 +286,12 @@ def _check_parameter(name: str, dist: Any) -> None:
         raise _Problem(f"parameters.{name}", f"{want}, got {got}")
 
 
+def _default_pack() -> str:
+    from expressim.model.spec.regions import default_pack
+
+    return default_pack()
+
+
 class Scenario(_Model):
     """A validated scenario (frozen)."""
 
@@ -295,7 +301,7 @@ class Scenario(_Model):
     horizon: Month
     replications: Int = Field(default=2000, ge=1, le=10_000_000)
     seed: Int = Field(default=20230423, ge=0, le=2**63 - 1)
-    region_pack: str = "bijie"
+    region_pack: str = Field(default_factory=_default_pack)  # the shipped pack marked default: true
     calibration: Calibration = Calibration()
     resources: tuple[Resource, ...] = ()
     projects: tuple[Project, ...] = ()

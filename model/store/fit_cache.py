@@ -1,7 +1,8 @@
 """A disk cache of calibrations: the same data, ``--until``, code and libraries give the same fit.
 
 The fit takes seconds (the state-space estimate and its parameter draws); forecasts and runs reuse it.  The cache key hashes the observation
-files, ``--until``, the calibration package's source, the assumption register and the versions
+files, ``--until``, the region pack's levels and register entries, the calibration package's source, the
+assumption register and the versions
 of the numerical libraries, so any change refits.
 
 An entry is an ``.npz`` of arrays and JSON text (:mod:`expressim.calibration.artefact`, read
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from expressim.calibration.fit import Fitted
+    from expressim.model.spec.regions import RegionPack
 
 #: libraries whose versions change what a fit holds or how it is read back
 KEY_LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "pydantic")
@@ -127,13 +129,13 @@ def _finite_numbers(value: Any, where: str, depth: int = 0) -> str | None:
     return f"{where}: a {type(value).__name__}"
 
 
-def check_fit(f: Any) -> str | None:
+def check_fit(f: Any, register: dict[str, Any] | None = None) -> str | None:
     """Why a calibration read back from the cache cannot be used (None: it can).
 
     Checks every array's dtype (float) and shape and their agreement with each other (the
     parameters of this code's state-space model, draws, years), the seasonal profile's twelve
-    months, that every number anywhere in it is finite, that its assumption register is this
-    code's (``calibration/data/assumptions.yaml``) and its populations positive.
+    months, that every number anywhere in it is finite, that its assumption register is ``register``
+    (default: this code's, ``calibration/data/assumptions.yaml``) and its populations positive.
     """
     import numpy as np
 
@@ -167,14 +169,15 @@ def check_fit(f: Any) -> str | None:
 
     from expressim.calibration.assumptions import load_register
 
-    if json.dumps(f.register, sort_keys=True, default=str) != json.dumps(load_register(), sort_keys=True, default=str):
+    expected = register if register is not None else load_register()
+    if json.dumps(f.register, sort_keys=True, default=str) != json.dumps(expected, sort_keys=True, default=str):
         return "register: not the assumption register of this code (calibration/data/assumptions.yaml)"
     if any(not v > 0 for v in f.populations.values()):
         return "populations: expected positive numbers"
     return None
 
 
-def _load(path: Path) -> Fitted | None:
+def _load(path: Path, register: dict[str, Any] | None = None) -> Fitted | None:
     """The cached calibration, or None when absent, in a folder or file others could write, or unreadable."""
     from expressim.calibration import artefact
 
@@ -189,7 +192,7 @@ def _load(path: Path) -> Fitted | None:
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
             fitted = artefact.loads(fh.read())
-        if check_fit(fitted) is not None:
+        if check_fit(fitted, register) is not None:
             return None
         os.utime(fd)  # recently used: kept longest by the pruning
         return fitted
@@ -245,8 +248,9 @@ def _store(path: Path, fitted: Fitted) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def cache_key(obs: Any) -> str:
-    """The entry key of a fit of ``obs``: the observations it reads (after the cut), this code and libraries.
+def cache_key(obs: Any, pack: RegionPack | None = None) -> str:
+    """The entry key of a fit of ``obs``: the observations it reads (after the cut), the region pack's levels
+    and register entries (default: the default pack's), this code and libraries.
 
     Two loads that keep the same observations (two as-of dates between releases, the same files
     named two ways) share one key; the file list and ``--until`` themselves are not part of it.
@@ -255,24 +259,38 @@ def cache_key(obs: Any) -> str:
     for part in (obs.observations, obs.conflicts, obs.scope_breaks):
         h.update(repr(part).encode("utf-8", "surrogatepass"))
         h.update(b"|")
+    import json
+
+    pk = pack if pack is not None else _default_pack()
+    h.update(repr(pk.levels()).encode("utf-8", "surrogatepass"))
+    h.update(json.dumps(pk.register, sort_keys=True, default=str).encode("utf-8", "surrogatepass"))
     h.update(_code_hash().encode())
     return h.hexdigest()[:24]
 
 
-def fitted_for(obs: Any, *, use_cache: bool = True) -> Fitted:
-    """Calibrate, reusing a cached fit of the same observations, code and libraries.
+def _default_pack() -> RegionPack:
+    from expressim.model.spec.regions import default_pack, load_pack
+
+    return load_pack(default_pack())
+
+
+def fitted_for(obs: Any, *, pack: RegionPack | None = None, use_cache: bool = True) -> Fitted:
+    """Calibrate the hierarchy of a region pack (default: the default pack), reusing a cached fit of the
+    same observations, pack, code and libraries.
 
     A cached fit made from another load of the same observations is given this load's
     ``data_hash`` and ``until`` (the only fields that name the load rather than the fit).
     """
     from expressim.calibration.fit import fit_all
 
-    path = cache_dir() / f"{cache_key(obs)}.npz"
+    pk = pack if pack is not None else _default_pack()
+    register = pk.assumption_register()
+    path = cache_dir() / f"{cache_key(obs, pk)}.npz"
     if use_cache:
-        cached = _load(path)
+        cached = _load(path, register)
         if cached is not None:
             return dataclasses.replace(cached, data_hash=obs.data_hash, until=obs.until)
-    fitted = fit_all(obs)
+    fitted = fit_all(obs, register, levels=pk.levels())
     if use_cache:
         _store(path, fitted)
     return fitted

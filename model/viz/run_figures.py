@@ -104,7 +104,7 @@ def _style() -> Iterator[bool]:
 
 
 def _label(text: str, fallback: str, cjk: bool) -> str:
-    """``text`` when it can be drawn; else its ASCII parenthetical ("毕节... (city hub)" -> "city hub"),
+    """``text`` when it can be drawn; else its ASCII parenthetical ("物流园区 (city hub)" -> "city hub"),
     else ``fallback`` (an id)."""
     if cjk or text.isascii():
         return text

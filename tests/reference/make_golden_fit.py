@@ -47,17 +47,32 @@ OUT = HERE / "golden_fit.json"
 #: the commit whose shipped data and register the inputs were copied from
 SOURCE_COMMIT = "2e0807b654738cd345a69159100e1c9bf9fb2122"
 SOURCE_FILES = ("observations.csv", "drivers.csv", "releases_2025.csv", "evidence_2025_2026.csv")
-#: the register entries the fit reads (found by recording every key fit_all looked up)
+#: the register entries the fit reads (found by recording every key fit_all looked up), by their names now
 REGISTER_KEYS = (
-    "bijie_collected_intensity", "bijie_collected_intensity_drift", "bijie_delivered_relative",
-    "bijie_delivered_relative_drift", "bijie_guizhou_shock_passthrough", "bijie_intensity_correlation",
-    "bijie_level_shock_sd", "bijie_population", "bijie_revenue_per_parcel_relative",
-    "bijie_revenue_per_parcel_shock_sd", "measurement_floor_local", "measurement_floor_national",
+    "local_collected_intensity", "local_collected_intensity_drift", "local_delivered_relative",
+    "local_delivered_relative_drift", "local_province_shock_passthrough", "local_intensity_correlation",
+    "local_level_shock_sd", "local_revenue_per_parcel_relative",
+    "local_revenue_per_parcel_shock_sd", "measurement_floor_local", "measurement_floor_national",
     "measurement_floor_provincial", "national_delivered_per_collected", "national_exit_growth_mismatch",
     "national_growth_longrun", "national_growth_persistence_logit", "national_level_shock_share_logit",
     "revenue_growth_shock_correlation_atanh", "revenue_per_parcel_drift_damping",
     "seasonal_month_sd_subnational_factor", "shock_sd_prior",
 )
+#: register keys renamed to the role they play since SOURCE_COMMIT: name now -> name at SOURCE_COMMIT
+RENAMED = {
+    "local_collected_intensity": "bijie_collected_intensity",
+    "local_collected_intensity_drift": "bijie_collected_intensity_drift",
+    "local_delivered_relative": "bijie_delivered_relative",
+    "local_delivered_relative_drift": "bijie_delivered_relative_drift",
+    "local_province_shock_passthrough": "bijie_guizhou_shock_passthrough",
+    "local_intensity_correlation": "bijie_intensity_correlation",
+    "local_level_shock_sd": "bijie_level_shock_sd",
+    "local_revenue_per_parcel_relative": "bijie_revenue_per_parcel_relative",
+    "local_revenue_per_parcel_shock_sd": "bijie_revenue_per_parcel_shock_sd",
+}
+#: the hierarchy the fit is of (what the region pack gives the CLI): the prefecture's population is the 2020
+#: census figure the register held as ``bijie_population`` at SOURCE_COMMIT (the pack gives it now)
+NATION, PROVINCE, PREFECTURE, PREFECTURE_POPULATION = "China", "Guizhou", "Bijie", 6899636.0
 
 
 def _git_show(path: str) -> str:
@@ -95,9 +110,10 @@ def extract() -> None:
     w.writerows(rows)
     DATA.write_text(buf.getvalue(), encoding="utf-8")
     register = yaml.safe_load(_git_show("calibration/data/assumptions.yaml"))
-    subset = {k: register[k] for k in REGISTER_KEYS}
+    subset = {k: register[RENAMED.get(k, k)] for k in REGISTER_KEYS}
     REGISTER.write_text(f"# the assumption-register entries the golden fit reads, copied from commit {SOURCE_COMMIT}\n"
-                        f"# by tests/reference/make_golden_fit.py --extract: do not edit (see that script)\n"
+                        f"# by tests/reference/make_golden_fit.py --extract (keys renamed by its RENAMED): do not edit "
+                        f"(see that script)\n"
                         + yaml.safe_dump(subset, sort_keys=False, allow_unicode=True, width=100),
                         encoding="utf-8")
     print(f"{DATA.name}: {len(rows)} rows; {REGISTER.name}: {len(subset)} entries")
@@ -111,9 +127,11 @@ def fit() -> Any:
     """The production fit of the fixed inputs (what the test refits)."""
     from expressim.calibration.assumptions import load_register
     from expressim.calibration.fit import fit_all
+    from expressim.calibration.levels import Levels
     from expressim.calibration.observations import load
 
-    return fit_all(load([DATA]), register=load_register(REGISTER))
+    levels = Levels(NATION, PROVINCE, PREFECTURE, PREFECTURE_POPULATION)
+    return fit_all(load([DATA]), register=load_register(REGISTER), levels=levels)
 
 
 def reference(fitted: Any) -> dict[str, Any]:

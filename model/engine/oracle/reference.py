@@ -7,7 +7,7 @@ arithmetic, following the equations stated in the docstrings of
 * rollout: the authoritative SimPy model (:func:`model.engine.rollout.simulate_rollout_simpy`)
   run for this replication's uniforms;
 * baseline: the calibrated annual paths ``A_{y,d}`` [件/year] of
-  :meth:`calibration.fit.Fitted.bijie_paths`, spread over months with
+  :meth:`calibration.fit.Fitted.local_paths`, spread over months with
   ``s_m = w_m (1+g)^((m-6.5)/12) / Σ_k w_k (1+g)^((k-6.5)/12)``,
   ``g = A_y / A_{y-1} - 1``;
 * with a published local figure, the path divided by this replication's own city multiplier
@@ -123,11 +123,11 @@ def rollout_rep(comp: Compiled, u: np.ndarray,
 def baseline_annual_rep(fitted: Calibration, years: Sequence[int], z: np.ndarray, r: int) -> list[list[float]]:
     """City baseline of replication ``r`` [件/year], ``[Y + 1][2]`` (the year before the start first).
 
-    Uses :meth:`calibration.fit.Fitted.bijie_paths` on this replication's row of the
+    Uses :meth:`calibration.fit.Fitted.local_paths` on this replication's row of the
     baseline block of standard normals ``z``.
     """
     ext = [years[0] - 1, *years]
-    col, dlv = fitted.bijie_paths(ext, z[r : r + 1])
+    col, dlv = fitted.local_paths(ext, z[r : r + 1])
     return [[float(col[0, j]), float(dlv[0, j])] for j in range(len(ext))]
 
 
@@ -319,8 +319,8 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
     shares = county_shares_rep(
         [float(s) for s in comp.pop_shares],
         comp.urban_index,
-        p["qixingguan_collected_intensity"],
-        p["qixingguan_delivered_intensity"],
+        p["urban_collected_intensity"],
+        p["urban_delivered_intensity"],
         p["county_share_noise"],
         z,
     )
@@ -356,9 +356,9 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
         ]
         for c in range(c_n)
     ]
-    jinsha = ([mult[comp.jinsha_index][t][0] for t in range(t_n)] if comp.jinsha_index is not None else None)
-    rpp = fitted.bijie_revenue_per_parcel(list(comp.years), draws.u_events["baseline"][r : r + 1])[0]
-    metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, jinsha, [float(x) for x in rpp])
+    liquor = ([mult[comp.liquor_index][t][0] for t in range(t_n)] if comp.liquor_index is not None else None)
+    rpp = fitted.local_revenue_per_parcel(list(comp.years), draws.u_events["baseline"][r : r + 1])[0]
+    metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, liquor, [float(x) for x in rpp])
     return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
 
 

@@ -70,7 +70,7 @@ def metrics_rep(
     p: Mapping[str, float],
     county_annual: Sequence[Sequence[Sequence[float]]],
     coverage: Sequence[float],
-    jinsha_mult: Sequence[float] | None,
+    liquor_mult: Sequence[float] | None,
     revenue_per_parcel: Sequence[float],
 ) -> dict[str, list[float]]:
     """Annual metrics of replication ``r`` (each ``[Y]``) from parcels handled by county and year."""
@@ -129,11 +129,11 @@ def metrics_rep(
     }
     for name, thr in FIRM_THRESHOLDS.items():
         m[name] = [firms_over_rep(x, p["firm_count"], p["firm_size_exponent"], thr) for x in rev]
-    if jinsha_mult is not None:  # a pack without a liquor line has no liquor metric
+    if liquor_mult is not None:  # a pack without a liquor line has no liquor metric
         m["liquor_tonnes"] = [
-            p["jinsha_liquor_tonnes_2023"]
-            * (1.0 + p["jinsha_liquor_growth"]) ** float(y - BASE_YEAR)
-            * (math.fsum(jinsha_mult[12 * j : 12 * j + 12]) / 12.0)
+            p["specialty_liquor_tonnes_2023"]
+            * (1.0 + p["specialty_liquor_growth"]) ** float(y - BASE_YEAR)
+            * (math.fsum(liquor_mult[12 * j : 12 * j + 12]) / 12.0)
             for j, y in enumerate(years)
         ]
     return m
