@@ -3,12 +3,15 @@
     python benchmarks/local_prior_evidence.py           # every step, in words
     python benchmarks/local_prior_evidence.py --json    # [{"parameter", "median", "sigma", "low90", "high90", ...}]
 
-The calibration's two local priors (``calibration/data/assumptions.yaml``) are
+    python benchmarks/local_prior_evidence.py --region Kunming --province Yunnan   # another region's priors
 
-* ``bijie_collected_intensity``: the region's parcels collected per head over its province's (2023);
-* ``bijie_delivered_relative``: the region's parcels delivered per head over the nation's (2023, against the
+The calibration's two local priors (``calibration/data/assumptions.yaml`` for the default region pack, a
+pack's ``register:`` for another region) are
+
+* ``local_collected_intensity``: the region's parcels collected per head over its province's (2023);
+* ``local_delivered_relative``: the region's parcels delivered per head over the nation's (2023, against the
   national count on its basis before the 2024 scope break);
-* and ``bijie_intensity_correlation``, the correlation of their logs.
+* and ``local_intensity_correlation``, the correlation of their logs.
 
 The model, every number read from a row (the only literals are unit multipliers and the draw count):
 
@@ -22,7 +25,9 @@ The model, every number read from a row (the only literals are unit multipliers 
    ``exp(b u_j + k [j is the capital]) / Σ_m w_m exp(b u_m + k [m is the capital])``, ``w`` the
    prefectures' shares of the province's residents (census rows), ``b`` the slope of step 1 and ``k`` the
    capital's primacy beyond its urban share, solved from each published capital share of its province's
-   parcels (Guiyang 2017-Q1 in Guizhou, Kunming 2019-Q1 and 2021-01..02 in Yunnan).
+   parcels (Guiyang 2017-Q1 in Guizhou, Kunming 2019-Q1 and 2021-01..02 in Yunnan), except the region's own
+   windows (a capital's share of its province is the region's own figure: its calibration reads it, its prior
+   must not, so a capital's prior is out of sample for its own releases).
 3. **The region**: step 2 for the region in its province, times ``exp(e)`` with ``e`` drawn from the
    provinces' LOO errors (the region's own deviation taken as large as a province's from the line: no
    series within a province measures it; a conservative choice).  Draws of ``b`` (normal, jackknife SD),
@@ -63,7 +68,8 @@ DRAWS = 200_000
 SEED = 18
 #: roles of the places in the model (the region, its province, the nation; capitals with a published share)
 REGION, PROVINCE, NATION = "Bijie", "Guizhou", "China"
-#: a comparable non-capital prefecture of the same province with a sorting centre's daily inbound
+#: a comparable non-capital prefecture with a sorting centre's daily inbound (step 5: a bound for the regions of
+#: its province that are not the capital)
 PEER = "Qiandongnan"
 CAPITAL_SHARES = (  # (capital, province, window): published capital volume over the province's in one window
     ("Guiyang", "Guizhou", "2017-Q1"),
@@ -265,8 +271,8 @@ def lognormal_fit(x: np.ndarray) -> tuple[float, float, float, float]:
     return float(q50), float(np.log(q95 / q05) / (2 * 1.6448536269514722)), float(q05), float(q95)
 
 
-def derive(verbose: bool = False) -> dict[str, Any]:
-    """Every step of the model; returns the records and the intermediate figures."""
+def derive(verbose: bool = False, region: str = REGION, province: str = PROVINCE) -> dict[str, Any]:
+    """Every step of the model for ``region`` in ``province``; returns the records and the intermediate figures."""
     say = print if verbose else (lambda *a, **k: None)
     obs = read_observations("releases_2025.csv", "observations.csv", "evidence_2025_2026.csv", "drivers.csv")
     ev = read_evidence()
@@ -284,12 +290,16 @@ def derive(verbose: bool = False) -> dict[str, Any]:
     for p, e in zip(ps, line.loo_errors, strict=True):
         say(f"   {p.name:<15} u {p.urban_share:.3f}  q {p.per_head:7.1f}/head  q/q_nation {p.per_head / q_nation:.3f}  LOO error {e:+.2f}")
 
-    prov = next(p for p in ps if p.name == PROVINCE)
-    home = prefectures(ev, _province_cn(ev, PROVINCE))
+    prov = next(p for p in ps if p.name == province)
+    home = prefectures(ev, _province_cn(ev, province))
+    capitals = {pv: cap for cap, pv, _ in CAPITAL_SHARES}
     say(f"\n2. within a province: capital primacy k from the published capital shares (census weights, b = {line.b:.3f})")
     ks: list[float] = []
     checks: list[str] = []
     for cap, pv, window in CAPITAL_SHARES:
+        if cap == region:  # the region's own figure: what its calibration reads, not its prior
+            say(f"   {cap} {window}: the region's own window, left out of its prior")
+            continue
         share = capital_volume(obs, cap, window) / one(obs, pv, "express_volume", window).scaled()
         pref = prefectures(ev, _province_cn(ev, pv))
         k_one = capital_primacy(share, pref, cap, line.b)
@@ -305,11 +315,11 @@ def derive(verbose: bool = False) -> dict[str, Any]:
     b = line.b + line.slope_sd * rng.standard_normal(DRAWS)
     k = k_arr[rng.integers(0, k_arr.size, DRAWS)]
     e = line.loo_errors[rng.integers(0, line.loo_errors.size, DRAWS)]
-    j = home.names.index(REGION)
-    capital = CAPITAL_SHARES[0][0] if CAPITAL_SHARES[0][1] == PROVINCE else ""
+    j = home.names.index(region)
+    capital = capitals.get(province, "")
     point = float(home.relative(np.array([line.b]), np.array([k_arr.mean()]), capital)[0, j])
     c = home.relative(b, k, capital)[:, j] * np.exp(e)
-    say(f"\n3. {REGION} in {PROVINCE}: urban share {home.urban[j]:.3f} against {prov.urban_share:.3f}; allocation at the "
+    say(f"\n3. {region} in {province}: urban share {home.urban[j]:.3f} against {prov.urban_share:.3f}; allocation at the "
         f"point estimates {point:.3f}; with b, k and the LOO error drawn ({DRAWS:,} draws)")
 
     # 4. delivered: c x the province's 2023 relative rate x the in/out ratio x the scope break
@@ -321,33 +331,38 @@ def derive(verbose: bool = False) -> dict[str, Any]:
     rho = np.exp(lr.mean() + lr.std(ddof=1) * rng.standard_normal(DRAWS))
     brk = break_ratio()
     v = c * g23 * rho * brk
-    say(f"\n4. delivered: {PROVINCE}'s rate over the nation's 2024 {g24:.3f}, 2023 {g23:.3f} (growth {prov.growth:.1%} "
+    say(f"\n4. delivered: {province}'s rate over the nation's 2024 {g24:.3f}, 2023 {g23:.3f} (growth {prov.growth:.1%} "
         f"against {nat_growth:.1%}); in/out ratio from {len(inout)} western/consumption rows "
         f"({', '.join(f'{r.value:g}' for r in inout)}): geometric mean {math.exp(lr.mean()):.2f}, log SD {lr.std(ddof=1):.2f}; "
         f"scope break {brk:.3f}")
     say(f"   before step 5: collected {lognormal_fit(c)[0]:.3f} (90% {lognormal_fit(c)[2]:.3f}-{lognormal_fit(c)[3]:.3f}), "
         f"delivered {lognormal_fit(v)[0]:.3f} (90% {lognormal_fit(v)[2]:.3f}-{lognormal_fit(v)[3]:.3f})")
 
-    # 5. a comparable prefecture's sorting centre: a lower bound of its delivered ratio
-    kaili = one(obs, PEER, "inbound_mail_daily_average", "2026-01")
-    kpop = next(r.value for r in ev if r.key == PEER and r.indicator == "census_2020_population")
-    fc = one(obs, NATION, "express_volume_forecast", "2026")
-    pop25 = one(obs, NATION, "population_yearend", "2025")
-    jan = january_share()
-    peer_month = kaili.value * 31 / kpop
-    nat_month = fc.scaled() * jan / pop25.scaled()
-    bound = peer_month / nat_month * brk
-    r_peer = home.relative(b, k, capital)[:, home.names.index(PEER)]
-    keep = v >= bound * home.relative(b, k, capital)[:, j] / r_peer
-    c, v = c[keep], v[keep]
+    # 5. a comparable prefecture's sorting centre: a lower bound of its delivered ratio (for a region of the peer's
+    # province that is not its capital: the non-capital prefectures are taken to share one deviation)
+    if PEER in home.names and region != capital:
+        kaili = one(obs, PEER, "inbound_mail_daily_average", "2026-01")
+        kpop = next(r.value for r in ev if r.key == PEER and r.indicator == "census_2020_population")
+        fc = one(obs, NATION, "express_volume_forecast", "2026")
+        pop25 = one(obs, NATION, "population_yearend", "2025")
+        jan = january_share()
+        peer_month = kaili.value * 31 / kpop
+        nat_month = fc.scaled() * jan / pop25.scaled()
+        bound = peer_month / nat_month * brk
+        r_peer = home.relative(b, k, capital)[:, home.names.index(PEER)]
+        keep = v >= bound * home.relative(b, k, capital)[:, j] / r_peer
+        c, v = c[keep], v[keep]
+        say(f"\n5. {PEER}'s postal sorting centre, January 2026: {kaili.value:,.0f} inbound a day (China Post's centre "
+            f"only, so a lower bound) -> {peer_month:.2f} per head in the month against the nation's {nat_month:.2f} "
+            f"(2026 outlook x January's calibrated share {jan:.3f}): its delivered ratio >= {bound:.3f} on the "
+            f"register's basis.  The non-capital prefectures of a province are taken to share one deviation from the "
+            f"allocation, so {region}'s ratio >= that bound x its allocation over {PEER}'s; draws below it are "
+            f"dropped ({1 - keep.mean():.1%} of them)")
+    else:
+        say(f"\n5. no sorting-centre bound: {PEER} is not a non-capital peer of {region} in {province}")
     c_med, c_sig, c_lo, c_hi = lognormal_fit(c)
     v_med, v_sig, v_lo, v_hi = lognormal_fit(v)
     corr = float(np.corrcoef(np.log(c), np.log(v))[0, 1])
-    say(f"\n5. {PEER}'s postal sorting centre, January 2026: {kaili.value:,.0f} inbound a day (China Post's centre only, "
-        f"so a lower bound) -> {peer_month:.2f} per head in the month against the nation's {nat_month:.2f} (2026 outlook "
-        f"x January's calibrated share {jan:.3f}): its delivered ratio >= {bound:.3f} on the register's basis.  The "
-        f"non-capital prefectures of a province are taken to share one deviation from the allocation, so {REGION}'s "
-        f"ratio >= that bound x its allocation over {PEER}'s; draws below it are dropped ({1 - keep.mean():.1%} of them)")
     say(f"   collected intensity median {c_med:.3f}, 90% {c_lo:.3f}-{c_hi:.3f}, lognormal sigma {c_sig:.3f}")
     say(f"   delivered ratio median {v_med:.3f}, 90% {v_lo:.3f}-{v_hi:.3f}, lognormal sigma {v_sig:.3f}; "
         f"correlation of the logs {corr:.2f}")
@@ -370,12 +385,12 @@ def derive(verbose: bool = False) -> dict[str, Any]:
     model = ("provinces' 2024 parcels collected per head against their urban share (LOO over "
              f"{len(ps)} provinces), allocated within the province by urban share and capital primacy")
     records = [
-        {"parameter": "bijie_collected_intensity", "median": c_med, "sigma": c_sig, "low90": c_lo, "high90": c_hi,
+        {"parameter": "local_collected_intensity", "median": c_med, "sigma": c_sig, "low90": c_lo, "high90": c_hi,
          "model": model, "loo_rmse": line.loo_rmse, "provinces": len(ps)},
-        {"parameter": "bijie_delivered_relative", "median": v_med, "sigma": v_sig, "low90": v_lo, "high90": v_hi,
+        {"parameter": "local_delivered_relative", "median": v_med, "sigma": v_sig, "low90": v_lo, "high90": v_hi,
          "model": "collected intensity x the province's 2023 rate over the nation's x western in/out ratio x scope break",
          "inout_rows": len(inout)},
-        {"parameter": "bijie_intensity_correlation", "value": corr,
+        {"parameter": "local_intensity_correlation", "value": corr,
          "model": "correlation of the two logs under the model (shared collected intensity)"},
     ]
     return {"records": records, "line": line, "checks": checks}
@@ -415,8 +430,10 @@ def suggested(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print the records as JSON")
+    ap.add_argument("--region", default=REGION, help=f"the prefecture (default {REGION})")
+    ap.add_argument("--province", default=PROVINCE, help=f"its province (default {PROVINCE})")
     args = ap.parse_args(argv)
-    out = derive(verbose=not args.json)
+    out = derive(verbose=not args.json, region=args.region, province=args.province)
     if args.json:
         print(json.dumps(out["records"], ensure_ascii=False, indent=1))
     else:

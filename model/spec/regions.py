@@ -329,7 +329,7 @@ def _field(d: dict[str, Any], key: str, f: Path) -> Any:
     return d[key]
 
 
-def _text(f: Path, where: str, v: Any, what: str, *, required: bool = True) -> str:
+def _text(f: Path, where: str, v: Any, what: str, *, required: bool = True, limit: int = 200) -> str:
     """A pack's text field: a non-empty string without control characters (not a number, a boolean or null)."""
     import unicodedata
 
@@ -340,8 +340,8 @@ def _text(f: Path, where: str, v: Any, what: str, *, required: bool = True) -> s
     bad = next((c for c in v if unicodedata.category(c) == "Cc"), None)
     if bad is not None:
         raise RegionError(f"{f}: {where}: contains the control character U+{ord(bad):04X}; expected printable text")
-    if len(v) > 200:
-        raise RegionError(f"{f}: {where}: {len(v)} characters; expected {what} of at most 200")
+    if len(v) > limit:
+        raise RegionError(f"{f}: {where}: {len(v)} characters; expected {what} of at most {limit}")
     return v
 
 
@@ -469,7 +469,7 @@ def _province_population(f: Path, raw: Any, province: str, from_data: bool) -> f
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or not 0 < v <= MAX_POPULATION:
         raise RegionError(f"{f}: province_population.value: expected a number above 0 and at most "
                           f"{MAX_POPULATION:.0e} (people), got {show(v)}")
-    _text(f, "province_population.source", raw["source"], "the source of the figure")
+    _text(f, "province_population.source", raw["source"], "the source of the figure", limit=2000)
     return float(v)
 
 

@@ -307,7 +307,7 @@ class Scenario(_Model):
     projects: tuple[Project, ...] = ()
     demonstrations: Demonstrations = Demonstrations()
     parameters: dict[str, Dist] = Field(default_factory=dict)
-    targets: tuple[Target, ...] = Field(min_length=1)
+    targets: tuple[Target, ...]  # required; an empty list is a forecast-only scenario (annual paths, no answer)
     tracked: tuple[Tracked, ...] = ()
     progress: str | None = None  # progress file (model.spec.progress), relative to the scenario file
 
