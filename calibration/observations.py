@@ -12,7 +12,7 @@ published level, as the national 2024 parcel count does.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -191,7 +191,7 @@ def default_data_dir() -> Path:
 
 
 def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str | int | None = None,
-         strict: bool = False) -> ObservationSet:
+         strict: bool = False, names: Mapping[str, str] | None = None) -> ObservationSet:
     """Load observation CSVs into an :class:`ObservationSet`.
 
     Parameters
@@ -206,11 +206,17 @@ def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str |
         Fail when two values of one window differ by more than 1%, or on a row whose unit or
         period the model cannot read (otherwise such rows are left out and named in
         :attr:`ObservationSet.skipped`).
+    names : mapping, optional
+        Geography names -> keys (``{"<中文名>": "Key"}``); default: the region packs' names
+        (:func:`expressim.calibration.names.add_geography_names`).  With them, the brackets of the
+        shipped data and of the files read, and the indicators' Chinese names, a row written with Chinese
+        names is read as its keys (:func:`expressim.calibration.names.resolve`).
 
     Raises
     ------
     DataError
-        Bad rows, unreadable files, or (``strict``) conflicts.
+        Bad rows, unreadable files, a name no source knows (``file:line: field 'geography': ...``),
+        or (``strict``) conflicts.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -230,6 +236,7 @@ def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str |
                 refused.append(f"--strict: {f}:{first.line}: field '{first.field}': {first.__cause__ or first}")
     if strict and refused:  # after every file is read: a bad value anywhere is said first
         raise DataError(refused[0])
+    raw = _resolve_names(raw, files, names)
     if until is not None:
         try:
             cut = parse_period(until, allow_approx=False).last
@@ -247,6 +254,16 @@ def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str |
         files=tuple(str(f) for f in files), data_hash=_hash_files(files), until=None if until is None else str(until),
         duplicates_dropped=dropped, skipped=tuple(skipped),
     )
+
+
+def _resolve_names(raw: list[Observation], files: Sequence[Path], names: Mapping[str, str] | None) -> list[Observation]:
+    """Rows written with Chinese names read as their keys (or refused), when any row has one."""
+    from expressim.calibration.names import build_table, has_cjk, resolve
+
+    if not any(has_cjk(o.geography_label or o.geography) or has_cjk(o.indicator_label or o.indicator) for o in raw):
+        return raw
+    shipped = expand_paths([default_data_dir()]) if default_data_dir().is_dir() else []
+    return resolve(raw, build_table(shipped, files, names))
 
 
 def _describe_skipped(path: Path, rows: Sequence[UnusableRow], limit: int = 12) -> str:

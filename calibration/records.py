@@ -98,6 +98,9 @@ class Observation:
     derived: bool = False
     preliminary: bool = False
     indicator_label: str = ""
+    #: the geography cell as written (``Name(名称)``, a Chinese name alone): read as a key by
+    #: :func:`expressim.calibration.names.resolve`
+    geography_label: str = ""
 
 
 def english_key(text: str) -> str:
@@ -314,5 +317,5 @@ def _parse_row(path: Path, line: int, row: dict[str, str]) -> Observation:
         geography=english_key(geo), indicator=english_key(ind), period=period, value=value, unit=unit,
         yoy_growth_pct=yoy, source_url=row["source_url"].strip(), note=note, file=str(path), line=line,
         rel_precision=rel_precision(row["value"], raw), preliminary="preliminary" in note.lower(),
-        indicator_label=ind,
+        indicator_label=ind, geography_label=geo,
     )

@@ -103,7 +103,8 @@ class RegionPack:
     register : dict
         The region's own entries of the assumption register (id -> entry), replacing the shipped ones.
     names : dict
-        Display names: ``province`` and ``prefecture`` -> the name in Chinese.
+        Display names: ``nation``, ``province`` and ``prefecture`` -> the name in Chinese (an observation file
+        may name the geography so: :mod:`expressim.model.spec.pack_names`).
     file : str
         The pack file it was read from.
     """
@@ -506,11 +507,11 @@ def _register(f: Path, raw: Any) -> dict[str, dict[str, Any]]:
 
 
 def _names(f: Path, raw: Any) -> dict[str, str]:
-    """``names``: display names of the province and the prefecture (in Chinese)."""
+    """``names``: display names of the nation, the province and the prefecture (in Chinese)."""
     from expressim.model.spec.validation_messages import show
 
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or not set(raw) <= {"province", "prefecture"}:
-        raise RegionError(f"{f}: names: expected {{province, prefecture}} display names, got {show(raw)}")
+    if not isinstance(raw, dict) or not set(raw) <= {"nation", "province", "prefecture"}:
+        raise RegionError(f"{f}: names: expected {{nation, province, prefecture}} display names, got {show(raw)}")
     return {str(k): _text(f, f"names.{k}", v, "a display name") for k, v in raw.items()}

@@ -1,0 +1,59 @@
+"""The Chinese names of the region packs' geographies, for reading observation files written with them.
+
+Every shipped pack (``model/spec/region_packs/*.yaml``) names its nation, province and prefecture by the
+geography keys of the data and, under ``names``, by their Chinese names, and its counties by id and name.
+:func:`geography_names` gathers them as ``{name: key}``; :mod:`expressim.model.spec` registers it with
+:func:`expressim.calibration.names.add_geography_names`, so a data row written ``<prefecture's name>,
+快递进出口业务量,2024,3.2,亿件`` is read as the prefecture's key.  The packs are read as plain YAML (not
+built: building a pack loads the data, which would ask for these names again).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+__all__ = ["geography_names", "pack_geography_names"]
+
+#: the roles a pack's ``names`` may name
+ROLES = ("nation", "province", "prefecture")
+
+
+def pack_geography_names(pack: dict[str, Any]) -> dict[str, str]:
+    """``{name: key}`` of one pack's raw fields: its nation, province and prefecture under their ``names``,
+    and its counties' names (a pack's own key is not a name: keys are read as they are)."""
+    out: dict[str, str] = {}
+    names = pack.get("names") or {}
+    if isinstance(names, dict):
+        for role in ROLES:
+            key, name = pack.get(role), names.get(role)
+            if isinstance(key, str) and isinstance(name, str) and name.strip():
+                out[name.strip()] = key
+    for c in pack.get("counties") or ():
+        if isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("name"), str):
+            out[c["name"].strip()] = c["id"]
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _read(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    from expressim.model.spec.safe_yaml import YamlInputError, read_file
+
+    out: dict[str, str] = {}
+    for name, _ in stamp:
+        try:
+            d = read_file(Path(folder) / name, "region pack")
+        except YamlInputError:
+            continue  # a broken pack is reported when it is used, not here
+        if isinstance(d, dict):
+            out.update(pack_geography_names(d))
+    return out
+
+
+def geography_names() -> dict[str, str]:
+    """``{name: key}`` of every shipped region pack (a name two packs give differently is left to the reader
+    to refuse as ambiguous: the later pack's key is kept here, the data's brackets still disagree)."""
+    folder = Path(__file__).resolve().parent / "region_packs"  # regions.PACK_DIR (without its imports)
+    files = sorted(folder.glob("*.yaml"))
+    return _read(str(folder), tuple((f.name, f.stat().st_mtime_ns) for f in files))
