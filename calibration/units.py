@@ -28,7 +28,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "day_of_year": ("day_of_year", 1.0),
 }
 
-#: traditional characters of the same units (Hong Kong / Taiwan exports)
+#: traditional characters of the same units (exports in the traditional script)
 _TRADITIONAL = str.maketrans({"億": "亿", "萬": "万", "個": "个", "處": "处", "戶": "户"})
 
 
