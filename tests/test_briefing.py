@@ -54,14 +54,12 @@ def _literals(path: Path) -> list[str]:
 
 
 def test_the_shipped_plan_reports_in_chinese_unless_asked() -> None:
-    import argparse
-
     from expressim.model.cli.lang import report_lang
     from expressim.model.spec import scenario as sc
 
     scn = sc.load(PLAN)
-    assert report_lang(argparse.Namespace(lang=None), scn, PLAN) == "zh"
-    assert report_lang(argparse.Namespace(lang="en"), scn, PLAN) == "en"
+    assert report_lang(None, scn, PLAN) == "zh"
+    assert report_lang("en", scn, PLAN) == "en"
 
 
 def test_a_progress_fact_is_said_in_words() -> None:

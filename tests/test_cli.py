@@ -63,7 +63,7 @@ def test_too_many_replications_for_the_memory(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_internal_errors_are_one_line_exit_1_and_debug_shows_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(args: Any) -> str:
+    def broken(args: Any, warned: Any) -> str:
         raise TypeError("unsupported operand\nsecond line")
 
     monkeypatch.setattr(validate, "cmd_validate", broken)
@@ -78,7 +78,7 @@ def test_internal_errors_are_one_line_exit_1_and_debug_shows_them(monkeypatch: p
     (KeyboardInterrupt(), 130, "SIGINT"), (Interrupted(signal.SIGTERM), 143, "SIGTERM"),
 ])
 def test_interruptions_say_so(monkeypatch: pytest.MonkeyPatch, exc: BaseException, code: int, name: str) -> None:
-    def stop(args: Any) -> str:
+    def stop(args: Any, warned: Any) -> str:
         raise exc
 
     monkeypatch.setattr(validate, "cmd_validate", stop)
@@ -87,7 +87,7 @@ def test_interruptions_say_so(monkeypatch: pytest.MonkeyPatch, exc: BaseExceptio
 
 
 def test_environment_errors_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(args: Any) -> str:
+    def full(args: Any, warned: Any) -> str:
         raise OSError(28, "No space left on device", "/outputs/x/summary.json")
 
     monkeypatch.setattr(validate, "cmd_validate", full)

@@ -3,7 +3,6 @@ latest-opening search on a scenario whose answer is known exactly, escaping, and
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from expressim.model.analysis.latest_opening import (
     select_projects,
 )
 from expressim.model.cli.compare import cmd_compare
+from expressim.model.cli.options import CompareOptions, Warnings
+from expressim.model.cli.program import parse_options
 from expressim.model.spec.scenario import ScenarioError
 
 DELAYED = ROOT / "scenarios" / "delayed.yaml"
@@ -38,15 +39,17 @@ def _mpl_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     mp.undo()
 
 
-def _args(*argv: str) -> argparse.Namespace:
-    return cli.build_parser().parse_args(["-q", "compare", *argv])
+def _args(*argv: str) -> CompareOptions:
+    opts = parse_options(["-q", "compare", *argv])
+    assert isinstance(opts, CompareOptions)
+    return opts
 
 
 @pytest.fixture(scope="module")
 def plan_vs_delayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 400-replication comparison of the plan and the delayed timeline."""
     out = tmp_path_factory.mktemp("cmp") / "out"
-    cmd_compare(_args(str(PLAN), str(DELAYED), "--replications", "400", "--out", str(out)))
+    cmd_compare(_args(str(PLAN), str(DELAYED), "--replications", "400", "--out", str(out)), Warnings())
     return out
 
 
@@ -161,7 +164,7 @@ def test_latest_opening_known_answer(tmp_path: Path) -> None:
     scn.write_text(SYNTHETIC, encoding="utf-8")
     out = tmp_path / "latest"
     cmd_compare(_args(str(scn), "--latest-opening", "county_centre", "--target", "open_2023",
-                      "--probability", "0.8", "--out", str(out)))
+                      "--probability", "0.8", "--out", str(out)), Warnings())
     r = json.loads((out / "latest_opening.json").read_text(encoding="utf-8"))
     assert r["projects"] == ["centre_qianxi"]
     assert r["grid_months"] == [-2, 24]  # not before the scenario start
@@ -223,7 +226,7 @@ def test_hostile_name_is_escaped(tmp_path: Path) -> None:
     hostile = tmp_path / "hostile.yaml"
     hostile.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    cmd_compare(_args(str(PLAN), str(hostile), "--replications", "50", "--out", str(out)))
+    cmd_compare(_args(str(PLAN), str(hostile), "--replications", "50", "--out", str(out)), Warnings())
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

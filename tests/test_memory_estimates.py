@@ -77,7 +77,7 @@ def test_an_out_of_memory_that_still_happens_gets_advice_for_the_command(monkeyp
 
     module = importlib.import_module(f"expressim.model.cli.{command}")
 
-    def oom(args: object) -> None:
+    def oom(args: object, warned: object) -> None:
         raise MemoryError
 
     monkeypatch.setattr(module, f"cmd_{command}", oom)

@@ -361,7 +361,7 @@ def test_latest_opening_refuses_a_progress_file(tmp_path: Path) -> None:
 
 
 def test_observed_values_survive_saving_and_loading(tmp_path: Path) -> None:
-    from expressim.model.engine.results import load as load_results
+    from expressim.model.store.run_files import load_run as load_results
 
     p = _write(tmp_path, "jobs_2025,observed,2026-04,9000,src,\n")
     out = tmp_path / "run"

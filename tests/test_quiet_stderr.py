@@ -62,9 +62,9 @@ def test_a_command_warning_with_control_characters_is_one_escaped_line(monkeypat
 
     real = context.load_observations
 
-    def load(args):  # type: ignore[no-untyped-def]
-        context.warn(args, "data note\x1b[2Jwith\nnewline")
-        return real(args)
+    def load(args, warned):  # type: ignore[no-untyped-def]
+        warned.add("data note\x1b[2Jwith\nnewline")
+        return real(args, warned)
 
     monkeypatch.setattr(context, "load_observations", load)
     rc, _, err = cli("forecast", "--geography", "Guizhou", "--indicator", "express_volume", "--period", "2025",
@@ -105,7 +105,7 @@ def test_a_signal_an_import_turned_into_another_error_is_still_an_interruption(m
     from expressim.model.cli import validate
     from expressim.model.store import folders
 
-    def interrupted_import(args: object) -> None:
+    def interrupted_import(args: object, warned: object) -> None:
         try:
             folders.on_signal(signal.SIGTERM, None)
         except folders.Interrupted:

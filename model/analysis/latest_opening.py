@@ -92,7 +92,7 @@ class OpeningPoint:
 
 def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target_id: str, shifts: Sequence[int], *,
                   replications: int, seed: int, workers: int = 1,
-                  progress: Callable[[int], None] | None = None) -> list[OpeningPoint]:
+                  progress: Callable[[int], object] | None = None) -> list[OpeningPoint]:
     """P(target) for each shift of the selected projects, all on the same seed (common random numbers).
 
     Parameters
@@ -270,7 +270,7 @@ def search_grid(scenario: Any, selection: str) -> tuple[tuple[str, ...], list[in
 
 def latest_opening(scenario: Any, fitted: Calibration, selection: str, ids: Sequence[str], shifts: Sequence[int],
                    target_id: str, required: float, *, replications: int, seed: int, workers: int = 1,
-                   progress: Callable[[int], None] | None = None, scenario_file: str = "") -> dict[str, Any]:
+                   progress: Callable[[int], object] | None = None, scenario_file: str = "") -> dict[str, Any]:
     """The latest opening of the selected projects that keeps ``P(target) >= required``.
 
     Runs :func:`opening_curve` over ``shifts`` and once with the projects never opening within

@@ -26,7 +26,7 @@ MAX_POINTS = 40
 
 
 def assess(scenario: Scenario, fitted: Any, observations: Any, progress: Progress | None, *, replications: int,
-           seed: int, workers: int = 1, on_chunk: Callable[[int], None] | None = None) -> Any:
+           seed: int, workers: int = 1, on_chunk: Callable[[int], object] | None = None) -> Any:
     """One assessment: the ensemble conditioned on the progress facts, observed targets decided.
 
     Returns
@@ -131,7 +131,7 @@ def _releases(observations: Any) -> set[str]:
 
 def monitor(scenario: Scenario, points: Sequence[str], *, load_observations: Callable[[str], Any],
             fit: Callable[[Any], Any], progress: Progress | None, replications: int, seed: int,
-            workers: int = 1, on_chunk: Callable[[int], None] | None = None) -> Monitor:
+            workers: int = 1, on_chunk: Callable[[int], object] | None = None) -> Monitor:
     """Assess ``scenario`` at each as-of month with only what was known by then.
 
     Parameters

@@ -31,12 +31,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from expressim.calibration.assumptions import evidence_script
 from expressim.calibration.seam import Calibration
+
+if TYPE_CHECKING:
+    from expressim.model.engine.results import Results
 
 #: the two quantiles at which each input is held
 SWING_QUANTILES = (0.1, 0.9)
@@ -95,6 +98,17 @@ class Input:
     values: np.ndarray
 
 
+class RestsOnRecord(TypedDict):
+    """One entry of a target's ``rests_on`` in ``summary.json`` (DESIGN.md §6)."""
+
+    input: str
+    label: str
+    kind: str
+    probability_low: float
+    probability_high: float
+    stderr: float
+
+
 @dataclass(frozen=True)
 class RestsOn:
     """P of one target with one input at its 10th and 90th percentile.
@@ -125,7 +139,8 @@ class RestsOn:
         difference (``sqrt(2) stderr``: the two ends use disjoint replications)."""
         return self.influence >= DECISIVE_SWING and self.influence > NOISE_SDS * np.sqrt(2.0) * self.stderr
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> RestsOnRecord:
+        """The entry as written in ``summary.json`` (``rests_on``)."""
         return {"input": self.input, "label": self.label, "kind": self.kind,
                 "probability_low": self.probability_low, "probability_high": self.probability_high,
                 "stderr": self.stderr}
@@ -155,7 +170,7 @@ def group_kind(kinds: set[str]) -> str:
     return "evidence" if kinds <= {"data", "evidence"} else "assumption"
 
 
-def _label(name: str, register: Mapping[str, Any]) -> str:
+def _label(name: str, register: Mapping[str, Mapping[str, object]]) -> str:
     if name in CALIBRATED_LABELS:
         return CALIBRATED_LABELS[name]
     entry = register.get(name)
@@ -163,7 +178,7 @@ def _label(name: str, register: Mapping[str, Any]) -> str:
     return f"the assumed {desc}" if desc else name.replace("_", " ")
 
 
-def collect_inputs(results: Any, fitted: Calibration, register: Mapping[str, Any] | None = None,
+def collect_inputs(results: Results, fitted: Calibration, register: Mapping[str, Mapping[str, object]] | None = None,
                    groups: Mapping[str, tuple[str, tuple[str, ...]]] = GROUPS) -> list[Input]:
     """Every uncertain input of a run: the entries of ``results.params`` (grouped by ``groups``)
     and, per project kind, the phase durations (``phase_end - phase_start``).
@@ -318,7 +333,8 @@ def swings(inputs: Sequence[Input], met: Mapping[str, np.ndarray]) -> dict[str, 
     return out
 
 
-def analyse(results: Any, fitted: Calibration, register: Mapping[str, Any] | None = None) -> dict[str, list[RestsOn]]:
+def analyse(results: Results, fitted: Calibration,
+            register: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, list[RestsOn]]:
     """What every target of a run rests on (see the module docstring for the method)."""
     inputs = collect_inputs(results, fitted, register)
     met = {t.id: results.attainment(t.id) for t in results.scenario.targets}

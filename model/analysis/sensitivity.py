@@ -300,7 +300,7 @@ def _reduce_to_targets(comp: Any, raw: dict[str, Any], draws: Any, *, seed: int,
 
 
 def engine_model(comp: Any, fitted: Calibration, dists: dict[str, Any], seed: int, targets: Sequence[Any], *,
-                 workers: int = 1, progress: Callable[[int], None] | None = None) -> Model:
+                 workers: int = 1, progress: Callable[[int], object] | None = None) -> Model:
     """A model running the vectorised engine on a batch of design rows.
 
     Factors replace the drawn parameters and phase-duration uniforms; every other random input

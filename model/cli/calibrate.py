@@ -3,14 +3,14 @@ observation moved."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from expressim.model.cli import context
+from expressim.model.cli.options import CalibrateOptions, Warnings
 
 
-def cmd_calibrate(args: argparse.Namespace) -> str:
+def cmd_calibrate(args: CalibrateOptions, warned: Warnings) -> str:
     """``expressim calibrate``: fit, write the artefact and the table of what each observation moved."""
     from expressim.calibration.observations import report
     from expressim.model.spec.names import safe_name
@@ -22,7 +22,7 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     pack = load_pack(args.region or default_pack())
-    obs = context.load_observations(args)
+    obs = context.load_observations(args, warned)
     fitted = context.fitted_for(obs, pack=pack, use_cache=False)
     name = obs.data_hash[:12] if not obs.until else f"{obs.data_hash[:12]}-until-{safe_name(str(obs.until))}"
     if pack.name != default_pack():  # the data, the cut at --until and the pack are the whole input
@@ -48,7 +48,7 @@ def cmd_calibrate(args: argparse.Namespace) -> str:
     diagnostics += [f"conflict over 1%: {c}" for c in rep.conflicts]
     diagnostics += [f"not read: {n}" for n in obs.skipped]
     diagnostics += [f"note: {n}" for n in fitted.notes]
-    results += context.moved_lines(fitted, 100 if getattr(args, "verbose", False) else 5)
+    results += context.moved_lines(fitted, 100 if args.verbose else 5)
     if args.quiet:
         return ""
     # notes quote data files (geographies, indicators): one inert line each; results on stdout, notes on stderr

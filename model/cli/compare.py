@@ -7,7 +7,6 @@ and has the results written (store) and drawn (viz).
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from expressim.model.cli import context
 from expressim.model.cli.lang import report_lang
+from expressim.model.cli.options import CompareOptions, Warnings
 from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
 from expressim.model.spec.scenario import ScenarioError
 
@@ -31,7 +31,7 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def cmd_compare(args: argparse.Namespace) -> str:
+def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
     """``expressim compare``: run scenarios on common random numbers and write the comparison.
 
     With ``--latest-opening`` it runs :func:`cmd_latest_opening` instead.
@@ -49,22 +49,22 @@ def cmd_compare(args: argparse.Namespace) -> str:
     )
     from expressim.model.cli.run import run_month
     from expressim.model.spec import scenario as sc
+    from expressim.model.spec.regions import load_pack
     from expressim.model.store import manifest
     from expressim.model.store.folders import atomic_dir, write_json
     from expressim.model.store.run_files import results_digest
     from expressim.model.store.tables import write_csv
     from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import report
-    from expressim.model.spec.regions import load_pack
     from expressim.model.viz.compare_figures import compare_figures
     from expressim.model.viz.planning_figures import planning_figures
     from expressim.model.viz.progress_report import as_of_month
 
     if args.latest_opening:
-        if getattr(args, "progress", None):  # shifted timelines and dated facts do not mix
+        if args.progress:  # shifted timelines and dated facts do not mix
             raise ScenarioError("--progress: not used by --latest-opening (it shifts the planned dates the facts "
                                 "would pin); run compare without one of them")
-        return cmd_latest_opening(args)
+        return cmd_latest_opening(args, warned)
 
     paths = list(args.scenarios)
     scenarios = [(sc.load(p), p) for p in paths]  # every file checked before anything runs
@@ -73,9 +73,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
     runs = []
     for i, p in enumerate(paths):
         if i == 0:
-            runs.append(context.simulate(args, p))
+            runs.append(context.simulate(args, warned, p))
         else:  # same replications and seed as the first: common random numbers
-            runs.append(context.simulate(args, p, replications=runs[0][3].replications, seed=runs[0][3].seed))
+            runs.append(context.simulate(args, warned, p, replications=runs[0][3].replications, seed=runs[0][3].seed))
     results = [r[3] for r in runs]
     if results[0].replications < 2:
         raise ScenarioError(f"{paths[0]}: replications: a comparison needs at least 2")
@@ -94,8 +94,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
     comparison["parcels_inout_2025_difference"] = {
         nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
              "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in vdiff.items()}
-    lang = report_lang(args, first, paths[0])
-    county_names = {c.id: c.name for c in load_pack(first.region_pack).counties}
+    lang = report_lang(args.lang, first, paths[0])
+    pack = load_pack(first.region_pack)
+    county_names = {c.id: c.name for c in pack.counties}
     as_of = max((m for m in (as_of_month(r[1], r[3].progress, r[1].until, run_month()) for r in runs)
                  if m is not None), default=None)
     common = {t["id"] for t in comparison["targets"]}
@@ -115,7 +116,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
                          inputs=list(dict.fromkeys([*paths, *map(str, packs), *map(str, progress_files)])), extra={
         "kind": "compare", "scenarios": names, "scenario_files": [str(p) for p in paths],
         "replications": results[0].replications, "workers": args.workers, "data_args": args.data,
-        "until_arg": args.until, "progress_arg": getattr(args, "progress", None), "result_inputs": inputs,
+        "until_arg": args.until, "progress_arg": args.progress, "result_inputs": inputs,
         "results_sha256": {nm: m["results_sha256"] for nm, m in zip(names, per_run, strict=True)}})
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "comparison.json", comparison)
@@ -123,7 +124,8 @@ def cmd_compare(args: argparse.Namespace) -> str:
         write_csv(tmp / "target_levels.csv", levels)
         write_csv(tmp / "cumulative_difference.csv", cumulative)
         write_json(tmp / "manifest.json", man)
-        figs = compare_figures(results, names, comparison, vdiff, tmp / "figures", lang=lang)
+        figs = compare_figures(results, names, comparison, vdiff, tmp / "figures", lang=lang, observations=runs[0][1],
+                               region=pack.prefecture or None)
         window_rows = [dict(w, scenario=nm) for nm, ws in windows.items() for w in ws]
         figs += planning_figures(tmp / "figures", levels, lang=lang, targets=first.targets, cumulative=cumulative,
                                  window=window_rows, county_names=county_names)
@@ -148,7 +150,12 @@ def planning(results: list[Any], names: list[str]) -> tuple[list[dict[str, Any]]
     """Target setting of a comparison (:mod:`expressim.model.analysis.planning`): every scenario's levels reached
     with P = 0.8 / 0.5 / 0.2, each scenario's paired cumulative difference against the first by year and county,
     and its totals over the years in which it differs (scenario name -> rows; empty when it never differs)."""
-    from expressim.model.analysis.planning import cumulative_difference, difference_window, level_rows, window_totals
+    from expressim.model.analysis.planning import (
+        cumulative_difference,
+        difference_window,
+        level_rows,
+        window_totals,
+    )
 
     levels = [row for nm, r in zip(names, results, strict=True) for row in level_rows(r, nm)]
     cumulative = cumulative_difference(results, names)
@@ -159,7 +166,7 @@ def planning(results: list[Any], names: list[str]) -> tuple[list[dict[str, Any]]
     return levels, cumulative, windows
 
 
-def cmd_latest_opening(args: argparse.Namespace) -> str:
+def cmd_latest_opening(args: CompareOptions, warned: Warnings) -> str:
     """``expressim compare --latest-opening PROJECT --target ID --probability P SCENARIO``.
 
     Writes ``latest_opening.json``, ``figures/latest_opening.png`` and ``manifest.json``; returns
@@ -173,6 +180,9 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     from expressim.model.viz.compare_figures import save_latest_opening
     from expressim.model.viz.latest_report import write_latest_report
 
+    selection = args.latest_opening
+    if not selection:
+        raise ScenarioError("--latest-opening: expected PROJECT (an id, a kind such as county_centre, or 'all')")
     if len(args.scenarios) != 1:
         raise ScenarioError(f"--latest-opening: expected one scenario, got {len(args.scenarios)}")
     if not args.target:
@@ -183,9 +193,9 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     tids = [t.id for t in scn.targets]
     if args.target not in tids:
         raise ScenarioError(f"{path}: --target {args.target}: no such target (have {', '.join(tids)})")
-    ids, shifts = search_grid(scn, args.latest_opening)
+    ids, shifts = search_grid(scn, selection)
     context.memory_compare(args, [(scn, path)], args.replications or scn.replications, shifts=len(shifts))
-    obs = context.scenario_observations(args, scn, path)
+    obs = context.scenario_observations(args, warned, scn, path)
     from expressim.model.spec.regions import load_pack
 
     fitted = context.fitted_for(obs, pack=load_pack(scn.region_pack))
@@ -194,7 +204,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     if n < 2:
         raise ScenarioError(f"--replications: expected at least 2, got {n}")
     with context.progress_bar(args, n * (len(shifts) + 1), f"{scn.name} latest opening") as bar:
-        result = latest_opening(scn, fitted, args.latest_opening, ids, shifts, args.target, req, replications=n,
+        result = latest_opening(scn, fitted, selection, ids, shifts, args.target, req, replications=n,
                                 seed=seed, workers=args.workers, progress=bar.update, scenario_file=str(path))
     inputs = {**scenario_inputs(path, scn, obs), "replications": n, "seed": seed, "selection": args.latest_opening,
               "target": args.target, "required_probability": req}
@@ -207,7 +217,7 @@ def cmd_latest_opening(args: argparse.Namespace) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         write_json(tmp / "latest_opening.json", result)
         write_json(tmp / "manifest.json", man)
-        lang = report_lang(args, scn, path)
+        lang = report_lang(args.lang, scn, path)
         fig = save_latest_opening(result, scn.start_month, tmp / "figures" / "latest_opening.png", lang=lang)
         tables = write_latest_report(tmp / "report.html", result, [fig], man,
                                      {p.id: p.label or p.id for p in scn.projects}, lang=lang)

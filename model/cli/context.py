@@ -6,20 +6,32 @@ Kept import-light at module level; heavy modules are imported inside the functio
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import hashlib
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Self
 
 from expressim.calibration.seam import Calibration, DescribedCalibration
-from expressim.model.spec.scenario import ScenarioError
+from expressim.model.cli.options import (
+    CompareOptions,
+    DataOptions,
+    ForecastOptions,
+    Options,
+    ScenarioOptions,
+    SensitivityOptions,
+    Warnings,
+)
+from expressim.model.spec.scenario import Scenario, ScenarioError
 from expressim.model.store.fit_cache import fitted_for
 
 if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.engine.results import Results
     from expressim.model.spec.regions import RegionPack
 
 EXIT_OK = 0
@@ -50,7 +62,7 @@ MIN_SAMPLES = {"sobol": 8, "morris": 2}
 DRAWS_RANGE = (100, 10_000_000)
 
 
-def check_arguments(args: argparse.Namespace) -> None:
+def check_arguments(args: Options) -> None:
     """Refuse numeric options that cannot work, for every command, before any work is done.
 
     Raises
@@ -60,71 +72,61 @@ def check_arguments(args: argparse.Namespace) -> None:
         below 1, ``--samples`` below the method's minimum, ``--draws`` out of range or
         ``--probability`` outside (0, 1); the message names the option and what was expected.
     """
-    n = getattr(args, "replications", None)
+    scenario = args if isinstance(args, ScenarioOptions) else None
+    n = scenario.replications if scenario is not None else None
     least = MIN_REPLICATIONS.get(args.command, 1)
     if n is not None and n < least:
         raise ScenarioError(f"--replications: expected at least {least}, got {n}")
-    seed = getattr(args, "seed", None)
+    seed = scenario.seed if scenario is not None else args.seed if isinstance(args, ForecastOptions) else None
     if seed is not None and seed < 0:
         raise ScenarioError(f"--seed: expected a non-negative whole number, got {seed}")
-    workers = getattr(args, "workers", None)
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers: expected at least 1, got {workers}")
-    samples = getattr(args, "samples", None)
-    if samples is not None and samples < MIN_SAMPLES[args.method]:
-        raise ScenarioError(f"--samples: expected at least {MIN_SAMPLES[args.method]} for {args.method}, got {samples}")
-    draws = getattr(args, "draws", None)
-    if draws is not None and not DRAWS_RANGE[0] <= draws <= DRAWS_RANGE[1]:
-        raise ScenarioError(f"--draws: expected {DRAWS_RANGE[0]} to {DRAWS_RANGE[1]}, got {draws}")
-    probability = getattr(args, "probability", None)
-    if probability is not None and not 0.0 < probability < 1.0:
-        raise ScenarioError(f"--probability: expected a number between 0 and 1, got {probability}")
+    if scenario is not None and scenario.workers < 1:
+        raise ScenarioError(f"--workers: expected at least 1, got {scenario.workers}")
+    if isinstance(args, SensitivityOptions) and args.samples < MIN_SAMPLES[args.method]:
+        raise ScenarioError(f"--samples: expected at least {MIN_SAMPLES[args.method]} for {args.method}, "
+                            f"got {args.samples}")
+    if isinstance(args, ForecastOptions) and not DRAWS_RANGE[0] <= args.draws <= DRAWS_RANGE[1]:
+        raise ScenarioError(f"--draws: expected {DRAWS_RANGE[0]} to {DRAWS_RANGE[1]}, got {args.draws}")
+    if isinstance(args, CompareOptions) and not 0.0 < args.probability < 1.0:
+        raise ScenarioError(f"--probability: expected a number between 0 and 1, got {args.probability}")
 
 
 # ---- calibration -------------------------------------------------------------------------------
 
-def warn(args: argparse.Namespace, message: str) -> None:
-    """Queue a warning (once: a repeated message is not queued again); the CLI prints the queue on
-    stderr once the command has succeeded."""
-    queued = getattr(args, "warnings", [])
-    if message not in queued:
-        args.warnings = [*queued, message]
-
-
-def warn_region(args: argparse.Namespace, path: str, pack: RegionPack, fitted: Calibration) -> None:
+def warn_region(warned: Warnings, path: str, pack: RegionPack, fitted: Calibration) -> None:
     """Warn when the scenario's region pack is for another prefecture than the calibration's baseline."""
     if pack.prefecture and pack.prefecture != fitted.region:
-        warn(args, f"{path}: region pack '{pack.name}' is for {pack.prefecture}, but the calibration's baseline "
+        warned.add(f"{path}: region pack '{pack.name}' is for {pack.prefecture}, but the calibration's baseline "
                    f"parcels are {fitted.region}'s: the counties are the pack's, the parcel paths are not")
 
 
-def _warn_conflicts(args: argparse.Namespace, obs: Any) -> None:
+def _warn_conflicts(warned: Warnings, obs: ObservationSet) -> None:
     from expressim.calibration.observations import CONFLICT_TOLERANCE
 
     big = [c for c in obs.conflicts if c.rel_spread > CONFLICT_TOLERANCE]
     if big:
-        warn(args, f"{len(big)} duplicate observation(s) differ by more than {100 * CONFLICT_TOLERANCE:g}% "
+        warned.add(f"{len(big)} duplicate observation(s) differ by more than {100 * CONFLICT_TOLERANCE:g}% "
                    f"(kept the most precise; --strict refuses them), first: {big[0].describe()}")
     from expressim.calibration.observations import default_data_dir
 
     shipped = str(default_data_dir())
     for line in obs.skipped:  # the shipped files' known leftovers are listed by `calibrate` only
         if not line.startswith(shipped):
-            warn(args, line)
+            warned.add(line)
 
 
-def load_observations(args: argparse.Namespace) -> Any:
+def load_observations(args: DataOptions, warned: Warnings) -> ObservationSet:
     """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about)."""
     from expressim.calibration.observations import load
 
-    obs = load(args.data, until=args.until, strict=getattr(args, "strict", False))
-    _warn_conflicts(args, obs)
+    obs = load(args.data, until=args.until, strict=args.strict)
+    _warn_conflicts(warned, obs)
     return obs
 
 
 # ---- scenarios -----------------------------------------------------------------------------------
 
-def check_scenario(path: str | Path) -> Any:
+def check_scenario(path: str | Path) -> Scenario:
     """Load a scenario and check it against its region pack and the assumption register.
 
     Everything ``validate`` checks: the schema (:func:`model.spec.scenario.load`), that every
@@ -161,7 +163,18 @@ def check_scenario(path: str | Path) -> Any:
     return scn
 
 
-def progress_bar(args: argparse.Namespace, total: int, desc: str) -> Any:
+class ProgressBar(Protocol):
+    """A progress bar (tqdm's): a context manager counting units of work."""
+
+    def update(self, n: float | None = 1) -> bool | None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None: ...
+
+
+def progress_bar(args: Options, total: int, desc: str) -> ProgressBar:
     """A tqdm bar on a terminal (after 2 s), nothing otherwise or with --quiet."""
     from tqdm import tqdm
 
@@ -169,28 +182,29 @@ def progress_bar(args: argparse.Namespace, total: int, desc: str) -> Any:
                 leave=False, file=sys.stderr)
 
 
-def scenario_data(args: argparse.Namespace, scn: Any, scenario_path: str | Path) -> list[str] | None:
+def scenario_data(data: Sequence[str] | None, scn: Scenario, scenario_path: str | Path) -> list[str] | None:
     """``--data``, else the scenario's ``calibration.data`` (relative to the scenario file), else None (shipped)."""
-    data = getattr(args, "data", None)
-    if not data and scn.calibration.data:
+    if data:
+        return list(data)
+    if scn.calibration.data:
         base = Path(scenario_path).resolve().parent
-        data = [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
-    return data
+        return [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
+    return None
 
 
-def scenario_observations(args: argparse.Namespace, scn: Any, scenario_path: str) -> Any:
+def scenario_observations(args: DataOptions, warned: Warnings, scn: Scenario, scenario_path: str) -> ObservationSet:
     """The observations of a scenario's run, checked to reach its years (:func:`check_reach`) before any fit."""
     from expressim.calibration.observations import load
 
-    data = scenario_data(args, scn, scenario_path)
-    given = getattr(args, "until", None)
+    data = scenario_data(args.data, scn, scenario_path)
+    given = args.until
     until = given or scn.calibration.until
-    obs = load(data, until=until, strict=getattr(args, "strict", False))
+    obs = load(data, until=until, strict=args.strict)
     from expressim.model.cli.reach import check_reach
 
     check_reach(obs, scn, scenario_path, until=until, until_label="--until" if given else f"{scenario_path}: calibration.until",
                 data=data)
-    _warn_conflicts(args, obs)
+    _warn_conflicts(warned, obs)
     return obs
 
 
@@ -206,7 +220,7 @@ FORECAST_BYTES_PER_DRAW = (2400, 200)
 SENSITIVITY_RESAMPLES = 100
 
 
-def _bytes_per_replication(scn: Any, n_counties: int) -> int:
+def _bytes_per_replication(scn: Scenario, n_counties: int) -> int:
     """Rough peak bytes a replication's arrays take (results, chunk copies, concatenation).
 
     The county term is the demand model's per-county monthly arrays (policy multipliers, shares,
@@ -254,36 +268,36 @@ def check_memory(option: str, count: int, bytes_each: float) -> None:
                         f"{mem / 2**30:.1f} GiB); expected at most about {most:,}")
 
 
-def _replications_option(args: argparse.Namespace, path: str | Path, override: int | None = None) -> str:
-    given = override is None and getattr(args, "replications", None) is not None
+def _replications_option(args: ScenarioOptions, path: str | Path, override: int | None = None) -> str:
+    given = override is None and args.replications is not None
     return "--replications" if given else f"{path}: replications"
 
 
-def replication_bytes(scn: Any) -> int:
+def replication_bytes(scn: Scenario) -> int:
     """Estimated peak bytes of one replication of ``scn`` (its region pack's counties)."""
     from expressim.model.spec.regions import load_pack
 
     return _bytes_per_replication(scn, len(load_pack(scn.region_pack).counties))
 
 
-def memory_run(args: argparse.Namespace, scn: Any, path: str | Path, n: int, override: int | None = None) -> None:
+def memory_run(args: ScenarioOptions, scn: Scenario, path: str | Path, n: int, override: int | None = None) -> None:
     """``run`` (and each scenario's run elsewhere): the results of ``n`` replications."""
     check_memory(_replications_option(args, path, override), n, replication_bytes(scn))
 
 
-def memory_compare(args: argparse.Namespace, scenarios: list[tuple[Any, str]], n: int, shifts: int = 0) -> None:
+def memory_compare(args: ScenarioOptions, scenarios: Sequence[tuple[Scenario, str]], n: int, shifts: int = 0) -> None:
     """``compare``: every scenario's results are held together (``--latest-opening``: one shift at a time
     next to the plain run, each reduced to its target)."""
     each = sum(replication_bytes(s) for s, _ in scenarios) if not shifts else 2 * replication_bytes(scenarios[0][0])
     check_memory(_replications_option(args, scenarios[0][1]), n, each)
 
 
-def memory_monitor(args: argparse.Namespace, scn: Any, path: str | Path, n: int, points: int) -> None:
+def memory_monitor(args: ScenarioOptions, scn: Scenario, path: str | Path, n: int, points: int) -> None:
     """``monitor``: one as-of date's results at a time, plus each date's attainment of every target."""
     check_memory(_replications_option(args, path), n, replication_bytes(scn) + 8 * points * (len(scn.targets) + 2))
 
 
-def memory_sensitivity(args: argparse.Namespace, scn: Any, path: str | Path, n_targets: int) -> None:
+def memory_sensitivity(args: SensitivityOptions, scn: Scenario, path: str | Path, n_targets: int) -> None:
     """``sensitivity``: a Sobol'/Morris design of ``--samples`` base rows, its outputs and the bootstrap,
     then the plain run used for scenario discovery (``--replications``)."""
     from expressim.model.engine.parameters import resolve
@@ -297,13 +311,13 @@ def memory_sensitivity(args: argparse.Namespace, scn: Any, path: str | Path, n_t
     memory_run(args, scn, path, n)
 
 
-def memory_forecast(args: argparse.Namespace, years_ahead: int) -> None:
+def memory_forecast(args: ForecastOptions, years_ahead: int) -> None:
     """``forecast``: ``--draws`` paths of the states to the forecast year."""
     fixed, per_year = FORECAST_BYTES_PER_DRAW
     check_memory("--draws", args.draws, fixed + per_year * max(years_ahead, 1))
 
 
-def check_run_args(scn: Any, path: str | Path, n: int, n_counties: int, *, option: str | None = None) -> None:
+def check_run_args(scn: Scenario, path: str | Path, n: int, n_counties: int, *, option: str | None = None) -> None:
     """Refuse a replication count that cannot work or would not fit in memory, before any expensive step.
 
     ``n_counties`` is the region pack's; seeds and workers were checked with the options
@@ -319,7 +333,17 @@ def check_run_args(scn: Any, path: str | Path, n: int, n_counties: int, *, optio
     check_memory(option or f"{path}: replications", n, _bytes_per_replication(scn, n_counties))
 
 
-def simulate(args: argparse.Namespace, path: str, *, replications: int | None = None, seed: int | None = None) -> Any:
+class Simulated(NamedTuple):
+    """A scenario's run: the scenario, the observations it was calibrated on, the calibration and the results."""
+
+    scenario: Scenario
+    observations: ObservationSet
+    fitted: DescribedCalibration
+    results: Results
+
+
+def simulate(args: ScenarioOptions, warned: Warnings, path: str, *, replications: int | None = None,
+             seed: int | None = None) -> Simulated:
     """Load a scenario and its calibration, run it; returns (scenario, observations, fitted, results).
 
     The replications, seed and workers are checked before observations are loaded and
@@ -330,42 +354,41 @@ def simulate(args: argparse.Namespace, path: str, *, replications: int | None = 
     from expressim.model.spec.regions import load_pack
 
     scn = check_scenario(path)
-    arg_n = getattr(args, "replications", None)
-    arg_s = getattr(args, "seed", None)
+    arg_n, arg_s = args.replications, args.seed
     n = replications if replications is not None else (arg_n if arg_n is not None else scn.replications)
     s = seed if seed is not None else (arg_s if arg_s is not None else scn.seed)
-    workers = getattr(args, "workers", 1)
+    workers = args.workers
     pack = load_pack(scn.region_pack)
     check_run_args(scn, path, n, len(pack.counties), option=_replications_option(args, path, replications))
-    prog = progress_for(args, scn, path, getattr(args, "until", None) or scn.calibration.until)
-    obs = scenario_observations(args, scn, path)
+    prog = progress_for(args.progress, scn, path, args.until or scn.calibration.until)
+    obs = scenario_observations(args, warned, scn, path)
     t0 = time.perf_counter()
     fitted = fitted_for(obs, pack=pack)
-    warn_region(args, path, pack, fitted)
+    warn_region(warned, path, pack, fitted)
     _verbose_calibration(args, obs, fitted, time.perf_counter() - t0)
     t0 = time.perf_counter()
     with progress_bar(args, n, scn.name) as bar:
         res = assess(scn, fitted, obs, prog, replications=n, seed=s, workers=workers, on_chunk=bar.update)
     if res.conditioning is not None and res.conditioning.imposed:
-        warn(args, f"{prog.path if prog else ''}: the scenario's durations (almost) never meet the fact(s) on line(s) "
+        warned.add(f"{prog.path if prog else ''}: the scenario's durations (almost) never meet the fact(s) on line(s) "
                    f"{', '.join(map(str, sorted(res.conditioning.imposed)))}; imposed in "
                    f"{max(res.conditioning.imposed.values())} replication(s) (see the report)")
     dt = time.perf_counter() - t0
     verbose(args, f"{scn.name}: {n} replications on {workers} worker(s) in {dt:.2f} s ({n / max(dt, 1e-9):,.0f} reps/s)")
-    return scn, obs, fitted, res
+    return Simulated(scn, obs, fitted, res)
 
 
-def verbose(args: argparse.Namespace, message: str) -> None:
+def verbose(args: Options, message: str) -> None:
     """Print a detail line on stderr with ``--verbose``."""
-    if getattr(args, "verbose", False):
+    if args.verbose:
         from expressim.model.spec.validation_messages import escape_controls
 
         print(f"expressim: {escape_controls(message)}", file=sys.stderr)
 
 
-def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: DescribedCalibration, seconds: float) -> None:
+def _verbose_calibration(args: Options, obs: ObservationSet, fitted: DescribedCalibration, seconds: float) -> None:
     """With ``--verbose``: what the calibration used and found."""
-    if not getattr(args, "verbose", False):
+    if not args.verbose:
         return
     verbose(args, f"data: {', '.join(obs.files)} (sha256 {obs.data_hash[:12]}, until {obs.until or '-'}); "
                    f"calibrated in {seconds:.2f} s")
@@ -381,7 +404,7 @@ def _verbose_calibration(args: argparse.Namespace, obs: Any, fitted: DescribedCa
         verbose(args, f"note: {note}")
 
 
-def moved_lines(fitted: Any, top: int) -> list[str]:
+def moved_lines(fitted: DescribedCalibration, top: int) -> list[str]:
     """The observations that moved the headline forecasts most (what_moved.csv has them all)."""
     rows = sorted(fitted.moved, key=lambda r: -max(abs(v) for k, v in r.items() if k.endswith("%")))[:top]
     if not rows:
@@ -394,7 +417,7 @@ def moved_lines(fitted: Any, top: int) -> list[str]:
     return out
 
 
-def default_out(kind: str, name: str, *parts: Any) -> Path:
+def default_out(kind: str, name: str, *parts: object) -> Path:
     """The default output folder ``outputs/<name>/[<kind>-]<hash of parts>/`` (same inputs, same folder)."""
     from expressim.model.spec.names import safe_name
 
@@ -402,6 +425,6 @@ def default_out(kind: str, name: str, *parts: Any) -> Path:
     return Path("outputs") / safe_name(name) / f"{kind}-{key}" if kind else Path("outputs") / safe_name(name) / key
 
 
-def command_line(args: argparse.Namespace) -> list[str]:
-    """The command line as given (``main`` records it in ``args.argv``; ``sys.argv`` otherwise)."""
-    return list(getattr(args, "argv", None) or sys.argv)
+def command_line(args: Options) -> list[str]:
+    """The command line as given (recorded in the options by ``main``; ``sys.argv`` otherwise)."""
+    return list(args.argv or sys.argv)

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import logging
 import os
@@ -25,7 +24,10 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 __all__ = ["output_failed", "prepare"]
 
@@ -86,7 +88,7 @@ def _tolerant_streams() -> None:
                 pass
 
 
-def _unraisable(unraisable: Any) -> None:
+def _unraisable(unraisable: UnraisableHookArgs) -> None:
     """An interruption raised where Python cannot propagate it (a finaliser): recorded, not printed.
 
     :func:`expressim.model.store.folders.raise_if_interrupted` then stops the folder from completing
@@ -104,13 +106,14 @@ def _unraisable(unraisable: Any) -> None:
     sys.__unraisablehook__(unraisable)
 
 
-def prepare(args: argparse.Namespace | None = None) -> None:
-    """Make the streams, matplotlib's folders and library logging safe (see the module docstring)."""
+def prepare(verbose: bool = False) -> None:
+    """Make the streams, matplotlib's folders and library logging safe (see the module docstring); matplotlib's
+    log messages are shown only when ``verbose``."""
     sys.unraisablehook = _unraisable
     _open_standard_descriptors()
     _tolerant_streams()
     _matplotlib_folder()
-    if not getattr(args, "verbose", False):
+    if not verbose:
         logging.getLogger("matplotlib").setLevel(logging.ERROR)
 
 

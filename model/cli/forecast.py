@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from expressim.model.cli import context
+from expressim.model.cli.options import ForecastOptions, Warnings
 from expressim.model.cli.reach import check_period_reach
 
 
-def cmd_forecast(args: argparse.Namespace) -> dict[str, Any] | str:
+def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, Any] | str:
     """``expressim forecast``: one window's distribution (``--json``: the contracted shape)."""
     from expressim.calibration.fit import forecast
     from expressim.model.spec.regions import pack_for_geography
 
     pack = pack_for_geography(args.geography, args.region)
-    obs = context.load_observations(args)
+    obs = context.load_observations(args, warned)
     context.memory_forecast(args, check_period_reach(obs, args.period, until=args.until, data=args.data,
                                                      levels=pack.levels()))
     fitted = context.fitted_for(obs, pack=pack)
     for note in fitted.notes:
         if note.startswith("not used:"):
-            context.warn(args, note)
+            warned.add(note)
     result = forecast(fitted, args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
     if args.json:
         return result

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from expressim.model.spec.scenario import Scenario
 
 __all__ = ["add_lang_arg", "pack_fields", "report_lang"]
 
@@ -20,22 +23,24 @@ def add_lang_arg(p: argparse.ArgumentParser) -> None:
                         "Chinese for a Chinese prefecture)")
 
 
-def report_lang(args: argparse.Namespace, scn: Any, scenario_path: str | Path | None = None) -> str:
-    """The language asked for with ``--lang``, else the region pack's (``zh`` or ``en``)."""
+def report_lang(given: str | None, scn: Scenario, scenario_path: str | Path | None = None) -> str:
+    """The language asked for with ``--lang`` (``given``), else the region pack's (``zh`` or ``en``)."""
     from expressim.model.viz.i18n import default_lang
 
-    given = getattr(args, "lang", None)
     if given:
         return str(given)
     data = pack_fields(scn, scenario_path)
     if not data:
         return "en"
-    names = [str(data.get("prefecture", ""))] + [str(c.get("name", "")) for c in data.get("counties") or []
+    counties = data.get("counties")
+    names = [str(data.get("prefecture", ""))] + [str(c.get("name", "")) for c in
+                                                  (counties if isinstance(counties, list) else [])
                                                   if isinstance(c, dict)]
-    return default_lang(names, data.get("language"))
+    language = data.get("language")
+    return default_lang(names, language if isinstance(language, str) else None)
 
 
-def pack_fields(scn: Any, scenario_path: str | Path | None = None) -> dict[str, Any]:
+def pack_fields(scn: Scenario, scenario_path: str | Path | None = None) -> dict[str, object]:
     """The region pack's fields as written (empty when it cannot be read: the run read it before)."""
     try:
         from expressim.model.cli.result_inputs import pack_file

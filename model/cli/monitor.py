@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from expressim.model.cli import context as cm
 from expressim.model.cli.lang import report_lang
+from expressim.model.cli.options import MonitorOptions, Warnings
 from expressim.model.cli.reach import check_reach
 
 __all__ = ["cmd_monitor"]
 
 
-def cmd_monitor(args: argparse.Namespace) -> str:
+def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     """Re-assess a scenario at each as-of date; write monitor.json, a figure, report.html, manifest.json."""
-    from expressim.calibration.observations import load
+    from expressim.calibration.observations import ObservationSet, load
     from expressim.calibration.seam import Calibration
     from expressim.model.analysis.monitor import as_of_points, monitor
     from expressim.model.cli.progress_inputs import progress_for
@@ -37,25 +37,25 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     cm.memory_monitor(args, scn, args.scenario, n, len(points))
     if args.out:
         check_target(args.out, force=args.force)
-    prog = progress_for(args, scn, args.scenario, None)
-    data = cm.scenario_data(args, scn, args.scenario)
-    loaded: dict[str, object] = {}
+    prog = progress_for(args.progress, scn, args.scenario, None)
+    data = cm.scenario_data(args.data, scn, args.scenario)
+    loaded: dict[str, ObservationSet] = {}
 
-    def observations(until: str) -> object:
+    def observations(until: str) -> ObservationSet:
         if until not in loaded:  # the earliest point is loaded once, for the reach check and its run
             loaded[until] = load(data, until=until, strict=args.strict)
         return loaded[until]
 
     first = min(points)
     check_reach(observations(first), scn, args.scenario, until=first, until_label="as-of date", data=data)
-    _warn_after_data(args, points, observations(points[-1]))
+    _warn_after_data(warned, points, observations(points[-1]))
 
     pack = load_pack(scn.region_pack)
-    lang = report_lang(args, scn, args.scenario)
+    lang = report_lang(args.lang, scn, args.scenario)
 
-    def fit(obs: object) -> Calibration:
+    def fit(obs: ObservationSet) -> Calibration:
         fitted = cm.fitted_for(obs, pack=pack)
-        cm.warn_region(args, args.scenario, pack, fitted)
+        cm.warn_region(warned, args.scenario, pack, fitted)
         return fitted
 
     with cm.progress_bar(args, n * len(points), f"{scn.name} monitor") as bar:
@@ -97,7 +97,7 @@ def cmd_monitor(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def _refuse_future(args: argparse.Namespace) -> None:
+def _refuse_future(args: MonitorOptions) -> None:
     """Refuse as-of dates (``--as-of``, ``--to``) after the current month: nothing is known as of a date to come.
 
     A malformed month is left to :func:`expressim.model.analysis.monitor.as_of_points` to name.
@@ -118,7 +118,7 @@ def _refuse_future(args: argparse.Namespace) -> None:
                                    f"known yet; expected {month_text(now)} or earlier")
 
 
-def _warn_after_data(args: argparse.Namespace, points: list[str], latest: object) -> None:
+def _warn_after_data(warned: Warnings, points: list[str], latest: object) -> None:
     """Name the as-of dates after the data's last month: they differ from it only by progress facts."""
     from expressim.model.spec.progress import month_text
     from expressim.model.spec.scenario import parse_month
@@ -127,5 +127,5 @@ def _warn_after_data(args: argparse.Namespace, points: list[str], latest: object
     end = data_end_month(latest)
     late = [p for p in points if end is not None and parse_month(p) > end]
     if end is not None and len(late) > 1:
-        cm.warn(args, f"as-of dates {', '.join(late)} are after the data's last month ({month_text(end)}): "
+        warned.add(f"as-of dates {', '.join(late)} are after the data's last month ({month_text(end)}): "
                       f"they see the same observations and differ only by progress facts")

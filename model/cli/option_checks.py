@@ -7,10 +7,10 @@ what the option is and what was expected.
 
 from __future__ import annotations
 
-import argparse
 import os
 import stat
 
+from expressim.model.cli.options import DataOptions, ForecastOptions, Options, ScenarioOptions
 from expressim.model.spec.scenario import ScenarioError
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
@@ -26,7 +26,7 @@ def _special(path: str) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), None)
 
 
-def check_options(args: argparse.Namespace) -> None:
+def check_options(args: Options) -> None:
     """Refuse ``--data``/``--progress`` paths that are devices, pipes or sockets, and a ``--period`` that is
     not a window of one calendar year.
 
@@ -35,18 +35,17 @@ def check_options(args: argparse.Namespace) -> None:
     ScenarioError
         ``--data /dev/zero: is a character device; expected an observation CSV or a folder of them``.
     """
-    for d in getattr(args, "data", None) or []:
+    for d in (args.data if isinstance(args, DataOptions) else None) or ():
         kind = _special(str(d))
         if kind is not None:
             raise ScenarioError(f"--data {d}: is {kind}; expected an observation CSV or a folder of them")
-    progress = getattr(args, "progress", None)
+    progress = args.progress if isinstance(args, ScenarioOptions) else None
     if progress:
         kind = _special(str(progress))
         if kind is not None:
             raise ScenarioError(f"--progress {progress}: is {kind}; expected a progress file (a small CSV of facts)")
-    period = getattr(args, "period", None)
-    if period is not None and getattr(args, "command", None) == "forecast":
-        check_forecast_period(str(period))
+    if isinstance(args, ForecastOptions):
+        check_forecast_period(args.period)
 
 
 def check_forecast_period(text: str) -> None:

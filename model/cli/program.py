@@ -28,7 +28,10 @@ import sys
 import threading
 import warnings
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from expressim.model.cli.options import Options
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -180,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     """The message on one line: control characters (newlines included) shown as ``\\xNN``."""
     from expressim.model.spec.validation_messages import escape_controls
 
@@ -197,19 +200,32 @@ def _install_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, folders.on_signal)
 
 
+def parse_options(argv: Sequence[str]) -> Options:
+    """The command's options from the command line after the program name (the CLI's edge: the only place
+    argparse's namespace is read, :func:`expressim.model.cli.options.from_namespace`).
+
+    Raises
+    ------
+    SystemExit
+        ``--help`` (0) or a usage error (2, one line printed).
+    """
+    from expressim.model.cli.options import from_namespace
+
+    return from_namespace(build_parser().parse_args(list(argv)), argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (never raises, except with ``--debug``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_options(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, one line already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if args.quiet and args.verbose:  # one before the command, the other after it
         print("expressim: error: argument -v/--verbose: not allowed with argument -q/--quiet (see expressim --help)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    args.argv = ["expressim", *argv]
-    debug = bool(getattr(args, "debug", False))
+    debug = args.debug
     previous_env = os.environ.get("EXPRESSIM_DEBUG")
     if debug:
         os.environ["EXPRESSIM_DEBUG"] = "1"
@@ -217,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from expressim.model.cli import environment
 
     previous_hook = sys.unraisablehook
-    environment.prepare(args)
+    environment.prepare(args.verbose)
     try:
         return _dispatch(args, debug)
     except OSError as exc:  # a message or result could not be written (broken pipe, full disk, closed stream)
@@ -298,8 +314,8 @@ def _report(exc: BaseException, command: str | None = None) -> int:
 def library_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
     """Warnings the libraries raised during a command, once each, as one line (shown with ``--verbose``).
 
-    A command's own warnings (what the user should act on) are queued with
-    :func:`model.cli.context.warn` and printed whatever the verbosity; a library's warning
+    A command's own warnings (what the user should act on) are collected in the
+    :class:`expressim.model.cli.options.Warnings` given to its handler and printed whatever the verbosity; a library's warning
     (statsmodels convergence, numpy floating point, pandas deprecations) is a detail of how the
     result was computed, kept off the terminal unless asked for.
     """
@@ -312,7 +328,10 @@ def library_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
     return list(seen.values())
 
 
-def _dispatch(args: argparse.Namespace, debug: bool) -> int:
+def _dispatch(args: Options, debug: bool) -> int:
+    from expressim.model.cli.options import Warnings
+
+    warned = Warnings()
     try:
         import importlib
 
@@ -324,21 +343,21 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         check_options(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args)
+            result = getattr(importlib.import_module(COMMANDS[args.command]), f"cmd_{args.command}")(args, warned)
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)
         if debug:
             raise
-        return _report(exc, getattr(args, "command", None))
+        return _report(exc, args.command)
     from expressim.model.store import folders
 
     if folders.received_signal is not None:  # a signal whose exception something swallowed: not a success
-        return _report(folders.Interrupted(folders.received_signal), getattr(args, "command", None))
-    if not getattr(args, "quiet", False):
-        for message in getattr(args, "warnings", []):
+        return _report(folders.Interrupted(folders.received_signal), args.command)
+    if not args.quiet:
+        for message in warned:
             print(f"expressim: warning: {_one_line(message)}", file=sys.stderr)
-        if getattr(args, "verbose", False):
+        if args.verbose:
             for line in library_warnings(caught):
                 print(f"expressim: warning: {line}", file=sys.stderr)
     if isinstance(result, dict | list):

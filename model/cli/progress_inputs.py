@@ -8,7 +8,6 @@ before the period's last month, as it keeps only the observations that end by th
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from expressim.model.spec.progress import Progress, load, until_month
@@ -17,9 +16,8 @@ from expressim.model.spec.scenario import Scenario
 __all__ = ["progress_for", "progress_path"]
 
 
-def progress_path(args: argparse.Namespace, scenario: Scenario, scenario_path: str | Path) -> Path | None:
-    """``--progress`` or the scenario's ``progress:`` (relative to the scenario file), or None."""
-    given = getattr(args, "progress", None)
+def progress_path(given: str | None, scenario: Scenario, scenario_path: str | Path) -> Path | None:
+    """``--progress`` (``given``) or the scenario's ``progress:`` (relative to the scenario file), or None."""
     if given:
         return Path(given)
     if scenario.progress:
@@ -28,10 +26,11 @@ def progress_path(args: argparse.Namespace, scenario: Scenario, scenario_path: s
     return None
 
 
-def progress_for(args: argparse.Namespace, scenario: Scenario, scenario_path: str | Path,
+def progress_for(given: str | None, scenario: Scenario, scenario_path: str | Path,
                  until: str | None) -> Progress | None:
-    """The checked progress file of a run, cut at ``until`` (None when there is none)."""
-    path = progress_path(args, scenario, scenario_path)
+    """The checked progress file of a run (``--progress`` as ``given``, else the scenario's), cut at ``until``
+    (None when there is none)."""
+    path = progress_path(given, scenario, scenario_path)
     if path is None:
         return None
     return load(path, scenario).until(until_month(until))

@@ -9,15 +9,22 @@ option that set the cut (``--until``, a scenario's ``calibration.until``, a moni
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from expressim.model.spec.scenario import ScenarioError
+from expressim.model.spec.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from expressim.calibration.levels import Levels
+    from expressim.calibration.observations import ObservationSet
+    from expressim.calibration.usable import Reach
 
 __all__ = ["check_period_reach", "check_reach"]
 
 
-def _reach(obs: Any, until: str | None, until_label: str, data: list[str] | None, levels: Any) -> Any:
+def _reach(obs: ObservationSet, until: str | None, until_label: str, data: Sequence[str] | None,
+           levels: Levels) -> Reach:
     from expressim.calibration.observations import load
     from expressim.calibration.usable import forecast_reach
 
@@ -36,8 +43,8 @@ def _reach(obs: Any, until: str | None, until_label: str, data: list[str] | None
                         "expected annual or in-year windows of express_volume or express_revenue")
 
 
-def check_reach(obs: Any, scn: Any, path: str | Path, *, until: str | None, until_label: str,
-                data: list[str] | None) -> None:
+def check_reach(obs: ObservationSet, scn: Scenario, path: str | Path, *, until: str | None, until_label: str,
+                data: Sequence[str] | None) -> None:
     """Refuse, before any fit, a scenario whose years the calibration of ``obs`` cannot forecast.
 
     The calibration's states start in the first year of usable data and reach
@@ -71,7 +78,8 @@ def check_reach(obs: Any, scn: Any, path: str | Path, *, until: str | None, unti
                             f"{reach.limit}{later}")
 
 
-def check_period_reach(obs: Any, period: str, *, until: str | None, data: list[str] | None, levels: Any) -> int:
+def check_period_reach(obs: ObservationSet, period: str, *, until: str | None, data: Sequence[str] | None,
+                       levels: Levels) -> int:
     """``forecast``: refuse a ``--period`` past the calibration's reach before the fit (a bad period is left
     to the forecast's own message); returns the years from the data's end to the period (at least 1).
     ``levels`` are the region pack's (:meth:`model.spec.regions.RegionPack.levels`)."""

@@ -19,6 +19,7 @@ from expressim.model.analysis.sensitivity import (
     sample_design,
     scenario_factors,
 )
+from expressim.model.cli.options import SensitivityOptions, Warnings
 
 
 def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
@@ -58,7 +59,7 @@ def _top(rows: list[dict[str, Any]], output: str, key: str, names: dict[str, str
                      for r in rs) or tr("cli.constant", lang)
 
 
-def cmd_sensitivity(args: Any) -> str:
+def cmd_sensitivity(args: SensitivityOptions, warned: Warnings) -> str:
     """``expressim sensitivity``: SALib indices, PRIM boxes and value of information, written atomically."""
     import time
     from pathlib import Path
@@ -83,8 +84,8 @@ def cmd_sensitivity(args: Any) -> str:
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)
     cm.memory_sensitivity(args, scn, args.scenario, len(targets))
-    grouping = getattr(args, "rollout_groups", None) or "kind"
-    obs = cm.scenario_observations(args, scn, args.scenario)
+    grouping = args.rollout_groups
+    obs = cm.scenario_observations(args, warned, scn, args.scenario)
     pack = load_pack(scn.region_pack)
     fitted = cm.fitted_for(obs, pack=pack)
     seed = args.seed if args.seed is not None else scn.seed
@@ -112,7 +113,7 @@ def cmd_sensitivity(args: Any) -> str:
                                          seed=seed, n_outer=n_outer, n_inner=40)
     timing["value_of_information"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    _, _, _, res = cm.simulate(args, args.scenario, seed=seed)
+    _, _, _, res = cm.simulate(args, warned, args.scenario, seed=seed)
     inputs, units = discovery.ensemble_inputs(res)
     boxes = {t.id: discovery.prim(inputs, 1.0 - res.attainment(t.id).astype(float), units=units) for t in targets}
     timing["discovery"] = time.perf_counter() - t2
@@ -150,10 +151,10 @@ def cmd_sensitivity(args: Any) -> str:
                 "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
                 "samples": args.samples, "evaluations": design.n, "replications": res.replications,
                 "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
-                "until": obs.until, "until_arg": getattr(args, "until", None), "result_inputs": key_inputs,
+                "until": obs.until, "until_arg": args.until, "result_inputs": key_inputs,
                 "timing_seconds": timing})
         write_json(tmp / "manifest.json", man)
-        lang = report_lang(args, scn, args.scenario)
+        lang = report_lang(args.lang, scn, args.scenario)
         descriptions = {k: str(getattr(d, "description", "") or "") for k, d in dists.items()}
         descriptions.update({pr.id: pr.label or pr.id for pr in scn.projects})
         figs = ps.write_figures(tmp / "figures", scn.name, args.method, rows, boxes, vinfo, [t.id for t in targets],

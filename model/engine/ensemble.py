@@ -70,7 +70,7 @@ def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int = 1,
-            progress: Callable[[int], None] | None = None, reduce: Reducer | None = None) -> dict[str, Any]:
+            progress: Callable[[int], object] | None = None, reduce: Reducer | None = None) -> dict[str, Any]:
     """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes).
 
     ``reduce`` (a picklable top-level function or ``functools.partial``) is applied to each
@@ -124,7 +124,7 @@ def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> 
 
 
 def run(scenario: Scenario, fitted: Calibration, *, replications: int | None = None, seed: int | None = None,
-        workers: int = 1, progress: Callable[[int], None] | None = None,
+        workers: int = 1, progress: Callable[[int], object] | None = None,
         projects: tuple[ProjectSpec, ...] | None = None, facts: Sequence[RolloutFact] = ()) -> Results:
     """Run a scenario: draws on named streams, engine over chunks, :class:`Results`.
 

@@ -1,23 +1,32 @@
-"""Results of a run: labelled arrays, target attainment, quantiles, and save/load.
+"""Results of a run: labelled arrays, target attainment, quantiles.
 
-Arrays keep the replication axis first.  ``save`` writes the contracted CSV/JSON
-files plus ``arrays.npz`` (every array, so a run can be reloaded and re-plotted
-without rerunning); ``load`` reads them back.
+Arrays keep the replication axis first.  The engine writes no file: the store writes a run's
+files and reads them back (:mod:`expressim.model.store.run_files`: ``arrays.npz`` holds every
+array, so a run can be reloaded and re-plotted without rerunning).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from expressim.calibration.periods import month_label
-from expressim.model.engine.targets import TargetSummary, attained, first_met_year, readings, summarise
+from expressim.model.engine.targets import (
+    Observed,
+    TargetSummary,
+    attained,
+    first_met_year,
+    readings,
+    summarise,
+)
 from expressim.model.spec.conventions import METRICS, QUANTILES
 from expressim.model.spec.scenario import Scenario, Target
+
+if TYPE_CHECKING:
+    from expressim.model.engine.conditioning import Conditioned
+    from expressim.model.spec.progress import Progress
 
 #: metric -> (unit, description) for tables and figures
 
@@ -62,9 +71,9 @@ class Results:
     county_ids: tuple[str, ...]
     target_values: dict[str, np.ndarray]
     params: dict[str, np.ndarray] = field(default_factory=dict)
-    conditioning: Any = None
-    progress: Any = None
-    observed: dict[str, Any] = field(default_factory=dict)
+    conditioning: Conditioned | None = None
+    progress: Progress | None = None
+    observed: dict[str, Observed] = field(default_factory=dict)
 
     @property
     def replications(self) -> int:
@@ -141,58 +150,16 @@ class Results:
         per = np.divide(self.metrics[metric], city, out=np.zeros_like(city), where=city > 0)  # (n, Y)
         return parcels[base] * per[:, None, :]
 
-    def annual_rows(self) -> list[dict[str, Any]]:
+    def annual_rows(self) -> list[dict[str, str | int | float]]:
         """Rows of ``annual.csv``: metric, year, unit, mean and quantiles."""
         series = [(name, METRICS.get(name, ("", ""))[0], arr) for name, arr in self.metrics.items()]
         series += [(f"parcels_{direction}:{cid}", "件", self.county_annual[:, c, :, d])
                    for c, cid in enumerate(self.county_ids) for d, direction in enumerate(("out", "in"))]
-        rows: list[dict[str, Any]] = []
+        rows: list[dict[str, str | int | float]] = []
         for name, unit, arr in series:
             qv = np.quantile(arr, QUANTILES, axis=0)
             for j, y in enumerate(self.years):
-                row: dict[str, Any] = {"metric": name, "year": y, "unit": unit, "mean": float(arr[:, j].mean())}
+                row: dict[str, str | int | float] = {"metric": name, "year": y, "unit": unit, "mean": float(arr[:, j].mean())}
                 row.update({f"p{int(round(q * 100)):02d}": float(qv[i, j]) for i, q in enumerate(QUANTILES)})
                 rows.append(row)
         return rows
-
-    def save_arrays(self, path: Path) -> None:
-        """Write every array to ``path`` (``.npz``, compressed)."""
-        arrays = {f"metric__{k}": v for k, v in self.metrics.items()}
-        arrays.update({f"target__{k}": v for k, v in self.target_values.items()})
-        arrays.update({f"param__{k}": v for k, v in self.params.items()})
-        arrays.update({"monthly": self.monthly, "baseline_monthly": self.baseline_monthly,
-                       "county_annual": self.county_annual, "opening": self.opening,
-                       "phase_start": self.phase_start, "phase_end": self.phase_end})
-        np.savez_compressed(path, allow_pickle=False, **arrays)
-
-    def meta(self) -> dict[str, Any]:
-        """What :func:`load` needs besides the arrays."""
-        return {"scenario": self.scenario.model_dump(mode="json"), "seed": self.seed,
-                "project_ids": list(self.project_ids), "phase_names": [list(p) for p in self.phase_names],
-                "county_ids": list(self.county_ids),
-                "observed": {k: dict(v.__dict__) for k, v in self.observed.items()}}
-
-
-def load(directory: str | Path) -> Results:
-    """Reload a saved run (``results.json`` + ``arrays.npz``)."""
-    d = Path(directory)
-    meta = json.loads((d / "results.json").read_text(encoding="utf-8"))
-    with np.load(d / "arrays.npz") as z:
-        arr = {k: z[k] for k in z.files}
-    pick = {k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("metric__")}
-    return Results(
-        scenario=Scenario.model_validate(meta["scenario"]), seed=meta["seed"], metrics=pick,
-        monthly=arr["monthly"], baseline_monthly=arr["baseline_monthly"], county_annual=arr["county_annual"],
-        opening=arr["opening"], phase_start=arr["phase_start"], phase_end=arr["phase_end"],
-        project_ids=tuple(meta["project_ids"]), phase_names=tuple(tuple(p) for p in meta["phase_names"]),
-        county_ids=tuple(meta["county_ids"]),
-        target_values={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("target__")},
-        params={k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith("param__")},
-        observed=_observed(meta.get("observed", {})),
-    )
-
-
-def _observed(saved: dict[str, Any]) -> dict[str, Any]:
-    from expressim.model.engine.targets import Observed
-
-    return {k: Observed(**v) for k, v in saved.items()}

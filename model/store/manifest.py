@@ -6,10 +6,10 @@ import datetime as _dt
 import platform
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -46,7 +46,7 @@ def git_revision(where: Path | None = None) -> str | None:
 
 
 def build(*, command: Sequence[str], seed: int | None, data_files: Iterable[str | Path] = (),
-          inputs: Iterable[str | Path] = (), extra: dict[str, Any] | None = None) -> dict[str, Any]:
+          inputs: Iterable[str | Path] = (), extra: Mapping[str, object] | None = None) -> dict[str, object]:
     """A manifest dictionary.
 
     Parameters
@@ -69,6 +69,14 @@ def build(*, command: Sequence[str], seed: int | None, data_files: Iterable[str 
         "platform": platform.platform(),
         **(extra or {}),
     }
+
+
+def file_hashes(manifest: Mapping[str, object], key: str = "data_files") -> dict[str, str]:
+    """The ``path -> sha256`` table a manifest recorded under ``key`` (``data_files`` or ``inputs``)."""
+    table = manifest.get(key)
+    if not isinstance(table, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in table.items()}
 
 
 # ---- reading a run manifest back (``run --check-manifest``) -----------------------------------------
