@@ -57,3 +57,16 @@ def geography_names() -> dict[str, str]:
     folder = Path(__file__).resolve().parent / "region_packs"  # regions.PACK_DIR (without its imports)
     files = sorted(folder.glob("*.yaml"))
     return _read(str(folder), tuple((f.name, f.stat().st_mtime_ns) for f in files))
+
+
+def display_names(pack: str | Path) -> dict[str, str]:
+    """``{key: Chinese name}`` of one pack's nation, province, prefecture and counties (a shipped pack's name or
+    a pack file); empty when the pack cannot be read (the caller shows the keys)."""
+    from expressim.model.spec.regions import RegionError, pack_path
+    from expressim.model.spec.safe_yaml import YamlInputError, read_file
+
+    try:
+        d = read_file(pack_path(pack), "region pack")
+    except (RegionError, YamlInputError, OSError):
+        return {}
+    return {key: name for name, key in pack_geography_names(d).items()} if isinstance(d, dict) else {}

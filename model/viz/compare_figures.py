@@ -39,7 +39,8 @@ def probabilities_chart(comparison: Mapping[str, Any], ax: Axes | None = None, l
 
 
 def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: Axes | None = None,
-                 lang: str = "en") -> Axes:
+                 lang: str = "en", history: Mapping[int, float] | None = None,
+                 history_note: Mapping[str, Any] | None = None) -> Axes:
     """Annual fan charts of one metric for several scenarios, overlaid: median and 10-90% band each.
 
     Parameters
@@ -50,6 +51,9 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
         Display names.
     metric : str
         A key of ``Results.metrics`` [its unit in :data:`model.spec.conventions.METRICS`].
+    history, history_note : optional
+        The region's observed values of the metric and what they are, as in
+        :func:`expressim.model.viz.run_figures.fan_chart` (points; "none in the data" in the legend).
     """
     with _style() as cjk:
         ax = _axes(ax, (8.0, 4.4))
@@ -65,13 +69,15 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
             ax.fill_between(x, q[0], q[2], color=_color(i), alpha=0.13, linewidth=0)
             ax.plot(x, q[1], marker="o", color=_color(i), linewidth=2,
                     label=tr("fig.cmp_fan_label", lang, name=_label(nm, f"scenario {i + 1}", cjk)))
+        plots.draw_history(ax, history, history_note, div, [y for r in results for y in r.years], lang, cjk)
         for t in results[0].scenario.targets:
             if t.metric == metric:
                 ax.plot([t.year], [t.threshold / div], marker="D", color="black", linestyle="none",
                         label=tr("fig.target_short", lang, year=t.year))
                 ax.axhline(t.threshold / div, color="black", linewidth=0.8, linestyle=":")
-        years = sorted({y for r in results for y in r.years})
-        ax.set_xticks(years, [str(y) for y in years])
+        years = sorted({y for r in results for y in r.years} | {y for y in (history or {}) if y >= min(
+            (y0 for r in results for y0 in r.years), default=0) - 6})
+        ax.set_xticks(years, [str(y) for y in years], fontsize=8 if len(years) > 10 else None)
         ax.grid(axis="y", alpha=0.3)
         ax.set_ylabel(ulabel)
         ax.set_title(tr("fig.cmp_fan_title", lang, desc=_label(desc, metric, cjk)), fontsize=11)
@@ -136,18 +142,25 @@ def difference_histogram(diffs: Mapping[str, np.ndarray], reference: str, year: 
 
 
 def compare_figures(results: Sequence[Any], names: Sequence[str], comparison: Mapping[str, Any],
-                    diffs: Mapping[str, np.ndarray], directory: str | Path, lang: str = "en") -> list[Path]:
+                    diffs: Mapping[str, np.ndarray], directory: str | Path, lang: str = "en",
+                    observations: Any = None, region: str | None = None) -> list[Path]:
     """Write the comparison figures into ``directory``; return their paths.
 
-    Probabilities side by side, overlaid annual fans of the headline metrics, the overlaid
-    monthly in + out fan and (when there is a second scenario) the paired-difference histogram.
+    Probabilities side by side, overlaid annual fans of the headline metrics (with the ``region``'s observed
+    values from ``observations``, the first scenario's), the overlaid monthly in + out fan and (when there is
+    a second scenario) the paired-difference histogram.
     """
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     paths = [save(probabilities_chart(comparison, lang=lang), d / "probabilities.png")]
     heads = [t["metric"] for t in comparison["targets"] if t.get("headline")]
     metrics = [m for m in dict.fromkeys(heads or list(plots.HEADLINE_METRICS)) if all(m in r.metrics for r in results)]
-    paths += [save(overlaid_fan(results, names, m, lang=lang), d / f"fan_{m}.png") for m in metrics]
+    shown = plots.region_display(results[0], region, lang)
+    for m in metrics:
+        hist, note = plots.history_for(observations, m, region)
+        if note is not None:
+            note["region"] = shown
+        paths.append(save(overlaid_fan(results, names, m, lang=lang, history=hist, history_note=note), d / f"fan_{m}.png"))
     paths.append(save(overlaid_monthly(results, names, lang=lang), d / "monthly_parcels_inout.png"))
     if diffs:
         paths.append(save(difference_histogram(diffs, names[0], lang=lang), d / "difference_parcels_inout_2025.png"))

@@ -200,7 +200,8 @@ def _annual_baseline(results: Results, metric: str) -> np.ndarray | None:
 
 
 def fan_chart(results: Results, metric: str, target: Target | str | None = None, ax: Axes | None = None,
-              baseline: bool = False, lang: str = "en", history: Mapping[int, float] | None = None) -> Axes:
+              baseline: bool = False, lang: str = "en", history: Mapping[int, float] | None = None,
+              history_note: Mapping[str, Any] | None = None) -> Axes:
     """Annual fan chart of a metric: median and 50/80/95% bands, with the target threshold(s).
 
     Parameters
@@ -217,6 +218,10 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
         Language of the title, axes and legend.
     history : mapping, optional
         Observed annual values of the metric (year -> value in its canonical unit), drawn as points.
+    history_note : mapping, optional
+        What the history is (:func:`history_for`): ``region`` (the geography), ``end`` (the data's last month,
+        ``YYYY-MM``), ``implied`` (years whose value is implied by a growth rate or summed from collected and
+        delivered: hollow points).  Without observed values the legend says the data hold none for the region.
     """
     if metric not in results.metrics:
         raise KeyError(f"no metric '{metric}' in the results (have {', '.join(results.metrics)})")
@@ -230,11 +235,7 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
         base = _annual_baseline(results, metric) if baseline else None
         if base is not None:
             ax.plot(years, np.median(base, axis=0) / div, "--", color="0.35", label=tr("fig.baseline", lang))
-        if history:
-            hy = sorted(y for y in history if years[0] - 6 <= y <= years[-1])
-            if hy:
-                ax.plot(hy, [history[y] / div for y in hy], marker="o", color="black", markersize=4, linestyle="-",
-                        linewidth=0.8, label=tr("fig.history", lang))
+        draw_history(ax, history, history_note, div, results.years, lang, cjk)
         if isinstance(target, str):
             target = results.target(target)
         targets = [target] if target is not None else [t for t in results.scenario.targets if t.metric == metric]
@@ -260,6 +261,40 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
         _title(ax, _label(desc, metric, cjk), results, cjk)
         ax.legend(fontsize=8, loc="upper left")
     return ax
+
+
+def draw_history(ax: Axes, history: Mapping[int, float] | None, note: Mapping[str, Any] | None, div: float,
+                 years: Sequence[int], lang: str, cjk: bool) -> None:
+    """The region's observed annual values on a fan chart (black points, hollow when implied by a growth rate
+    or summed from collected and delivered), labelled with the region and the data's end; without any, a
+    legend line saying the data hold none (the fan before the data's end is then the model's estimate)."""
+    info = dict(note or {})
+    region = _label(str(info.get("region") or ""), "", cjk)
+    end = str(info.get("end") or "—")
+    hy = sorted(y for y in (history or {}) if min(years) - 6 <= y <= max(years)) if years else []
+    if history and hy:
+        implied = set(info.get("implied") or ())
+        ax.plot(hy, [history[y] / div for y in hy], color="black", linestyle="-", linewidth=0.8, zorder=6)
+        full = [y for y in hy if y not in implied]
+        if full:  # above the fans and the scenarios' medians, white-edged so it shows on any of them
+            ax.plot(full, [history[y] / div for y in full], marker="o", color="black", markeredgecolor="white",
+                    markersize=7, linestyle="none", zorder=7,
+                    label=tr("fig.history_region", lang, region=region, end=end))
+        hollow = [y for y in hy if y in implied]
+        if hollow:
+            ax.plot(hollow, [history[y] / div for y in hollow], marker="o", markerfacecolor="white",
+                    color="black", markersize=7, linestyle="none", zorder=7, label=tr("fig.history_implied", lang))
+    elif note is not None:
+        ax.plot([], [], linestyle="none", label=tr("fig.history_none", lang, region=region, end=end))
+
+
+def region_display(results: Results, region: str | None, lang: str) -> str | None:
+    """The region as a reader names it: its Chinese name from the region pack in Chinese, else its key."""
+    if not region or lang != "zh":
+        return region
+    from expressim.model.spec.pack_names import display_names
+
+    return display_names(results.scenario.region_pack).get(region, region)
 
 
 def monthly_fan(results: Results, direction: str = "inout", ax: Axes | None = None, lang: str = "en") -> Axes:
@@ -480,8 +515,14 @@ def run_figures(results: Results, directory: str | Path, lang: str = "en", as_of
     d.mkdir(parents=True, exist_ok=True)
     heads: list[str] = [t.metric for t in results.scenario.targets if t.headline and t.metric in results.metrics]
     metrics = list(dict.fromkeys(heads or [m for m in HEADLINE_METRICS if m in results.metrics]))
-    paths = [save(fan_chart(results, m, baseline=m.startswith("parcels"), lang=lang,
-                            history=observed_history(observations, m, region)), d / f"fan_{m}.png") for m in metrics]
+    paths = []
+    shown = region_display(results, region, lang)
+    for m in metrics:
+        hist, note = history_for(observations, m, region)
+        if note is not None:
+            note["region"] = shown
+        paths.append(save(fan_chart(results, m, baseline=m.startswith("parcels"), lang=lang, history=hist,
+                                    history_note=note), d / f"fan_{m}.png"))
     paths.append(save(monthly_fan(results, "inout", lang=lang), d / "monthly_parcels_inout.png"))
     paths.append(save(probability_over_time(results, lang=lang), d / "probability_over_time.png"))
     if results.project_ids:
@@ -495,11 +536,42 @@ HISTORY_SERIES: dict[str, str] = {"parcels_out": "express_volume", "parcels_inou
                                   "parcels_in": "express_volume_inbound", "revenue": "express_revenue"}
 
 
-def observed_history(observations: Any, metric: str, geography: str | None) -> dict[int, float]:
+def history_for(observations: Any, metric: str, geography: str | None) -> tuple[dict[int, float], dict[str, Any] | None]:
+    """The observed annual values of ``metric`` the fan chart draws, and what they are (``region``, ``end``: the
+    data's last month, ``implied``: years implied by a growth rate, or in + out summed from collected and
+    delivered); ``({}, None)`` without observations (nothing to say), ``({}, note)`` when the data hold none of
+    the region's values of the metric.
+
+    The calibrated observations: whole calendar years of the prefecture's own series, up to the data's end
+    (``--until`` cuts them).  Parcels in + out are the in + out series where published, else collected plus
+    delivered of the same year where both are.
+    """
+    if observations is None or not geography or metric not in HISTORY_SERIES:
+        return {}, None
+    from expressim.calibration.periods import month_label
+    from expressim.model.viz.progress_report import data_end_month
+
+    end = data_end_month(observations)
+    note: dict[str, Any] = {"region": geography, "end": month_label(end) if end is not None else None}
+    full = observed_history(observations, metric, geography, derived=False)
+    every = observed_history(observations, metric, geography, derived=True)
+    implied = {y for y in every if y not in full}
+    if metric == "parcels_inout":
+        out = observed_history(observations, "parcels_out", geography, derived=True)
+        inn = observed_history(observations, "parcels_in", geography, derived=True)
+        for y in set(out) & set(inn) - set(every):
+            every[y] = out[y] + inn[y]
+            implied.add(y)
+    note["implied"] = sorted(implied)
+    return every, note
+
+
+def observed_history(observations: Any, metric: str, geography: str | None, derived: bool = False) -> dict[int, float]:
     """The region's observed full-year values of ``metric`` (year -> value in 件 or 元), for the fan chart.
 
     Only whole calendar years of the prefecture's own series (``geography``, the region pack's
-    ``prefecture``); empty when there are none.
+    ``prefecture``); empty when there are none.  ``derived``: also the values implied by a growth rate
+    (a published value of the same year wins).
     """
     indicator = HISTORY_SERIES.get(metric)
     obs = getattr(observations, "observations", None)
@@ -508,6 +580,8 @@ def observed_history(observations: Any, metric: str, geography: str | None) -> d
     out: dict[int, float] = {}
     for o in obs:
         if (o.geography == geography and o.indicator == indicator and getattr(o.period, "kind", "") == "year"
-                and not getattr(o, "derived", False)):
-            out[int(o.period.first) // 12] = float(o.value)
+                and (derived or not getattr(o, "derived", False))):
+            y = int(o.period.first) // 12
+            if y not in out or not getattr(o, "derived", False):
+                out[y] = float(o.value)
     return out
