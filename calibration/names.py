@@ -47,7 +47,7 @@ _PROVIDERS: list[Callable[[], Mapping[str, str]]] = []
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _BRACKET = re.compile(r"^\s*([^()（）]*?)\s*[(（]\s*([^()（）]*?)\s*[)）]\s*$")
 _SEGMENT = re.compile(r"[,;:，；：]")
-#: administrative suffixes a name is also known without (毕节市 -> 毕节), when that stays unambiguous
+#: administrative suffixes a name is also known without (<name>市 -> <name>), when that stays unambiguous
 _SUFFIXES = ("自治州", "自治县", "市", "省", "县", "区", "州")
 
 
