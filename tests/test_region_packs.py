@@ -42,7 +42,7 @@ def test_the_engine_takes_the_urban_and_specialty_counties_from_the_pack(tmp_pat
     scn = sc.load(_toy_scenario(tmp_path))
     comp = compile_scenario(scn, load_pack(scn.region_pack))
     assert comp.county_ids == ("Alpha", "Beta", "Gamma")
-    assert (comp.urban_index, comp.liquor_index) == (1, 2)
+    assert (comp.urban_index, comp.specialty_liquor_index) == (1, 2)
     assert comp.pop_shares.tolist() == pytest.approx([1 / 6, 1 / 2, 1 / 3])
 
 

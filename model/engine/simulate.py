@@ -38,7 +38,7 @@ class Compiled:
     n_months: int
     pop_shares: np.ndarray
     urban_index: int | None
-    liquor_index: int | None
+    specialty_liquor_index: int | None
     county_ids: tuple[str, ...]
 
 
@@ -85,7 +85,7 @@ def compile_scenario(scn: Scenario, pack: RegionPack, projects: tuple[ProjectSpe
         project_county=np.array(county, dtype=int), kinds=tuple(p.kind for p in specs),
         years=tuple(scn.years), n_months=scn.n_months, pop_shares=pack.population_shares,
         urban_index=pack.index(pack.urban_county) if pack.urban_county else None,
-        liquor_index=pack.index(pack.specialty_lines["liquor"]) if "liquor" in pack.specialty_lines else None,
+        specialty_liquor_index=pack.index(pack.specialty_lines["liquor"]) if "liquor" in pack.specialty_lines else None,
         county_ids=tuple(pack.ids),
     )
 
@@ -150,8 +150,8 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     }
     for name, thr in FIRM_THRESHOLDS.items():
         m[name] = sp.firms_over(rev, p, thr)
-    if comp.liquor_index is not None:  # a pack without a liquor line has no liquor metric
-        liquor = dem["multiplier"][:, comp.liquor_index, :, 0]
+    if comp.specialty_liquor_index is not None:  # a pack without a liquor line has no liquor metric
+        liquor = dem["multiplier"][:, comp.specialty_liquor_index, :, 0]
         m["liquor_tonnes"] = sp.liquor_tonnes(p, annual_sum(liquor) / 12.0, years)
     return m
 

@@ -356,7 +356,7 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
         ]
         for c in range(c_n)
     ]
-    liquor = ([mult[comp.liquor_index][t][0] for t in range(t_n)] if comp.liquor_index is not None else None)
+    liquor = ([mult[comp.specialty_liquor_index][t][0] for t in range(t_n)] if comp.specialty_liquor_index is not None else None)
     rpp = fitted.local_revenue_per_parcel(list(comp.years), draws.u_events["baseline"][r : r + 1])[0]
     metrics = metrics_rep(comp, draws, r, p, county_annual, coverage, liquor, [float(x) for x in rpp])
     return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
