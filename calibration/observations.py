@@ -99,16 +99,18 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     In a directory every ``*.csv`` except those of :data:`NOT_OBSERVATIONS` (other
     schemas) is an observation file.  Paths come back absolute with ``~`` expanded and links
     resolved: the one form every later step (data hash, manifest, report) sees, so a path
-    typed relative, absolute, through a link or with ``~`` gives the same run.
+    typed relative, absolute, through a link or with ``~`` gives the same run.  A file named twice
+    (or named and inside a folder named) is read once, where it first appears.
     """
     out: list[Path] = []
     for p in (Path(x).expanduser().resolve() for x in paths):
         if p.is_dir():
-            out += sorted(f for f in p.glob("*.csv") if f.name not in NOT_OBSERVATIONS)
+            found = sorted(f.resolve() for f in p.glob("*.csv") if f.name not in NOT_OBSERVATIONS)
         elif p.is_file():
-            out.append(p)
+            found = [p]
         else:
             raise DataError(f"{p}: no such file or directory; expected an observation CSV or a folder of them")
+        out += [f for f in found if f not in out]
     return out
 
 

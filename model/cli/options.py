@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "COMMAND_OPTIONS", "CalibrateOptions", "CompareOptions", "DataOptions", "ForecastOptions", "MonitorOptions",
-    "Options", "RunOptions", "ScenarioOptions", "SensitivityOptions", "ValidateOptions", "Warnings", "from_namespace",
+    "Options", "RunOptions", "ScenarioOptions", "SensitivityOptions", "ValidateOptions", "Warnings", "data_note",
+    "data_paths", "from_namespace",
 ]
 
 
@@ -38,9 +40,15 @@ class Options:
 
 @dataclass(frozen=True, kw_only=True)
 class DataOptions(Options):
-    """``--data`` (observation CSVs or folders, None: the shipped data), ``--until`` and ``--strict``."""
+    """``--data`` (observation CSVs or folders, None: the shipped data), ``--until`` and ``--strict``.
+
+    ``--add`` (files or folders) adds to the shipped data, or to ``--data`` when given: :func:`from_namespace`
+    folds it into ``data`` (:func:`data_paths`), so everything downstream -- the load, the manifest's
+    ``data_args``, ``run --check-manifest`` -- sees the one list of paths; ``add`` keeps what was typed.
+    """
 
     data: tuple[str, ...] | None = None
+    add: tuple[str, ...] | None = None
     until: str | None = None
     strict: bool = False
 
@@ -158,7 +166,50 @@ def from_namespace(namespace: argparse.Namespace, argv: Sequence[str] = ()) -> O
         raise TypeError(f"{cls.__name__} has no field for the option(s) {', '.join(unknown)}; "
                         f"add them to expressim.model.cli.options")
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+    if "data" in values:
+        values["data"] = data_paths(values.get("data"), values.get("add"))
     return cls(**values, argv=("expressim", *argv))
+
+
+def _shipped() -> str:
+    from expressim.calibration.observations import default_data_dir
+
+    return str(default_data_dir())
+
+
+def data_paths(data: Sequence[str] | None, add: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The observation paths of ``--data`` and ``--add``: ``--data`` (None: the shipped folder, when something
+    is added) followed by ``--add``, each path once (paths that resolve to the same file or folder -- typed
+    relative, absolute, through a link or with ``~`` -- count once, the first spelling kept); None when
+    neither is given (the scenario's ``calibration.data``, else the shipped data)."""
+    if not data and not add:
+        return None
+    seen: set[str] = set()
+    out: list[str] = []
+    for p in [*(data or [_shipped()]), *(add or ())]:
+        try:
+            key = str(Path(p).expanduser().resolve())
+        except (OSError, RuntimeError, ValueError):
+            key = p
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return tuple(out)
+
+
+def data_note(args: Options) -> str | None:
+    """The note ``--data`` without the shipped folder earns: it replaced the shipped data; ``--add`` adds."""
+    if not isinstance(args, DataOptions) or not args.data or args.add:
+        return None
+    shipped = Path(_shipped()).resolve()
+    try:
+        given = {Path(p).expanduser().resolve() for p in args.data}
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if shipped in given:
+        return None
+    return (f"--data replaced the shipped data ({shipped}) with {len(args.data)} path(s); to add a file to the "
+            f"shipped data instead, give it with --add FILE (or add --data {shipped})")
 
 
 class Warnings:
@@ -170,6 +221,16 @@ class Warnings:
 
     def __init__(self) -> None:
         self._messages: list[str] = []
+        self._notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        """Queue a note: not a problem, a reminder of what an option did (printed as ``expressim: note:``)."""
+        if message not in self._notes:
+            self._notes.append(message)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._notes)
 
     def add(self, message: str) -> None:
         """Queue ``message`` (a repeated message is not queued again)."""

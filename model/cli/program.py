@@ -70,8 +70,15 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", metavar="DIR|CSV",
                    help="observation CSVs or folders of them; replaces the shipped data "
                         "(repeat: --data calibration/data --data mine.csv adds a file)")
+    _add_arg(p)
     p.add_argument("--until", metavar="PERIOD", help="drop every observation after this period (e.g. 2023)")
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
+
+
+def _add_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--add", action="append", metavar="CSV|DIR",
+                   help="observation CSVs or folders of them added to the shipped data (to --data when given); "
+                        "repeatable; a path given twice counts once")
 
 
 def _region_arg(p: argparse.ArgumentParser) -> None:
@@ -169,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--data", action="append", metavar="DIR|CSV",
                    help="observation CSVs or folders of them (cut at each as-of date); replaces the shipped data")
+    _add_arg(p)
     p.add_argument("--strict", action="store_true", help="fail when duplicate values differ by more than 1%%")
     _progress_arg(p)
     _lang_arg(p)
@@ -332,6 +340,11 @@ def _dispatch(args: Options, debug: bool) -> int:
     from expressim.model.cli.options import Warnings
 
     warned = Warnings()
+    from expressim.model.cli.options import data_note
+
+    note = data_note(args)
+    if note:
+        warned.note(note)
     try:
         import importlib
 
@@ -357,6 +370,8 @@ def _dispatch(args: Options, debug: bool) -> int:
     if not args.quiet:
         for message in warned:
             print(f"expressim: warning: {_one_line(message)}", file=sys.stderr)
+        for message in warned.notes:
+            print(f"expressim: note: {_one_line(message)}", file=sys.stderr)
         if args.verbose:
             for line in library_warnings(caught):
                 print(f"expressim: warning: {line}", file=sys.stderr)
