@@ -391,10 +391,14 @@ def populations(obs: ObservationSet, levels: Levels) -> tuple[dict[str, float], 
     return {levels.nation: nation, levels.province: float(province), levels.prefecture: float(levels.population)}, notes
 
 
-def _provincial_shares(obs: ObservationSet, levels: Levels) -> tuple[ObservationSet, list[str]]:
-    """:func:`calibration.shares.provincial_shares` of ``obs``: it reads the levels by their role keys
-    (:data:`calibration.slots.LEVEL`), so the nation's and the province's rows go to it under those keys
-    and come back under their own geographies."""
+def provincial_shares_of(obs: ObservationSet,
+                         levels: Levels) -> tuple[ObservationSet, list[Observation], list[str]]:
+    """:func:`calibration.shares.provincial_shares` of ``obs`` for the province of ``levels``: the set the
+    hierarchy reads, the provincial windows replaced by shares and a note.
+
+    :mod:`calibration.shares` reads the levels by their role keys (:data:`calibration.slots.LEVEL`), so the
+    nation's and the province's rows go to it under those keys and come back under their own geographies.
+    """
     from dataclasses import replace
 
     to_role = {levels.nation: "nation", levels.province: "province"}
@@ -407,8 +411,9 @@ def _provincial_shares(obs: ObservationSet, levels: Levels) -> tuple[Observation
         return replace(o, geography=names[o.geography]) if o.geography in names else o
 
     roled = replace(obs, observations=tuple(relabel(o, to_role) for o in obs.observations))
-    out, _, notes = provincial_shares(roled)
-    return replace(out, observations=tuple(relabel(o, back) for o in out.observations)), notes
+    out, replaced, notes = provincial_shares(roled)
+    return (replace(out, observations=tuple(relabel(o, back) for o in out.observations)),
+            [relabel(o, back) for o in replaced], notes)
 
 
 def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = None, *, levels: Levels) -> Fitted:
@@ -437,7 +442,7 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
             obs, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
         obs = with_nowcasts(obs, extra, levels.nation)
         notes += nc_notes
-    obs, share_notes = _provincial_shares(obs, levels)
+    obs, _, share_notes = provincial_shares_of(obs, levels)
     notes += share_notes
     try:
         hier, data, rebuild = fit_hierarchy(obs, profile, growth, register, const)

@@ -45,7 +45,7 @@ from expressim.calibration.usable import (  # noqa: F401 - re-exported: the slot
 )
 
 #: level of each role key: :mod:`calibration.shares` reads the nation's and the province's rows under
-#: the keys ``nation`` and ``province`` (:func:`calibration.fit.fit_all` relabels them for it)
+#: the keys ``nation`` and ``province`` (:func:`calibration.fit.provincial_shares_of` relabels them for it)
 LEVEL = {"nation": "national", "province": "provincial", "prefecture": "local"}
 
 

@@ -148,10 +148,10 @@ def test_the_hierarchy_reads_the_exit_pace_2026_reflects_the_2025_slowdown() -> 
 
 
 def test_a_provincial_window_with_a_national_twin_becomes_a_share() -> None:
-    from expressim.calibration.shares import provincial_shares
+    from expressim.calibration.fit import provincial_shares_of
 
     obs = _shipped("2025-12")
-    out, replaced, notes = provincial_shares(obs)
+    out, replaced, notes = provincial_shares_of(obs, levels())
     h1 = [o for o in out.observations if o.geography == "Guizhou" and o.indicator == "express_volume_share"
           and str(o.period) == "2025-H1" and not o.derived]
     assert len(h1) == 1 and notes
