@@ -79,7 +79,7 @@ def cmd_sensitivity(args: SensitivityOptions, warned: Warnings) -> str:
     from expressim.model.store.tables import write_csv
     from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import sensitivity_figures as ps
-    from expressim.model.viz.sensitivity_report import plain_names, write_sensitivity_report
+    from expressim.model.viz.sensitivity_report import box_text, plain_names, write_sensitivity_report
 
     scn = sc.load(args.scenario)
     targets = select_targets(scn, args.target)
@@ -172,7 +172,8 @@ def cmd_sensitivity(args: SensitivityOptions, warned: Warnings) -> str:
                 g=len(problem.groups), e=design.n, s=timing["sensitivity_total"], out=out)]
     for t in targets:
         lines.append(f"  {t.id}: " + tr("cli.sens_moves", lang, top=_top(rows, f"{t.id}.value", key, plain, lang)))
-        lines.append(f"  {' ' * len(t.id)}  " + tr("cli.sens_box", lang, box=discovery.describe(boxes[t.id]["chosen"])))
+        lines.append(f"  {' ' * len(t.id)}  " + tr("cli.sens_box", lang, box=box_text(boxes[t.id]["chosen"],
+                                                                                     descriptions, lang)))
     lines.append("  " + tr("cli.sens_ask", lang, groups=", ".join(
         f"{plain.get(g['group'], g['group'])} {g['mean_S1']:.2f}" for g in vinfo["ranking"]["overall"]),
         t=vinfo["ranking"]["policy_timing_mean_S1"]))

@@ -7,34 +7,75 @@ Inputs are named in plain words (their register description, the calibrated quan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from expressim.model.viz.i18n import tr
+from expressim.model.viz.i18n import MESSAGES, tr
 from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
 
-__all__ = ["input_name", "plain_names", "write_sensitivity_report"]
+__all__ = ["box_text", "input_name", "plain_names", "write_sensitivity_report"]
+
+#: an internal id quoted in a description, ``(station_keepers_per_10k_parcels)``: not for the reader
+_QUOTED_ID = re.compile(r"\s*\((?:[a-z0-9]+_)+[a-z0-9]+\)")
+
+
+def _plain(text: str) -> str:
+    """A description without the internal ids it quotes in brackets."""
+    return _QUOTED_ID.sub("", text).strip()
 
 
 def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -> str:
-    """Plain words for a sensitivity factor (a parameter, a calibrated quantity or ``rollout:<project>:<phase>``)."""
+    """Plain words for a sensitivity factor: a parameter, a calibrated quantity, or a rollout duration --
+    ``rollout:<project>:<phase>``, or a group of them, ``rollout:<kind>`` (every project of a kind, e.g. the
+    county centres) or ``rollout:<project>`` -- never the internal id."""
     from expressim.model.analysis.rests_on import CALIBRATED_LABELS
     from expressim.model.viz.i18n import INPUT_NAMES_ZH
 
     if lang == "zh" and factor in INPUT_NAMES_ZH:
         return INPUT_NAMES_ZH[factor]
+    if factor.startswith("baseline:"):
+        return tr("sens.baseline", lang, k=factor.split(":", 1)[1])
     if factor.startswith("rollout:"):
         parts = factor.split(":")
         project = parts[1] if len(parts) > 1 else ""
         phase = parts[2] if len(parts) > 2 else ""
-        return tr("sens.rollout", lang, project=descriptions.get(project, project), phase=phase)
+        if not phase:
+            if f"sens.rollout_kind.{project}" in MESSAGES:  # grouped by kind of project
+                return tr(f"sens.rollout_kind.{project}", lang)
+            return tr("sens.rollout_project", lang, project=_plain(descriptions.get(project, project.replace("_", " "))))
+        return tr("sens.rollout", lang, project=_plain(descriptions.get(project, project.replace("_", " "))),
+                  phase=phase)
     for table in (descriptions, CALIBRATED_LABELS):
         if table.get(factor):
-            return str(table[factor])
+            return _plain(str(table[factor]))
     return factor.replace("_", " ")
+
+
+def _unit(unit: str, lang: str) -> str:
+    key = f"sens.unit.{unit}"
+    return tr(key, lang) if key in MESSAGES else unit
+
+
+def box_text(box: Mapping[str, Any] | None, descriptions: Mapping[str, str], lang: str = "en") -> str:
+    """The conditions under which a target is missed (a PRIM box), in plain words: each restricted input by
+    its name with its limits and unit, then how much of the misses the box holds and how many futures in it
+    miss (``sens.box_stats``)."""
+    if not box:
+        return tr("sens.no_box", lang)
+    parts = []
+    for k, lim in box["limits"].items():
+        lo, hi = lim.get("low"), lim.get("high")
+        name = input_name(str(k), descriptions, lang)
+        s = f"{lo:.4g} ≤ {name}" if lo is not None else name
+        s = f"{s} ≤ {hi:.4g}" if hi is not None else s
+        parts.append(f"{s} {_unit(str(lim.get('unit', '')), lang)}".strip())
+    joined = tr("sens.and", lang).join(parts) or tr("sens.whole_space", lang)
+    return joined + " " + tr("sens.box_stats", lang, coverage=float(box["coverage"]), density=float(box["density"]),
+                             n=int(box["n"]))
 
 
 def plain_names(rows: Sequence[Mapping[str, Any]], voi: Mapping[str, Any], descriptions: Mapping[str, str],
@@ -86,8 +127,6 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
     descriptions : mapping
         Input id -> plain description (register and scenario parameters, project labels).
     """
-    from expressim.model.analysis import discovery
-
     overall = list(voi.get("ranking", {}).get("overall", []))
     answer_rows = [{"cls": ""} for _ in overall]
     answer_cells = [[_e(_group(str(g["group"]), lang)), f"{float(g['mean_S1']):.2f}",
@@ -123,7 +162,7 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
         box = boxes.get(t.id, {}).get("chosen") if isinstance(boxes.get(t.id), Mapping) else None
         sections.append(f"<h3>{_e(tr('sens.drivers', lang, target=f'{t.label} ({t.year})'))}</h3>"
                         + _table([tr("sens.col.input", lang), tr("sens.col.total", lang), tr("sens.col.first", lang)], body)
-                        + f"<p><b>{tr('sens.col.box', lang)}</b>: {_e(discovery.describe(box))}</p>")
+                        + f"<p><b>{tr('sens.col.box', lang)}</b>: {_e(box_text(box, descriptions, lang))}</p>")
     body = [
         f"<h1>{_e(tr('sens.title', lang, name=scenario))}</h1>",
         answers_section(answer_rows, intro, lang,
