@@ -147,6 +147,8 @@ COMMANDS = {
                     "--target", "parcels_inout_2025"],
     "latest": ["compare", "scenarios/plan.yaml", "--latest-opening", "centre_weining", "--target",
                "parcels_inout_2025", "--replications", "100"],
+    # target setting: levels reached with P 0.8/0.5/0.2 side by side, and what two late centres cost by county
+    "setting": ["compare", "scenarios/plan_2030.yaml", "scenarios/plan_2030_delayed.yaml", "--replications", "200"],
 }
 #: internal ids that must not stand for a name on the answers page
 INTERNAL_IDS = ("local_delivered_relative", "local_collected_intensity", "national_volume_u", "parcels_inout_2025",
@@ -160,7 +162,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
     tmp = tmp_path_factory.mktemp("reports")
     out: dict[tuple[str, str], Path] = {}
     pairs = [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"), ("monitor", "zh"), ("sensitivity", "en"),
-             ("latest", "zh")]
+             ("latest", "zh"), ("setting", "zh"), ("setting", "en")]
     for command, lang in pairs:
         folder = tmp / f"{command}-{lang}"
         subprocess.run([sys.executable, "-m", "expressim.model", "-q", *COMMANDS[command], "--lang", lang,
@@ -181,7 +183,8 @@ def _embedded_cmap(html: str) -> set[int]:
 
 
 @pytest.mark.parametrize("pair", [("run", "zh"), ("run", "en"), ("compare", "zh"), ("compare", "en"),
-                                  ("monitor", "zh"), ("sensitivity", "en"), ("latest", "zh")], ids=lambda p: "-".join(p))
+                                  ("monitor", "zh"), ("sensitivity", "en"), ("latest", "zh"), ("setting", "zh"),
+                                  ("setting", "en")], ids=lambda p: "-".join(p))
 def test_every_report_in_both_languages_reads_without_boxes(pair: tuple[str, str], reports: dict[tuple[str, str], Path],
                                                             tmp_path: Path) -> None:
     """Screenshot of each command's report: not blank, no request, answers first, no internal id on the
@@ -203,3 +206,10 @@ def test_every_report_in_both_languages_reads_without_boxes(pair: tuple[str, str
     png, netlog = _screenshot(page, tmp_path, f"{command}-{lang}")
     _not_blank(png)
     assert not page_requests(netlog)
+    if command in ("run", "setting"):  # the target-setting section, with its figure
+        assert ("目标设定" if lang == "zh" else "Target levels P 0.8, 0.5, 0.2") in visible
+        assert 'alt="' + ("各主要指标逐年" if lang == "zh" else "Levels of each headline indicator") in html
+    if command == "setting":  # the gain or loss by county, on the answers page and in its section
+        assert ("分区县增减 2026" if lang == "zh" else "By county 2026") in visible
+        assert ("plan_2030_delayed 与 plan_2030 相比" if lang == "zh" else "plan_2030_delayed against plan_2030") in answers
+        assert ("威宁县" if lang == "zh" else "Weining") in visible
