@@ -28,11 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
-from expressim.model.analysis.sensitivity import Factor, Model, Problem, analyse, evaluate, sample_design
+from expressim.model.analysis.sensitivity import (
+    Factor,
+    IndexRow,
+    Model,
+    Problem,
+    analyse,
+    evaluate,
+    sample_design,
+)
 from expressim.model.spec.conventions import QUANTILES
 
 #: group -> (name patterns, the statistic to ask for); "policy timing" is what only policy controls
@@ -67,7 +75,59 @@ def voi_group(factor: Factor) -> str:
     return OTHER
 
 
-def _spread(y: np.ndarray) -> dict[str, float]:
+class Spread(TypedDict):
+    """The spread of ``E[Y | group]`` over a group's values (:func:`nested_spread`): the ANOVA index, the mean,
+    the quantiles of the contracted set (``p05`` ... ``p95``), the share below one half and the shrinkage."""
+
+    index_nested: float
+    mean: float
+    p05: float
+    p10: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+    p95: float
+    share_below_half: float
+    shrink: float
+
+
+class InfoGroup(TypedDict):
+    """An information group: its members, the statistic that would inform it, whether policy controls it."""
+
+    group: str
+    members: list[str]
+    statistic: str
+    policy_controlled: bool
+
+
+class GroupRank(TypedDict):
+    """A data group in the overall ranking by mean closed first-order index."""
+
+    group: str
+    mean_S1: float
+    statistic: str
+
+
+class Ranking(TypedDict):
+    """Per ranked output the data groups by ``S1``, the overall order, and the mean ``S1`` of policy timing."""
+
+    by_output: dict[str, list[str]]
+    overall: list[GroupRank]
+    policy_timing_mean_S1: float
+
+
+class ValueOfInformation(TypedDict):
+    """``voi.json`` (without the scenario and seed the CLI adds)."""
+
+    estimator: str
+    groups: list[InfoGroup]
+    indices: list[IndexRow]
+    ranking: Ranking
+    evaluations: int
+
+
+def _spread(y: np.ndarray) -> Spread:
     """Summaries of the conditional means of one output, ``y`` shaped (n_outer, n_inner)."""
     n_inner = y.shape[1]
     means, within = y.mean(axis=1), y.var(axis=1, ddof=1).mean()
@@ -77,13 +137,15 @@ def _spread(y: np.ndarray) -> dict[str, float]:
     adj = means.mean() + (means - means.mean()) * shrink
     q = np.quantile(adj, QUANTILES)
     vy = float(y.var(ddof=1))
+    if len(QUANTILES) != 7:  # the contracted set (calibration.conventions): p05 p10 p25 p50 p75 p90 p95
+        raise ValueError(f"expected the seven contracted quantiles, got {QUANTILES}")
     return {"index_nested": v_cond / vy if vy > 0 else float("nan"), "mean": float(means.mean()),
-            **{f"p{round(100 * p):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)},
-            "share_below_half": float(np.mean(adj < 0.5)), "shrink": shrink}
+            "p05": float(q[0]), "p10": float(q[1]), "p25": float(q[2]), "p50": float(q[3]), "p75": float(q[4]),
+            "p90": float(q[5]), "p95": float(q[6]), "share_below_half": float(np.mean(adj < 0.5)), "shrink": shrink}
 
 
 def nested_spread(problem: Problem, model: Model, outputs: list[str], *, n_outer: int, n_inner: int,
-                  seed: int) -> dict[str, dict[str, dict[str, float]]]:
+                  seed: int) -> dict[str, dict[str, Spread]]:
     """Distribution of ``E[Y | group]`` across group values, for every group, from nested samples.
 
     All groups' samples go to the model in one design (few large batches); each group's inner
@@ -112,7 +174,7 @@ def nested_spread(problem: Problem, model: Model, outputs: list[str], *, n_outer
 
 def value_of_information(problem: Problem, model: Model, outputs: list[str], *, n: int, seed: int,
                          n_outer: int = 250, n_inner: int = 40,
-                         group_of: Callable[[Factor], str] = voi_group) -> dict[str, Any]:
+                         group_of: Callable[[Factor], str] = voi_group) -> ValueOfInformation:
     """Closed first-order indices of the information groups, their spread, and a ranking.
 
     Parameters

@@ -21,11 +21,15 @@ comparing matched proportions", Stat. Med. 24:729).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from expressim.model.analysis.planning import WindowTotal
+    from expressim.model.engine.results import Results
 
 Z95 = 1.959963984540054  #: two-sided 95% normal quantile
 SHIFT_GRID = (-12, 24)  #: default range of the latest-opening search [months]
@@ -61,6 +65,96 @@ class PairedDifference:
     first_only: int
     this_only: int
     mcnemar_p: float
+
+    def as_record(self) -> DifferenceRecord:
+        """The fields as written in ``comparison.json`` (in order)."""
+        return {"difference": self.difference, "stderr": self.stderr, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "unpaired_stderr": self.unpaired_stderr, "unpaired_ci_low": self.unpaired_ci_low,
+                "unpaired_ci_high": self.unpaired_ci_high, "first_only": self.first_only,
+                "this_only": self.this_only, "mcnemar_p": self.mcnemar_p}
+
+
+class DifferenceRecord(TypedDict):
+    """A :class:`PairedDifference` in ``comparison.json``."""
+
+    difference: float
+    stderr: float
+    ci_low: float
+    ci_high: float
+    unpaired_stderr: float
+    unpaired_ci_low: float
+    unpaired_ci_high: float
+    first_only: int
+    this_only: int
+    mcnemar_p: float
+
+
+class ScenarioProbability(TypedDict):
+    """One scenario's answer for one target in ``comparison.json``."""
+
+    probability: float
+    probability_stderr: float
+    median: float
+    observed: float | None
+
+
+class TargetComparison(TypedDict):
+    """One target of ``comparison.json``: each scenario's P and its paired difference against the first."""
+
+    id: str
+    label: str
+    year: int
+    threshold: float
+    unit: str
+    metric: str
+    headline: bool
+    same_definition: bool
+    by_scenario: dict[str, ScenarioProbability]
+    differences: dict[str, DifferenceRecord]
+
+
+class ScenarioRun(TypedDict):
+    """What each compared run was (``comparison.json``: ``scenario_runs``)."""
+
+    name: str
+    file: str
+    replications: int
+    seed: int
+    data_hash: str
+    results_sha256: str
+
+
+class CumulativeWindow(TypedDict):
+    """A scenario's gain or loss against the first over the years in which it differs (None: never)."""
+
+    years: list[int] | None
+    totals: list[WindowTotal]
+
+
+class VolumeDifference(TypedDict):
+    """The paired difference of parcels handled in 2025 [件]: mean, 5th, 50th and 95th percentiles."""
+
+    mean: float
+    p05: float
+    median: float
+    p95: float
+    unit: str
+
+
+class Comparison(TypedDict):
+    """``comparison.json`` (docs/outputs.md); the CLI adds the runs, the cumulative windows and the 2025
+    parcel differences."""
+
+    scenarios: list[str]
+    reference: str
+    replications: int
+    seed: int
+    confidence_level: float
+    method: str
+    targets: list[TargetComparison]
+    scenario_runs: NotRequired[list[ScenarioRun]]
+    cumulative_difference: NotRequired[dict[str, CumulativeWindow]]
+    parcels_inout_2025_difference: NotRequired[dict[str, VolumeDifference]]
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, z: float = Z95) -> PairedDifference:
@@ -103,7 +197,7 @@ def mcnemar_p(first_only: int, this_only: int) -> float:
     return float(binomtest(this_only, m, 0.5).pvalue)
 
 
-def compare_results(results: Sequence[Any], names: Sequence[str]) -> dict[str, Any]:
+def compare_results(results: Sequence[Results], names: Sequence[str]) -> Comparison:
     """The comparison dictionary (``comparison.json``) of runs made on common random numbers.
 
     Parameters
@@ -123,15 +217,15 @@ def compare_results(results: Sequence[Any], names: Sequence[str]) -> dict[str, A
     first = results[0]
     common = [t for t in first.scenario.targets
               if all(any(u.id == t.id for u in r.scenario.targets) for r in results[1:])]
-    targets = []
+    targets: list[TargetComparison] = []
     for t in common:
         outcomes = [r.attainment(t.id) for r in results]
-        by: dict[str, Any] = {}
+        by: dict[str, ScenarioProbability] = {}
         for nm, r in zip(names, results, strict=True):
             s = next(s for s in r.summary() if s.id == t.id)
             by[nm] = {"probability": s.probability, "probability_stderr": s.probability_stderr, "median": s.median,
                       "observed": s.observed}
-        diffs = {nm: asdict(paired_difference(outcomes[0], o))
+        diffs = {nm: paired_difference(outcomes[0], o).as_record()
                  for nm, o in zip(names[1:], outcomes[1:], strict=True)}
         same = all(next(u for u in r.scenario.targets if u.id == t.id).model_dump() == t.model_dump()
                    for r in results[1:])
@@ -146,25 +240,25 @@ def compare_results(results: Sequence[Any], names: Sequence[str]) -> dict[str, A
             "targets": targets}
 
 
-def comparison_rows(comparison: dict[str, Any]) -> list[dict[str, Any]]:
+def comparison_rows(comparison: Comparison) -> list[dict[str, object]]:
     """Rows of ``comparison.csv``: one per target × scenario."""
-    rows = []
+    rows: list[dict[str, object]] = []
     ref = comparison["scenarios"][0]
     for t in comparison["targets"]:
         for nm in comparison["scenarios"]:
             b = t["by_scenario"][nm]
-            d = t["differences"].get(nm, {})
+            d = t["differences"].get(nm)
             rows.append({"target": t["id"], "label": t["label"], "year": t["year"], "threshold": t["threshold"],
                          "unit": t["unit"], "scenario": nm, "probability": b["probability"],
                          "probability_stderr": b["probability_stderr"], "reference": ref,
-                         "difference": d.get("difference", 0.0 if nm == ref else None),
-                         "ci_low": d.get("ci_low"), "ci_high": d.get("ci_high"),
-                         "unpaired_ci_low": d.get("unpaired_ci_low"), "unpaired_ci_high": d.get("unpaired_ci_high"),
-                         "mcnemar_p": d.get("mcnemar_p")})
+                         "difference": d["difference"] if d is not None else 0.0 if nm == ref else None,
+                         "ci_low": None if d is None else d["ci_low"], "ci_high": None if d is None else d["ci_high"],
+                         "unpaired_ci_low": None if d is None else d["unpaired_ci_low"], "unpaired_ci_high": None if d is None else d["unpaired_ci_high"],
+                         "mcnemar_p": None if d is None else d["mcnemar_p"]})
     return rows
 
 
-def volume_differences(results: Sequence[Any], names: Sequence[str], year: int = 2025,
+def volume_differences(results: Sequence[Results], names: Sequence[str], year: int = 2025,
                        metric: str = "parcels_inout") -> dict[str, np.ndarray]:
     """Per-replication ``metric`` in ``year`` of each run minus the first run's [件] (runs lacking it skipped)."""
     first = results[0]
@@ -175,7 +269,21 @@ def volume_differences(results: Sequence[Any], names: Sequence[str], year: int =
             if year in r.years and metric in r.metrics}
 
 
-def comparison_table(comparison: dict[str, Any]) -> list[str]:
+def volume_summary(differences: Mapping[str, np.ndarray]) -> dict[str, VolumeDifference]:
+    """Each scenario's paired parcel difference (:func:`volume_differences`) as mean, 5th, 50th and 95th
+    percentiles [件] (``comparison.json``: ``parcels_inout_2025_difference``)."""
+    return {nm: {"mean": float(d.mean()), "p05": float(np.quantile(d, 0.05)), "median": float(np.median(d)),
+                 "p95": float(np.quantile(d, 0.95)), "unit": "件"} for nm, d in differences.items()}
+
+
+def cumulative_windows(windows: Mapping[str, Sequence[WindowTotal]]) -> dict[str, CumulativeWindow]:
+    """Each scenario's totals over the years in which it differs from the first, with those years (None when
+    it never differs) (``comparison.json``: ``cumulative_difference``)."""
+    return {nm: {"years": [w[0]["first_year"], w[0]["last_year"]] if w else None, "totals": list(w)}
+            for nm, w in windows.items()}
+
+
+def comparison_table(comparison: Comparison) -> list[str]:
     """Lines of the text table printed by ``expressim compare``: P ± two standard errors per scenario (as in the
     reports), paired differences with their 95% intervals."""
     names = comparison["scenarios"]
@@ -191,5 +299,5 @@ def comparison_table(comparison: dict[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["PairedDifference", "compare_results", "comparison_rows", "mcnemar_p",
-           "paired_difference", "volume_differences"]
+__all__ = ["Comparison", "PairedDifference", "compare_results", "comparison_rows", "cumulative_windows", "mcnemar_p",
+           "paired_difference", "volume_differences", "volume_summary"]

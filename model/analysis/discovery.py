@@ -26,8 +26,9 @@ computer-assisted approach to scenario discovery. Technol. Forecast. Soc. Change
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -35,6 +36,57 @@ import numpy as np
 BASELINE_UNITS = {"national_volume_u": "national volume growth, first year", "province_share_u": "province share of national",
                   "local_collected_intensity": "× province per capita", "local_delivered_relative": "× national per capita",
                   "revenue_per_parcel": "元/件, first year"}
+
+if TYPE_CHECKING:
+    from expressim.model.engine.results import Results
+
+
+class BoxStats(TypedDict):
+    """One box of a peeling trajectory: coverage, density, mass, replications inside, restricted inputs."""
+
+    coverage: float
+    density: float
+    mass: float
+    n: int
+    restricted: list[str]
+
+
+class Limit(TypedDict):
+    """A restricted input of the chosen box (``low``/``high`` None where the box keeps the full range)."""
+
+    low: float | None
+    high: float | None
+    range: list[float]
+    unit: str
+    quasi_p: float
+
+
+class ChosenBox(TypedDict):
+    """The box PRIM chose: its step on the trajectory, the rule, its statistics and limits."""
+
+    step: int
+    rule: str
+    pasted: bool
+    coverage: float
+    density: float
+    mass: float
+    n: int
+    limits: dict[str, Limit]
+
+
+class PrimResult(TypedDict):
+    """What :func:`prim` found for one outcome (``discovery.json``: ``targets``)."""
+
+    base_density: float
+    n: int
+    alpha: float
+    min_mass: float
+    threshold: float
+    chosen: ChosenBox | None
+    refined_trajectory: list[BoxStats]
+    trajectory: list[BoxStats]
+    note: NotRequired[str]
+
 
 @dataclass(frozen=True)
 class Box:
@@ -170,7 +222,7 @@ def _pass(x: np.ndarray, y: np.ndarray, cols: list[int], full: Box, *, alpha: fl
 
 def prim(inputs: dict[str, np.ndarray], y: np.ndarray, *, alpha: float = 0.05, min_mass: float = 0.05,
          threshold: float = 0.8, pasting: bool = True, max_qp: float = 0.05,
-         units: dict[str, str] | None = None) -> dict[str, Any]:
+         units: dict[str, str] | None = None) -> PrimResult:
     """Run PRIM and choose a box.
 
     A first pass peels over every input; restrictions that survive the quasi-p-value test
@@ -212,17 +264,14 @@ def prim(inputs: dict[str, np.ndarray], y: np.ndarray, *, alpha: float = 0.05, m
     full = Box(x.min(axis=0), x.max(axis=0))
     kw: dict[str, Any] = {"alpha": alpha, "min_mass": min_mass, "threshold": threshold, "pasting": pasting, "max_qp": max_qp}
 
-    def trajectory(boxes: list[Box]) -> list[dict[str, Any]]:
-        out = [_stats(b, x, y, full) for b in boxes]
-        for t in out:
-            t["restricted"] = [names[j] for j in t["restricted"]]
-        return out
+    def trajectory(boxes: list[Box]) -> list[BoxStats]:
+        return [_named(_stats(b, x, y, full), names) for b in boxes]
 
-    result: dict[str, Any] = {"base_density": float(y.mean()) if len(y) else 0.0, "n": int(len(y)), "alpha": alpha,
-                              "min_mass": min_mass, "threshold": threshold, "chosen": None,
-                              "refined_trajectory": []}
+    result: PrimResult = {"base_density": float(y.mean()) if len(y) else 0.0, "n": int(len(y)), "alpha": alpha,
+                          "min_mass": min_mass, "threshold": threshold, "chosen": None,
+                          "refined_trajectory": [], "trajectory": []}
     if y.sum() == 0:
-        result["trajectory"] = [_stats(full, x, y, full)]
+        result["trajectory"] = [_named(_stats(full, x, y, full), names)]
         return result
     boxes, i, rule, box, qp = _pass(x, y, list(range(x.shape[1])), full, **kw)
     result["trajectory"] = trajectory(boxes)
@@ -233,7 +282,7 @@ def prim(inputs: dict[str, np.ndarray], y: np.ndarray, *, alpha: float = 0.05, m
         rule += f" (second pass over the {len(keep)} inputs the first pass kept)"
     st = _stats(box, x, y, full)
     u = units or {}
-    limits = {names[j]: {"low": float(box.lower[j]) if box.lower[j] > full.lower[j] else None,
+    limits: dict[str, Limit] = {names[j]: {"low": float(box.lower[j]) if box.lower[j] > full.lower[j] else None,
                          "high": float(box.upper[j]) if box.upper[j] < full.upper[j] else None,
                          "range": [float(full.lower[j]), float(full.upper[j])], "unit": u.get(names[j], ""),
                          "quasi_p": qp[j]} for j in st["restricted"]}
@@ -242,7 +291,13 @@ def prim(inputs: dict[str, np.ndarray], y: np.ndarray, *, alpha: float = 0.05, m
     return result
 
 
-def ensemble_inputs(results: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _named(stats: dict[str, Any], names: Sequence[str]) -> BoxStats:
+    """A box's statistics with its restricted columns named."""
+    return {"coverage": stats["coverage"], "density": stats["density"], "mass": stats["mass"], "n": stats["n"],
+            "restricted": [names[j] for j in stats["restricted"]]}
+
+
+def ensemble_inputs(results: Results) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Per-replication inputs of a run: its parameters and each phase's duration [months].
 
     Returns the inputs and their units.
@@ -262,7 +317,7 @@ def ensemble_inputs(results: Any) -> tuple[dict[str, np.ndarray], dict[str, str]
     return inputs, units
 
 
-def describe(box: dict[str, Any] | None) -> str:
+def describe(box: ChosenBox | None) -> str:
     """One line: the chosen box's limits with coverage and density."""
     if not box:
         return "no box (no case of interest)"

@@ -17,13 +17,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from expressim.calibration.seam import Calibration
 from expressim.model.analysis.compare import SHIFT_GRID
-from expressim.model.spec.scenario import ScenarioError
+from expressim.model.spec.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from expressim.model.engine.rollout import ProjectSpec
 
 #: confidence of the one-sided lower bound
 ONE_SIDED_LEVEL = 0.95
@@ -50,7 +53,7 @@ def select_projects(project_ids: Sequence[str], kinds: Sequence[str], selector: 
     return chosen
 
 
-def earliest_shift(projects: Sequence[Any], ids: Sequence[str]) -> int:
+def earliest_shift(projects: Sequence[ProjectSpec], ids: Sequence[str]) -> int:
     """Most negative whole-month shift keeping every selected project's first start at or after
     the scenario start (month 0): ``-floor(min over projects of max(start, first not_before))``."""
     first = [max(p.start, p.phases[0].not_before if p.phases[0].not_before is not None else p.start)
@@ -90,7 +93,7 @@ class OpeningPoint:
     upper: float = float("nan")
 
 
-def opening_curve(scenario: Any, fitted: Calibration, ids: Sequence[str], target_id: str, shifts: Sequence[int], *,
+def opening_curve(scenario: Scenario, fitted: Calibration, ids: Sequence[str], target_id: str, shifts: Sequence[int], *,
                   replications: int, seed: int, workers: int = 1,
                   progress: Callable[[int], object] | None = None) -> list[OpeningPoint]:
     """P(target) for each shift of the selected projects, all on the same seed (common random numbers).
@@ -185,7 +188,78 @@ def latest_optimistic(points: Sequence[OpeningPoint], required: float) -> Openin
     return best
 
 
-def verdict(points: Sequence[OpeningPoint], without: OpeningPoint, required: float) -> dict[str, Any]:
+class Verdict(TypedDict):
+    """What can honestly be said about the latest opening (:func:`verdict`)."""
+
+    status: str
+    shift_range: list[int | None]
+    text: str
+
+
+class OpeningRecord(TypedDict):
+    """One shift of the curve in ``latest_opening.json``."""
+
+    shift_months: int
+    probability: float
+    probability_stderr: float
+    lower_bound_95: float
+    admissible: bool
+    upper_bound_95: float
+    median_opening: dict[str, str]
+    median_opening_months: dict[str, float]
+    group_median_opening: str
+    group_median_opening_months: float
+    last_opening_median: str
+    open_by_target_year: float
+
+
+class WithoutProjects(TypedDict):
+    """P(target) with the selected projects never opening within the horizon."""
+
+    shift_months: int
+    probability: float
+    probability_stderr: float
+    lower_bound_95: float
+    upper_bound_95: float
+    open_by_target_year: float
+
+
+class TargetRef(TypedDict):
+    """The target a latest opening keeps."""
+
+    id: str
+    label: str
+    year: int
+    threshold: float
+    unit: str
+    metric: str
+
+
+class LatestOpening(TypedDict):
+    """``latest_opening.json`` (docs/outputs.md)."""
+
+    scenario: str
+    scenario_file: str
+    selection: str
+    projects: list[str]
+    target: TargetRef
+    required_probability: float
+    replications: int
+    seed: int
+    lower_bound_method: str
+    grid_months: list[int]
+    grid_limited_by_scenario_start: bool
+    latest_shift_months: int | None
+    latest: OpeningRecord | None
+    latest_shift_point_estimate: int | None
+    at_grid_end: bool
+    without_projects: WithoutProjects
+    verdict: Verdict
+    method: str
+    curve: list[OpeningRecord]
+
+
+def verdict(points: Sequence[OpeningPoint], without: OpeningPoint, required: float) -> Verdict:
     """What can honestly be said about the latest opening.
 
     Returns
@@ -199,7 +273,7 @@ def verdict(points: Sequence[OpeningPoint], without: OpeningPoint, required: flo
         shift by the upper bounds] (None where no shift qualifies); ``text``: one sentence.
     """
     low, high = latest_admissible(points, required), latest_optimistic(points, required)
-    rng = [low.shift if low else None, high.shift if high else None]
+    rng: list[int | None] = [low.shift if low else None, high.shift if high else None]
     if without.lower >= required:
         status, text = "not_needed", (f"P without the projects is {without.probability:.3f} (lower bound "
                                       f"{without.lower:.3f}), already at the level: their date does not decide it")
@@ -229,7 +303,7 @@ def opening_label(start_month: int, t: float) -> str:
     return month_label(start_month + max(int(math.ceil(t - 1e-9)) - 1, -start_month))
 
 
-def _point_dict(pt: OpeningPoint, start: int, required: float) -> dict[str, Any]:
+def _point_dict(pt: OpeningPoint, start: int, required: float) -> OpeningRecord:
     return {"shift_months": pt.shift, "probability": pt.probability, "probability_stderr": pt.stderr,
             "lower_bound_95": pt.lower, "admissible": pt.lower >= required,
             "upper_bound_95": pt.upper,
@@ -248,7 +322,7 @@ NOISE_NOTE = ("Guard against Monte-Carlo noise: every shift reuses the same seed
               "bounds gives the other end of the range the answer can take as replications grow.")
 
 
-def search_grid(scenario: Any, selection: str) -> tuple[tuple[str, ...], list[int]]:
+def search_grid(scenario: Scenario, selection: str) -> tuple[tuple[str, ...], list[int]]:
     """The selected project ids and the grid of whole-month shifts to search.
 
     The grid is :data:`SHIFT_GRID`, cut at the shift that would start a selected project
@@ -268,9 +342,9 @@ def search_grid(scenario: Any, selection: str) -> tuple[tuple[str, ...], list[in
     return ids, list(range(lo, SHIFT_GRID[1] + 1))
 
 
-def latest_opening(scenario: Any, fitted: Calibration, selection: str, ids: Sequence[str], shifts: Sequence[int],
+def latest_opening(scenario: Scenario, fitted: Calibration, selection: str, ids: Sequence[str], shifts: Sequence[int],
                    target_id: str, required: float, *, replications: int, seed: int, workers: int = 1,
-                   progress: Callable[[int], object] | None = None, scenario_file: str = "") -> dict[str, Any]:
+                   progress: Callable[[int], object] | None = None, scenario_file: str = "") -> LatestOpening:
     """The latest opening of the selected projects that keeps ``P(target) >= required``.
 
     Runs :func:`opening_curve` over ``shifts`` and once with the projects never opening within

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
+from expressim.calibration.seam import Calibration
 from expressim.model.analysis.observed import apply_observed, observed_targets
 from expressim.model.spec.progress import Progress, month_text, until_month
 from expressim.model.spec.scenario import Scenario, ScenarioError, parse_month
+
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.engine.results import Results
+    from expressim.model.engine.targets import TargetSummary
 
 __all__ = ["Monitor", "MonitorPoint", "as_of_points", "assess", "monitor"]
 
@@ -25,8 +31,8 @@ _STEP = {"month": 1, "quarter": 3, "year": 12}
 MAX_POINTS = 40
 
 
-def assess(scenario: Scenario, fitted: Any, observations: Any, progress: Progress | None, *, replications: int,
-           seed: int, workers: int = 1, on_chunk: Callable[[int], object] | None = None) -> Any:
+def assess(scenario: Scenario, fitted: Calibration, observations: ObservationSet | None, progress: Progress | None, *,
+           replications: int, seed: int, workers: int = 1, on_chunk: Callable[[int], object] | None = None) -> Results:
     """One assessment: the ensemble conditioned on the progress facts, observed targets decided.
 
     Returns
@@ -95,9 +101,39 @@ class MonitorPoint:
     """The assessment at one as-of month and what had become known since the previous point."""
 
     as_of: str
-    summaries: tuple[Any, ...]
+    summaries: tuple[TargetSummary, ...]
     new_facts: tuple[str, ...]
     new_releases: tuple[str, ...]
+
+
+class TargetTrack(TypedDict):
+    """One target of ``monitor.json``: its P, standard error and observed value at each as-of date."""
+
+    label: str
+    year: int
+    headline: bool
+    probability: list[float]
+    probability_stderr: list[float]
+    observed: list[float | None]
+
+
+class MonitorEvent(TypedDict):
+    """What became known by an as-of date: progress facts and data releases new since the previous one."""
+
+    as_of: str
+    new_facts: list[str]
+    new_releases: list[str]
+
+
+class MonitorRecord(TypedDict):
+    """``monitor.json`` (DESIGN.md §6)."""
+
+    scenario: str
+    seed: int
+    replications: int
+    as_of: list[str]
+    targets: dict[str, TargetTrack]
+    events: list[MonitorEvent]
 
 
 @dataclass(frozen=True)
@@ -109,9 +145,9 @@ class Monitor:
     replications: int
     points: tuple[MonitorPoint, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> MonitorRecord:
         """``{"scenario", "seed", "replications", "as_of", "targets": {id: {...}}, "events"}``."""
-        targets: dict[str, Any] = {}
+        targets: dict[str, TargetTrack] = {}
         for t in self.scenario.targets:
             rows = [next(s for s in p.summaries if s.id == t.id) for p in self.points]
             targets[t.id] = {"label": t.label, "year": t.year, "headline": t.headline,
@@ -124,13 +160,13 @@ class Monitor:
                            for p in self.points]}
 
 
-def _releases(observations: Any) -> set[str]:
+def _releases(observations: ObservationSet) -> set[str]:
     return {f"{o.geography} {o.indicator} {o.period}" for o in getattr(observations, "observations", ())
             if not o.derived and o.indicator.startswith("express")}
 
 
-def monitor(scenario: Scenario, points: Sequence[str], *, load_observations: Callable[[str], Any],
-            fit: Callable[[Any], Any], progress: Progress | None, replications: int, seed: int,
+def monitor(scenario: Scenario, points: Sequence[str], *, load_observations: Callable[[str], ObservationSet],
+            fit: Callable[[ObservationSet], Calibration], progress: Progress | None, replications: int, seed: int,
             workers: int = 1, on_chunk: Callable[[int], object] | None = None) -> Monitor:
     """Assess ``scenario`` at each as-of month with only what was known by then.
 

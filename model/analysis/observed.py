@@ -10,14 +10,18 @@ known 2025 volume informs the demand model only through the calibration, when it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from expressim.model.engine.targets import Observed
 from expressim.model.spec.progress import Progress, month_text
 from expressim.model.spec.regions import load_pack
-from expressim.model.spec.scenario import Scenario
+from expressim.model.spec.scenario import Scenario, Target
+
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.engine.results import Results
 
 __all__ = ["DATA_SERIES", "Observed", "apply_observed", "observed_targets"]
 
@@ -31,13 +35,14 @@ DATA_SERIES: dict[str, str] = {
 }
 
 
-def _met(target: Any, value: float) -> bool:
+def _met(target: Target, value: float) -> bool:
     from expressim.model.engine.targets import attained
 
     return bool(attained(target, np.array([value]))[0])
 
 
-def observed_targets(scenario: Scenario, observations: Any = None, progress: Progress | None = None) -> dict[str, Observed]:
+def observed_targets(scenario: Scenario, observations: ObservationSet | None = None,
+                     progress: Progress | None = None) -> dict[str, Observed]:
     """Target id -> :class:`Observed` for every target whose year's value is known.
 
     Parameters
@@ -68,7 +73,7 @@ def observed_targets(scenario: Scenario, observations: Any = None, progress: Pro
     return out
 
 
-def apply_observed(results: Any, observed: dict[str, Observed]) -> None:
+def apply_observed(results: Results, observed: dict[str, Observed]) -> None:
     """Put each observed value in its target's year, in every replication (in place)."""
     for tid, ob in observed.items():
         t = results.target(tid)

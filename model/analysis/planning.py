@@ -24,14 +24,57 @@ a stock: their cumulative difference is in job-years (人·年).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import numpy as np
 
 from expressim.model.spec.conventions import HEADLINE_METRICS, METRICS
 
-__all__ = ["CUMULATIVE_METRICS", "LEVEL_PROBABILITIES", "cumulative_difference", "difference_window",
-           "headline_metrics", "level_rows", "target_levels", "window_totals"]
+if TYPE_CHECKING:
+    from expressim.model.engine.results import Results
+
+__all__ = ["CUMULATIVE_METRICS", "LEVEL_PROBABILITIES", "ComparisonPlanning", "CumulativeRow", "LevelRow",
+           "WindowTotal", "cumulative_difference", "difference_window", "headline_metrics", "level_rows",
+           "plan_comparison", "target_levels", "window_totals"]
+
+#: a row of ``target_levels.csv``: ``scenario, metric, year, unit, comparison``, one ``level_pXX`` per
+#: probability and ``thresholds`` (the level columns follow the probabilities asked for)
+LevelRow = dict[str, str | int | float]
+
+
+class CumulativeRow(TypedDict):
+    """A row of ``cumulative_difference.csv`` (see :func:`cumulative_difference`)."""
+
+    scenario: str
+    reference: str
+    metric: str
+    unit: str
+    county: str
+    year: int
+    difference_mean: float
+    difference_p10: float
+    difference_p50: float
+    difference_p90: float
+    cumulative_mean: float
+    cumulative_stderr: float
+    cumulative_p10: float
+    cumulative_p50: float
+    cumulative_p90: float
+
+
+class WindowTotal(TypedDict):
+    """A scenario's gain or loss over a window of years, by indicator and county (:func:`window_totals`)."""
+
+    metric: str
+    unit: str
+    county: str
+    first_year: int
+    last_year: int
+    mean: float
+    stderr: float
+    p10: float
+    p50: float
+    p90: float
 
 #: probabilities of the levels reported (a target set at the P0.8 level is met in 4 futures out of 5)
 LEVEL_PROBABILITIES = (0.8, 0.5, 0.2)
@@ -43,19 +86,19 @@ INTERVAL = (0.1, 0.5, 0.9)
 TOTAL = "total"
 
 
-def headline_metrics(results: Any) -> list[str]:
+def headline_metrics(results: Results) -> list[str]:
     """The indicators of the scenario's headline targets (in their order), else the standard headline ones."""
     heads = [t.metric for t in results.scenario.targets if t.headline and t.metric in results.metrics]
     return list(dict.fromkeys(heads or [m for m in HEADLINE_METRICS if m in results.metrics]))
 
 
-def _at_most(results: Any, metric: str) -> bool:
+def _at_most(results: Results, metric: str) -> bool:
     """Whether the scenario's targets on ``metric`` read "at most" (then high levels are the easy ones)."""
     cmps = {t.comparison for t in results.scenario.targets if t.metric == metric}
     return cmps == {"<="}
 
 
-def target_levels(results: Any, metric: str, probabilities: Sequence[float] = LEVEL_PROBABILITIES) -> np.ndarray:
+def target_levels(results: Results, metric: str, probabilities: Sequence[float] = LEVEL_PROBABILITIES) -> np.ndarray:
     """Levels of ``metric`` reached with each probability in each year, shape (len(probabilities), Y).
 
     Parameters
@@ -73,8 +116,8 @@ def target_levels(results: Any, metric: str, probabilities: Sequence[float] = LE
     return np.quantile(values, qs, axis=0)
 
 
-def level_rows(results: Any, scenario: str | None = None, metrics: Sequence[str] | None = None,
-               probabilities: Sequence[float] = LEVEL_PROBABILITIES) -> list[dict[str, Any]]:
+def level_rows(results: Results, scenario: str | None = None, metrics: Sequence[str] | None = None,
+               probabilities: Sequence[float] = LEVEL_PROBABILITIES) -> list[LevelRow]:
     """Rows of ``target_levels.csv``: one per indicator and year.
 
     Columns ``scenario, metric, year, unit, comparison, level_p80, level_p50, level_p20`` (canonical units;
@@ -82,14 +125,14 @@ def level_rows(results: Any, scenario: str | None = None, metrics: Sequence[str]
     that indicator and year, ``;``-separated, for reading the levels beside them).
     """
     name = results.scenario.name if scenario is None else scenario
-    rows: list[dict[str, Any]] = []
+    rows: list[LevelRow] = []
     for m in (metrics if metrics is not None else headline_metrics(results)):
         if m not in results.metrics:
             continue
         lv = target_levels(results, m, probabilities)
         unit = METRICS.get(m, ("", ""))[0]
         for j, y in enumerate(results.years):
-            row: dict[str, Any] = {"scenario": name, "metric": m, "year": y, "unit": unit,
+            row: LevelRow = {"scenario": name, "metric": m, "year": y, "unit": unit,
                                    "comparison": "<=" if _at_most(results, m) else ">="}
             row.update({f"level_p{round(100 * p):02d}": float(lv[i, j]) for i, p in enumerate(probabilities)})
             row["thresholds"] = ";".join(f"{t.threshold:g}" for t in results.scenario.targets
@@ -98,7 +141,7 @@ def level_rows(results: Any, scenario: str | None = None, metrics: Sequence[str]
     return rows
 
 
-def _county_values(results: Any, metric: str) -> np.ndarray:
+def _county_values(results: Results, metric: str) -> np.ndarray:
     """(n, C + 1, Y): each county's annual values and, last, the whole region's."""
     county = results.county_metric(metric)
     total = np.asarray(results.metrics[metric], dtype=float)[:, None, :]
@@ -110,7 +153,7 @@ def _county_values(results: Any, metric: str) -> np.ndarray:
 ROUNDING = 1e-9
 
 
-def _paired(a: Any, b: Any, metric: str, ja: Sequence[int], jb: Sequence[int]) -> np.ndarray:
+def _paired(a: Results, b: Results, metric: str, ja: Sequence[int], jb: Sequence[int]) -> np.ndarray:
     """(n, C + 1, Y'): ``b``'s values minus ``a``'s by county (the region last), rounding noise set to 0."""
     va, vb = _county_values(a, metric)[:, :, list(ja)], _county_values(b, metric)[:, :, list(jb)]
     d = vb - va
@@ -118,8 +161,8 @@ def _paired(a: Any, b: Any, metric: str, ja: Sequence[int], jb: Sequence[int]) -
     return d
 
 
-def cumulative_difference(results: Sequence[Any], names: Sequence[str],
-                          metrics: Sequence[str] = CUMULATIVE_METRICS) -> list[dict[str, Any]]:
+def cumulative_difference(results: Sequence[Results], names: Sequence[str],
+                          metrics: Sequence[str] = CUMULATIVE_METRICS) -> list[CumulativeRow]:
     """Rows of ``cumulative_difference.csv``: each scenario against the first, by indicator, county and year.
 
     Parameters
@@ -141,7 +184,7 @@ def cumulative_difference(results: Sequence[Any], names: Sequence[str],
         ``cumulative_p90``), in canonical units (件, 元; jobs in persons, cumulated in job-years).
     """
     ref = results[0]
-    out: list[dict[str, Any]] = []
+    out: list[CumulativeRow] = []
     for nm, r in zip(names[1:], results[1:], strict=True):
         if r.replications != ref.replications or list(r.county_ids) != list(ref.county_ids):
             continue  # not paired replication by replication, or other counties: nothing to pair
@@ -167,7 +210,7 @@ def cumulative_difference(results: Sequence[Any], names: Sequence[str],
     return out
 
 
-def difference_window(rows: Sequence[dict[str, Any]], scenario: str, metric: str = "parcels_inout",
+def difference_window(rows: Sequence[CumulativeRow], scenario: str, metric: str = "parcels_inout",
                       share: float = 0.01) -> tuple[int, int] | None:
     """The years in which ``scenario`` differs materially from the reference in ``metric`` (whole region).
 
@@ -186,8 +229,8 @@ def difference_window(rows: Sequence[dict[str, Any]], scenario: str, metric: str
     return years[0], years[-1]
 
 
-def window_totals(results: Sequence[Any], names: Sequence[str], window: tuple[int, int], scenario: str,
-                  metrics: Sequence[str] = CUMULATIVE_METRICS) -> list[dict[str, Any]]:
+def window_totals(results: Sequence[Results], names: Sequence[str], window: tuple[int, int], scenario: str,
+                  metrics: Sequence[str] = CUMULATIVE_METRICS) -> list[WindowTotal]:
     """The gain or loss of ``scenario`` against the first run summed over the years ``window`` (both ends
     included), by indicator and county: ``metric, unit, county, first_year, last_year, mean, stderr, p10,
     p50, p90`` (the same paired replications as :func:`cumulative_difference`)."""
@@ -197,7 +240,7 @@ def window_totals(results: Sequence[Any], names: Sequence[str], window: tuple[in
     if not years or r.replications != ref.replications:
         return []
     ja, jb = [ref.years.index(y) for y in years], [r.years.index(y) for y in years]
-    out = []
+    out: list[WindowTotal] = []
     for m in metrics:
         if m not in ref.metrics or m not in r.metrics:
             continue
@@ -209,3 +252,25 @@ def window_totals(results: Sequence[Any], names: Sequence[str], window: tuple[in
                         "last_year": years[-1], "mean": float(d[:, c].mean()), "stderr": float(se[c]),
                         "p10": float(q[0, c]), "p50": float(q[1, c]), "p90": float(q[2, c])})
     return out
+
+
+class ComparisonPlanning(NamedTuple):
+    """Target setting of a comparison: every scenario's levels, the paired cumulative differences against the
+    first, and each other scenario's totals over the years in which it differs (empty when it never differs)."""
+
+    levels: list[LevelRow]
+    cumulative: list[CumulativeRow]
+    windows: dict[str, list[WindowTotal]]
+
+
+def plan_comparison(results: Sequence[Results], names: Sequence[str]) -> ComparisonPlanning:
+    """Every scenario's levels reached with P = 0.8 / 0.5 / 0.2 (:func:`level_rows`), each scenario's paired
+    cumulative difference against the first by year and county (:func:`cumulative_difference`), and its totals
+    over the years in which it differs (:func:`difference_window`, :func:`window_totals`)."""
+    levels = [row for nm, r in zip(names, results, strict=True) for row in level_rows(r, nm)]
+    cumulative = cumulative_difference(results, names)
+    windows: dict[str, list[WindowTotal]] = {}
+    for nm in names[1:]:
+        span = difference_window(cumulative, nm)
+        windows[nm] = window_totals(results, names, span, nm) if span is not None else []
+    return ComparisonPlanning(levels, cumulative, windows)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 #: register unit -> (numerator target unit, denominator target unit, scale)
 RATIO_UNITS: dict[str, tuple[str, str, float]] = {
@@ -69,7 +69,7 @@ def _ratio_unit(unit: str) -> tuple[str, str, float] | None:
     return next((v for k, v in RATIO_UNITS.items() if unit.startswith(k)), None)
 
 
-def findings(register: Mapping[str, Mapping[str, Any]], thresholds: Iterable[Threshold]) -> list[str]:
+def findings(register: Mapping[str, Mapping[str, object]], thresholds: Iterable[Threshold]) -> list[str]:
     """Register entries that look derived from a target threshold, one sentence each (empty: none)."""
     ths = list(thresholds)
     out: list[str] = []
@@ -96,7 +96,7 @@ def findings(register: Mapping[str, Mapping[str, Any]], thresholds: Iterable[Thr
     return out
 
 
-def scenario_thresholds(paths: Iterable[Any]) -> list[Threshold]:
+def scenario_thresholds(paths: Iterable[str | Path]) -> list[Threshold]:
     """Thresholds of every target in the given scenario files."""
     from expressim.model.spec import scenario as sc
 

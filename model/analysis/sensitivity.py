@@ -37,13 +37,65 @@ Technometrics 33(2), 161-174.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 import numpy as np
 
 from expressim.calibration.seam import Calibration
+
+if TYPE_CHECKING:
+    from expressim.calibration.distributions import Distribution
+    from expressim.model.engine.parameters import Draws
+    from expressim.model.engine.results import Results
+    from expressim.model.engine.simulate import ChunkOutput, Compiled
+    from expressim.model.spec.scenario import Scenario, Target
+
+
+class SalibProblem(TypedDict):
+    """A SALib problem on the unit hypercube."""
+
+    num_vars: int
+    names: list[str]
+    bounds: list[list[float]]
+    groups: NotRequired[list[str]]
+
+
+class IndexRow(TypedDict, total=False):
+    """The indices of one output and one factor (group): Sobol' ``S1``, ``ST`` with their 95% half-widths, or
+    Morris ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``; value-of-information rows add the spread of
+    ``E[Y | group]`` (:func:`expressim.model.analysis.closed_sobol.nested_spread`)."""
+
+    output: str
+    factor: str
+    members: list[str]
+    constant: bool
+    S1: float
+    S1_conf: float
+    ST: float
+    ST_conf: float
+    mu_star: float
+    mu_star_conf: float
+    mu: float
+    sigma: float
+    index_nested: float
+    mean: float
+    p05: float
+    p10: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+    p95: float
+    share_below_half: float
+    shrink: float
+
+
+def index_value(row: IndexRow, key: str) -> float:
+    """The index ``key`` of ``row`` (``S1``, ``ST_conf``, ``mu_star`` ...) by name; NaN when the row has none."""
+    value = dict(row).get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float("nan")
 
 #: probability cut from an unbounded tail (matches ``Distribution.bounds``)
 TAIL = 0.001
@@ -118,9 +170,9 @@ class Problem:
         """The same factors with new groups."""
         return Problem(tuple(replace(f, group=group_of(f)) for f in self.factors))
 
-    def salib(self) -> dict[str, Any]:
+    def salib(self) -> SalibProblem:
         """SALib problem on the unit hypercube (groups only when some factor shares one)."""
-        d: dict[str, Any] = {"num_vars": len(self.factors), "names": self.names,
+        d: SalibProblem = {"num_vars": len(self.factors), "names": self.names,
                              "bounds": [[0.0, 1.0]] * len(self.factors)}
         if len(self.groups) < len(self.factors):
             d["groups"] = [f.group for f in self.factors]
@@ -136,7 +188,7 @@ def _p_range(ppf: Callable[[np.ndarray], np.ndarray], bounds: tuple[float, float
     return p_lo, p_hi
 
 
-def scenario_factors(scenario: Any, dists: dict[str, Any], fitted: Any | None, *,
+def scenario_factors(scenario: Scenario, dists: Mapping[str, Distribution], fitted: Calibration | None, *,
                      rollout_groups: str = "kind") -> Problem:
     """Every uncertain input of a scenario as a factor.
 
@@ -241,8 +293,13 @@ def evaluate(problem: Problem, u: np.ndarray, noise: np.ndarray, n_noise: int, m
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def _pick(res: Mapping[str, np.ndarray], key: str, i: int) -> float:
+    """Index ``key`` of group ``i`` in a SALib result (masked -> NaN); NaN without a result (a constant output)."""
+    return float(np.ma.filled(np.asarray(res[key], dtype=float), np.nan)[i]) if res else float("nan")
+
+
 def analyse(problem: Problem, design: Design, outputs: dict[str, np.ndarray], *, seed: int = 1,
-            num_resamples: int = 100) -> list[dict[str, Any]]:
+            num_resamples: int = 100) -> list[IndexRow]:
     """SALib indices for every output and group, one row each.
 
     Sobol': ``S1``, ``ST`` and their bootstrap half-widths ``S1_conf``, ``ST_conf`` (95%).
@@ -252,11 +309,11 @@ def analyse(problem: Problem, design: Design, outputs: dict[str, np.ndarray], *,
     """
     pd = problem.salib()
     members = problem.members()
-    rows: list[dict[str, Any]] = []
+    rows: list[IndexRow] = []
     for out, y in outputs.items():
         y = np.asarray(y, dtype=float)
         const = bool(np.ptp(y) == 0.0)
-        res: dict[str, Any] = {}
+        res: dict[str, np.ndarray] = {}
         if not const and design.method == "sobol":
             from SALib.analyze import sobol
 
@@ -268,18 +325,20 @@ def analyse(problem: Problem, design: Design, outputs: dict[str, np.ndarray], *,
             res = dict(morris.analyze(pd, design.u, y, num_resamples=num_resamples, conf_level=0.95,
                                       num_levels=4, seed=(seed % 2**31) or 1))
         for i, g in enumerate(problem.groups):
-            row: dict[str, Any] = {"output": out, "factor": g, "members": members[g], "constant": const}
-            keys = ("S1", "S1_conf", "ST", "ST_conf") if design.method == "sobol" else (
-                "mu_star", "mu_star_conf", "mu", "sigma")
-            for k in keys:
-                row[k] = float(np.ma.filled(np.asarray(res[k], dtype=float), np.nan)[i]) if res else float("nan")
+            row: IndexRow = {"output": out, "factor": g, "members": members[g], "constant": const}
+            if design.method == "sobol":
+                row.update({"S1": _pick(res, "S1", i), "S1_conf": _pick(res, "S1_conf", i), "ST": _pick(res, "ST", i),
+                            "ST_conf": _pick(res, "ST_conf", i)})
+            else:
+                row.update({"mu_star": _pick(res, "mu_star", i), "mu_star_conf": _pick(res, "mu_star_conf", i),
+                            "mu": _pick(res, "mu", i), "sigma": _pick(res, "sigma", i)})
             rows.append(row)
     return rows
 
 
 # ---- the engine as a model ------------------------------------------------------------------------
 
-def target_outputs(results: Any, targets: Sequence[Any]) -> dict[str, np.ndarray]:
+def target_outputs(results: Results, targets: Sequence[Target]) -> dict[str, np.ndarray]:
     """Per replication: each target's metric in its year (``<id>.value``) and attainment (``<id>.attained``)."""
     from expressim.model.engine.targets import attained
 
@@ -291,15 +350,39 @@ def target_outputs(results: Any, targets: Sequence[Any]) -> dict[str, np.ndarray
     return out
 
 
-def _reduce_to_targets(comp: Any, raw: dict[str, Any], draws: Any, *, seed: int,
-                       targets: Sequence[Any]) -> dict[str, np.ndarray]:
+class OutputMeta(TypedDict):
+    """What an output of :func:`target_outputs` is: its target, kind (``indicator`` or ``attainment``), metric,
+    year and unit."""
+
+    output: str
+    target: str
+    output_kind: str
+    metric: str
+    year: int
+    unit: str
+
+
+def output_meta(targets: Sequence[Target]) -> dict[str, OutputMeta]:
+    """Output name (``<id>.value``, ``<id>.attained``) -> what it is, for every target."""
+    meta: dict[str, OutputMeta] = {}
+    for t in targets:
+        for kind in ("value", "attained"):
+            meta[f"{t.id}.{kind}"] = {"output": f"{t.id}.{kind}", "target": t.id, "output_kind": (
+                "indicator" if kind == "value" else "attainment"), "metric": t.metric, "year": t.year,
+                "unit": t.unit if kind == "value" else "0/1"}
+    return meta
+
+
+def _reduce_to_targets(comp: Compiled, raw: ChunkOutput, draws: Draws, *, seed: int,
+                       targets: Sequence[Target]) -> dict[str, np.ndarray]:
     """Engine output of one chunk reduced to the targets' outputs (runs where the chunk ran)."""
     from expressim.model.engine import ensemble
 
     return target_outputs(ensemble.to_results(comp, raw, draws, seed), targets)
 
 
-def engine_model(comp: Any, fitted: Calibration, dists: dict[str, Any], seed: int, targets: Sequence[Any], *,
+def engine_model(comp: Compiled, fitted: Calibration, dists: Mapping[str, Distribution], seed: int,
+                 targets: Sequence[Target], *,
                  workers: int = 1, progress: Callable[[int], object] | None = None) -> Model:
     """A model running the vectorised engine on a batch of design rows.
 

@@ -15,9 +15,8 @@ def cmd_calibrate(args: CalibrateOptions, warned: Warnings) -> str:
     from expressim.calibration.observations import report
     from expressim.model.spec.names import safe_name
     from expressim.model.spec.regions import default_pack, load_pack
-    from expressim.model.store import manifest
-    from expressim.model.store.folders import atomic_dir, check_target, write_json
-    from expressim.model.store.tables import write_frame
+    from expressim.model.store.calibration_files import write_calibration
+    from expressim.model.store.folders import atomic_dir, check_target
 
     if args.out:
         check_target(args.out, force=args.force)
@@ -30,18 +29,8 @@ def cmd_calibrate(args: CalibrateOptions, warned: Warnings) -> str:
     out = Path(args.out) if args.out else Path("outputs") / "calibration" / name
     rep = report(obs)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
-        write_json(tmp / "fitted.json", fitted.to_dict())
-        write_json(tmp / "observations_report.json", {
-            "observations": rep.n_observations, "derived_from_growth": rep.n_derived,
-            "duplicates_merged": obs.duplicates_dropped, "conflicts_over_1pct": rep.conflicts,
-            "all_conflicts": [c.describe() for c in obs.conflicts], "scope_breaks": rep.scope_breaks,
-            "rows_not_used": list(obs.skipped)})
-        import pandas as pd
-
-        write_frame(tmp / "what_moved.csv", pd.DataFrame(list(fitted.moved)))
-        write_json(tmp / "manifest.json", manifest.build(command=context.command_line(args), seed=None, data_files=obs.files,
-                                                         extra={"kind": "calibrate", "data_hash": obs.data_hash, "until": obs.until,
-                                                                "region_pack": pack.name}))
+        write_calibration(tmp, command=context.command_line(args), obs=obs, fitted=fitted, report=rep,
+                          region_pack=pack.name)
     results = [f"calibrated {rep.n_observations} observations (+{rep.n_derived} derived from growth rates) "
                f"from {len(obs.files)} file(s) -> {out}"]
     diagnostics = [f"scope break: {b}" for b in rep.scope_breaks if "express" in b]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from expressim.model.cli import context
 from expressim.model.cli.options import ForecastOptions, Warnings
 from expressim.model.cli.reach import check_period_reach
 
 
-def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, Any] | str:
+def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, object] | str:
     """``expressim forecast``: one window's distribution (``--json``: the contracted shape)."""
     from expressim.calibration.fit import forecast
     from expressim.model.spec.regions import pack_for_geography

@@ -20,8 +20,8 @@ def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     from expressim.model.cli.progress_inputs import progress_for
     from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
     from expressim.model.spec.regions import load_pack
-    from expressim.model.store import manifest
-    from expressim.model.store.folders import atomic_dir, check_target, write_json
+    from expressim.model.store.folders import atomic_dir, check_target
+    from expressim.model.store.monitor_files import write_monitor
     from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import monitor_figures as plots_monitor
     from expressim.model.viz import monitor_report as report_monitor
@@ -62,23 +62,16 @@ def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
         mon = monitor(scn, points, load_observations=observations, fit=fit, progress=prog,
                       replications=n, seed=seed, workers=args.workers, on_chunk=bar.update)
     result = mon.to_json()
-    files = sorted({f for obs in loaded.values() for f in getattr(obs, "files", ())})
+    files = sorted({f for obs in loaded.values() for f in obs.files})
     first_obs = observations(first)
     result_inputs = {**scenario_inputs(args.scenario, scn, first_obs, prog), "until": None, "as_of": points,
-                     "data_sha256": sorted({getattr(o, "data_hash", "") for o in loaded.values()}),
+                     "data_sha256": sorted({o.data_hash for o in loaded.values()}),
                      "replications": n, "seed": seed}
     out = Path(args.out) if args.out else default_folder("monitor", scn.name, result_inputs)
-    inputs = [Path(args.scenario).resolve(), pack_file(scn, args.scenario).resolve()] + (
-        [Path(prog.path).resolve()] if prog else [])
-    man = manifest.build(command=cm.command_line(args), seed=seed, data_files=[Path(f).resolve() for f in files],
-                         inputs=inputs, extra={"kind": "monitor", "scenario": scn.name, "as_of": points,
-                                               "replications": n, "workers": args.workers,
-                                               "progress_file": str(Path(prog.path).resolve()) if prog else None,
-                                               "result_inputs": result_inputs})
     with atomic_dir(out, force=args.force or not args.out) as tmp:
-        write_json(tmp / "monitor.json", result)
-        write_json(tmp / "manifest.json", man)
-        (tmp / "figures").mkdir()
+        man = write_monitor(tmp, command=cm.command_line(args), record=result, scenario_file=args.scenario,
+                            region_pack=pack_file(scn, args.scenario), progress=prog, data_files=files,
+                            workers=args.workers, result_inputs=result_inputs)
         names = {**{t.id: t.label for t in scn.targets}, **{t.id: t.label for t in scn.tracked},
                  **{p.id: p.label or p.id for p in scn.projects}}
         fig = plots.save(plots_monitor.monitor_figure(result, lang=lang, names=names),

@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.spec.progress import Progress
+    from expressim.model.spec.scenario import Scenario
 
 
 def digest(path: str | Path) -> str:
@@ -21,14 +26,15 @@ def digest(path: str | Path) -> str:
     return file_sha256(path)
 
 
-def pack_file(scn: Any, scenario_path: str | Path | None = None) -> Path:
+def pack_file(scn: Scenario, scenario_path: str | Path | None = None) -> Path:
     """The region pack file a scenario uses (the shipped pack's file for a pack named, not given as a path)."""
     from expressim.model.spec.regions import pack_path
 
     return pack_path(scn.region_pack, scenario_path)
 
 
-def scenario_inputs(path: str | Path, scn: Any, obs: Any, progress: Any = None) -> dict[str, Any]:
+def scenario_inputs(path: str | Path, scn: Scenario, obs: ObservationSet,
+                    progress: Progress | None = None) -> dict[str, object]:
     """What one scenario's result depends on, besides replications and seed.
 
     Parameters
@@ -76,7 +82,7 @@ def pack_data_digest(pack: Path) -> str | None:
     return h.hexdigest()
 
 
-def default_folder(kind: str, name: str, inputs: Mapping[str, Any]) -> Path:
+def default_folder(kind: str, name: str, inputs: Mapping[str, object]) -> Path:
     """The default output folder ``outputs/<name>/[<kind>-]<hash>/`` of a result made from ``inputs``.
 
     The hash is over the canonical JSON of ``inputs`` (sorted keys): the same inputs give the same

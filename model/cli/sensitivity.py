@@ -7,22 +7,28 @@ and writes ``sensitivity.csv``/``.json``, ``discovery.json``, ``voi.json``, figu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from expressim.model.analysis.sensitivity import (
+    IndexRow,
     analyse,
     engine_model,
     evaluate,
+    index_value,
+    output_meta,
     sample_design,
     scenario_factors,
 )
 from expressim.model.cli.options import SensitivityOptions, Warnings
 
+if TYPE_CHECKING:
+    from expressim.model.spec.scenario import Scenario, Target
 
-def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
+
+def select_targets(scenario: Scenario, ids: Sequence[str] | None) -> list[Target]:
     """The targets named by ``--target`` (default: the headline ones; all if none is headline)."""
     from expressim.model.spec.scenario import ScenarioError
 
@@ -35,28 +41,15 @@ def select_targets(scenario: Any, ids: Sequence[str] | None) -> list[Any]:
     return [t for t in scenario.targets if t.headline] or list(scenario.targets)
 
 
-def _csv_rows(rows: list[dict[str, Any]], meta: dict[str, dict[str, Any]], method: str) -> list[dict[str, Any]]:
-    keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf", "mu", "sigma")
-    out = []
-    for r in rows:
-        row = {"method": method, **meta[r["output"]], "factor": r["factor"], "members": "; ".join(r["members"])}
-        row.update({k: r[k] for k in keys})
-        if method == "sobol":
-            for k in ("S1", "ST"):
-                row[f"{k}_low"], row[f"{k}_high"] = r[k] - r[f"{k}_conf"], r[k] + r[f"{k}_conf"]
-        row["constant"] = r["constant"]
-        out.append(row)
-    return out
-
-
-def _top(rows: list[dict[str, Any]], output: str, key: str, names: dict[str, str] | None = None,
+def _top(rows: Sequence[IndexRow], output: str, key: str, names: Mapping[str, str] | None = None,
          lang: str = "en", k: int = 4) -> str:
     """The ``k`` inputs with the largest index ``key`` on ``output``, by their plain names."""
     from expressim.model.viz.i18n import tr
 
-    rs = sorted((r for r in rows if r["output"] == output and np.isfinite(r[key])), key=lambda r: -r[key])[:k]
-    return ", ".join(f"{(names or {}).get(r['factor'], r['factor'])} {r[key]:.3g}±{r[key + '_conf']:.2g}"
-                     for r in rs) or tr("cli.constant", lang)
+    rs = sorted((r for r in rows if r["output"] == output and np.isfinite(index_value(r, key))),
+                key=lambda r: -index_value(r, key))[:k]
+    return ", ".join(f"{(names or {}).get(r['factor'], r['factor'])} {index_value(r, key):.3g}"
+                     f"±{index_value(r, key + '_conf'):.2g}" for r in rs) or tr("cli.constant", lang)
 
 
 def cmd_sensitivity(args: SensitivityOptions, warned: Warnings) -> str:
@@ -74,9 +67,8 @@ def cmd_sensitivity(args: SensitivityOptions, warned: Warnings) -> str:
     from expressim.model.spec import scenario as sc
     from expressim.model.spec.regions import load_pack
     from expressim.model.spec.scenario import ScenarioError
-    from expressim.model.store import manifest
-    from expressim.model.store.folders import atomic_dir, write_json
-    from expressim.model.store.tables import write_csv
+    from expressim.model.store.folders import atomic_dir
+    from expressim.model.store.sensitivity_files import write_sensitivity
     from expressim.model.store.workbook import write_workbook
     from expressim.model.viz import sensitivity_figures as ps
     from expressim.model.viz.sensitivity_report import box_text, plain_names, write_sensitivity_report
@@ -118,42 +110,17 @@ def cmd_sensitivity(args: SensitivityOptions, warned: Warnings) -> str:
     boxes = {t.id: discovery.prim(inputs, 1.0 - res.attainment(t.id).astype(float), units=units) for t in targets}
     timing["discovery"] = time.perf_counter() - t2
 
-    meta = {}
-    for t in targets:
-        for kind in ("value", "attained"):
-            meta[f"{t.id}.{kind}"] = {"output": f"{t.id}.{kind}", "target": t.id, "output_kind": (
-                "indicator" if kind == "value" else "attainment"), "metric": t.metric, "year": t.year,
-                "unit": t.unit if kind == "value" else "0/1"}
     key_inputs = {**scenario_inputs(args.scenario, scn, obs, res.progress), "method": args.method,
               "samples": args.samples, "seed": seed, "replications": res.replications,
               "targets": [t.id for t in targets], "rollout_grouping": grouping}
     out = Path(args.out) if args.out else default_folder("sensitivity", scn.name, key_inputs)
     with atomic_dir(out, force=args.force or not args.out) as tmp:
-        write_csv(tmp / "sensitivity.csv", _csv_rows(rows, meta, args.method))
-        write_json(tmp / "sensitivity.json", {
-            "scenario": scn.name, "seed": seed, "method": args.method, "samples": args.samples,
-            "evaluations": design.n, "workers": args.workers, "rollout_grouping": grouping,
-            "sampling": "SALib design on [0,1]^k mapped to probabilities in each factor's p_range, then its ppf; "
-                        "non-factor random inputs (county noise, event uniforms) shared by A and every AB_i of a "
-                        "base sample (Sobol') or by a trajectory (Morris), common random numbers with a plain run",
-            "factors": [{"name": f.name, "kind": f.kind, "group": f.group, "unit": f.unit, "bounds": list(f.bounds),
-                         "probability_range": list(f.p_range)} for f in problem.factors],
-            "outputs": [{**meta[k], "mean": float(np.mean(v)), "sd": float(np.std(v))} for k, v in ys.items()],
-            "indices": rows, "timing_seconds": timing})
-        write_json(tmp / "voi.json", {"scenario": scn.name, "seed": seed, **vinfo})
-        write_json(tmp / "discovery.json", {
-            "scenario": scn.name, "seed": seed, "replications": res.replications,
-            "outcome": "target missed (1 - attainment) in the target year", "method": "PRIM (expressim.model.analysis.discovery)",
-            "targets": boxes})
-        man = manifest.build(
-            command=cm.command_line(args), seed=seed, data_files=obs.files,
-            inputs=[args.scenario, pack_file(scn, args.scenario), *([res.progress.path] if res.progress else [])], extra={
-                "scenario": scn.name, "scenario_file": str(args.scenario), "method": args.method,
-                "samples": args.samples, "evaluations": design.n, "replications": res.replications,
-                "workers": args.workers, "targets": [t.id for t in targets], "data_hash": obs.data_hash,
-                "until": obs.until, "until_arg": args.until, "result_inputs": key_inputs,
-                "timing_seconds": timing})
-        write_json(tmp / "manifest.json", man)
+        man = write_sensitivity(tmp, command=cm.command_line(args), scenario=scn, scenario_file=args.scenario,
+                                region_pack=pack_file(scn, args.scenario), observations=obs, results=res,
+                                problem=problem, design=design, outputs=ys, rows=rows, meta=output_meta(targets),
+                                voi=vinfo, boxes=boxes, targets=targets, seed=seed, samples=args.samples,
+                                workers=args.workers, grouping=grouping, timing=timing, until_arg=args.until,
+                                result_inputs=key_inputs)
         lang = report_lang(args.lang, scn, args.scenario)
         descriptions = {k: str(getattr(d, "description", "") or "") for k, d in dists.items()}
         descriptions.update({pr.id: pr.label or pr.id for pr in scn.projects})

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from expressim.model.engine.parameters import Draws, stream
 from expressim.model.engine.rollout import ProjectSpec, ResourceSpec, RolloutResult
 from expressim.model.engine.rollout_numpy import simulate_rollout_vectorised
 from expressim.model.spec.progress import ProgressError, RolloutFact
+
+if TYPE_CHECKING:
+    from expressim.model.engine.simulate import Compiled
 
 __all__ = ["MAX_ROUNDS", "Conditioned", "condition_rollout", "violations"]
 
@@ -213,7 +216,7 @@ def _refuse(f: RolloutFact, n_bad: int, why: str) -> None:
                         "expected a fact the scenario's phases can reach")
 
 
-def condition_draws(comp: Any, draws: Draws, facts: Sequence[RolloutFact], seed: int) -> tuple[Draws, Conditioned]:
+def condition_draws(comp: Compiled, draws: Draws, facts: Sequence[RolloutFact], seed: int) -> tuple[Draws, Conditioned]:
     """``draws`` with its rollout uniforms (and imposed durations) conditioned on ``facts``.
 
     Done once in the parent over every replication, before any work is split, so the result does

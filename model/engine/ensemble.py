@@ -9,10 +9,10 @@ seed share every draw of every input they have in common (common random numbers)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from expressim.calibration.seam import Calibration
 from expressim.model.engine.parameters import Draws, make_draws, resolve
 from expressim.model.engine.results import Results
 from expressim.model.engine.rollout import ProjectSpec
-from expressim.model.engine.simulate import Compiled, compile_scenario, simulate_chunk
+from expressim.model.engine.simulate import ChunkOutput, Compiled, compile_scenario, simulate_chunk
 from expressim.model.engine.targets import target_values
 from expressim.model.spec.progress import RolloutFact
 from expressim.model.spec.regions import RegionPack, load_pack
@@ -50,16 +50,16 @@ def usable_workers(requested: int, tasks: int) -> int:
 
 
 #: reduces one chunk's raw output in the worker: ``reduce(comp, raw, draws) -> dict of arrays``
-Reducer = Callable[[Compiled, dict[str, Any], Draws], dict[str, Any]]
+Reducer = Callable[[Compiled, ChunkOutput, Draws], dict[str, np.ndarray]]
 
 
-def _work(args: tuple[Compiled, Any, Draws, Reducer | None]) -> dict[str, Any]:
+def _work(args: tuple[Compiled, Calibration, Draws, Reducer | None]) -> ChunkOutput | dict[str, np.ndarray]:
     comp, fitted, draws, reduce = args
     raw = simulate_chunk(comp, fitted, draws)
     return raw if reduce is None else reduce(comp, raw, draws)
 
 
-def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
+def _concat(parts: Sequence[Any]) -> Any:
     out: dict[str, Any] = {}
     for key in parts[0]:
         if isinstance(parts[0][key], dict):
@@ -69,8 +69,19 @@ def _concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+@overload
 def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int = 1,
-            progress: Callable[[int], object] | None = None, reduce: Reducer | None = None) -> dict[str, Any]:
+            progress: Callable[[int], object] | None = None, reduce: None = None) -> ChunkOutput: ...
+
+
+@overload
+def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int = 1,
+            progress: Callable[[int], object] | None = None, reduce: Reducer) -> dict[str, np.ndarray]: ...
+
+
+def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int = 1,
+            progress: Callable[[int], object] | None = None,
+            reduce: Reducer | None = None) -> ChunkOutput | dict[str, np.ndarray]:
     """Run the engine over chunks of ``draws`` (serially, or on ``workers`` processes).
 
     ``reduce`` (a picklable top-level function or ``functools.partial``) is applied to each
@@ -79,11 +90,11 @@ def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int =
     """
     spans = chunks(draws.n)
     tasks = [(comp, fitted, draws.slice(a, b), reduce) for a, b in spans]
-    parts: list[dict[str, Any]] = []
+    parts: list[ChunkOutput | dict[str, np.ndarray]] = []
     workers = usable_workers(workers, len(tasks))
     parallel = workers > 1
     with ProcessPoolExecutor(max_workers=workers) if parallel else nullcontext() as pool:
-        results: Iterator[dict[str, Any]] = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
+        results: Iterator[ChunkOutput | dict[str, np.ndarray]] = pool.map(_work, tasks) if pool is not None else map(_work, tasks)
         for r, (a, b) in zip(results, spans, strict=True):
             parts.append(r)
             if progress:
@@ -93,7 +104,7 @@ def execute(comp: Compiled, fitted: Calibration, draws: Draws, *, workers: int =
 
 def prepare(scenario: Scenario, fitted: Calibration, *, replications: int | None = None, seed: int | None = None,
             pack: RegionPack | None = None, projects: tuple[ProjectSpec, ...] | None = None,
-            register: dict[str, Any] | None = None) -> tuple[Compiled, Draws]:
+            register: Mapping[str, Mapping[str, object]] | None = None) -> tuple[Compiled, Draws]:
     """Compile a scenario and draw all its random inputs."""
     n = scenario.replications if replications is None else replications
     if n < 1:
@@ -106,7 +117,7 @@ def prepare(scenario: Scenario, fitted: Calibration, *, replications: int | None
     return comp, draws
 
 
-def to_results(comp: Compiled, raw: dict[str, Any], draws: Draws, seed: int) -> Results:
+def to_results(comp: Compiled, raw: ChunkOutput, draws: Draws, seed: int) -> Results:
     """Wrap engine output into :class:`Results` with every target's yearly values."""
     scn = comp.scenario
     project_ids = tuple(p.id for p in comp.projects)

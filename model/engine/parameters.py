@@ -11,8 +11,9 @@ role they play keep the stream of their former name (:data:`STREAM_KEYS`).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import ValidationError
@@ -21,6 +22,13 @@ from expressim.calibration.assumptions import DISTRIBUTION, load_register
 from expressim.calibration.distributions import open_uniform
 from expressim.model.spec.conventions import MAX_DEMONSTRATIONS_PER_YEAR, MAX_SCENIC
 from expressim.model.spec.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from expressim.calibration.distributions import Distribution
+    from expressim.calibration.seam import Calibration
+
+#: parameter name -> its distribution (:func:`resolve`)
+Dists = dict[str, "Distribution"]
 
 #: register entries the simulation draws (the rest are calibration priors)
 SIMULATION_PARAMETERS: tuple[str, ...] = (
@@ -54,7 +62,7 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
-def resolve(scenario: Scenario, register: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def resolve(scenario: Scenario, register: Mapping[str, Mapping[str, object]] | None = None) -> Dists:
     """The simulation's parameter distributions: the register, overridden by ``scenario.parameters``.
 
     Raises
@@ -70,7 +78,7 @@ def resolve(scenario: Scenario, register: dict[str, dict[str, Any]] | None = Non
         close = difflib.get_close_matches(unknown[0], SIMULATION_PARAMETERS, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ScenarioError(f"parameters.{unknown[0]}: not a simulation parameter{hint}")
-    out: dict[str, Any] = {}
+    out: Dists = {}
     for key in SIMULATION_PARAMETERS:
         if key in scenario.parameters:
             out[key] = scenario.parameters[key]
@@ -123,7 +131,7 @@ def baseline_years(scenario: Scenario) -> list[int]:
     return [scenario.years[0] - 1, *scenario.years]
 
 
-def make_draws(scenario: Scenario, dists: dict[str, Any], fitted: Any, n: int, seed: int,
+def make_draws(scenario: Scenario, dists: Mapping[str, Distribution], fitted: Calibration, n: int, seed: int,
                n_counties: int) -> Draws:
     """Draw every random input of ``n`` replications on named streams (common random numbers).
 

@@ -8,8 +8,9 @@ time twin used as an oracle in tests and as the benchmark baseline.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
@@ -156,7 +157,19 @@ def metrics_from(comp: Compiled, draws: Draws, rollout: RolloutResult, dem: dict
     return m
 
 
-def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[str, Any]:
+class ChunkOutput(TypedDict):
+    """What the engine returns for a chunk of replications (arrays with the replication axis first)."""
+
+    metrics: dict[str, np.ndarray]
+    monthly: np.ndarray
+    baseline_monthly: np.ndarray
+    county_annual: np.ndarray
+    opening: np.ndarray
+    phase_start: np.ndarray
+    phase_end: np.ndarray
+
+
+def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> ChunkOutput:
     """Simulate one chunk of replications.
 
     Returns
@@ -181,14 +194,14 @@ def simulate_chunk(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[st
     }
 
 
-def flatten_outputs(raw: dict[str, Any], prefix: str = "") -> dict[str, np.ndarray]:
+def flatten_outputs(raw: Mapping[str, object], prefix: str = "") -> dict[str, np.ndarray]:
     """The engine's output (``metrics`` nested) as ``name -> array``, e.g. ``metrics.revenue``.
 
     Used to compare two engines' outputs array by array (tests, benchmarks/engine.py).
     """
     out: dict[str, np.ndarray] = {}
     for k, v in raw.items():
-        if isinstance(v, dict):
+        if isinstance(v, Mapping):
             out.update(flatten_outputs(v, f"{prefix}{k}."))
         else:
             out[prefix + k] = np.asarray(v)

@@ -11,8 +11,8 @@ built: building a pack loads the data, which would ask for these names again).
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 __all__ = ["geography_names", "pack_geography_names"]
 
@@ -20,7 +20,7 @@ __all__ = ["geography_names", "pack_geography_names"]
 ROLES = ("nation", "province", "prefecture")
 
 
-def pack_geography_names(pack: dict[str, Any]) -> dict[str, str]:
+def pack_geography_names(pack: Mapping[str, object]) -> dict[str, str]:
     """``{name: key}`` of one pack's raw fields: its nation, province and prefecture under their ``names``,
     and its counties' names (a pack's own key is not a name: keys are read as they are)."""
     out: dict[str, str] = {}
@@ -30,7 +30,8 @@ def pack_geography_names(pack: dict[str, Any]) -> dict[str, str]:
             key, name = pack.get(role), names.get(role)
             if isinstance(key, str) and isinstance(name, str) and name.strip():
                 out[name.strip()] = key
-    for c in pack.get("counties") or ():
+    counties = pack.get("counties")
+    for c in counties if isinstance(counties, list) else ():
         if isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("name"), str):
             out[c["name"].strip()] = c["id"]
     return out

@@ -150,7 +150,7 @@ class RegionPack:
         except ValueError as exc:
             raise RegionError(f"{self.file or self.name}: {exc}") from None
 
-    def assumption_register(self) -> dict[str, dict[str, Any]]:
+    def assumption_register(self) -> dict[str, dict[str, object]]:
         """The shipped assumption register with the pack's own entries in place of the shipped ones."""
         from expressim.calibration.assumptions import load_register
 

@@ -100,7 +100,7 @@ def _walk(data: Any) -> Iterator[tuple[Any, int]]:
             stack.extend((v, depth + 1) for v in obj)
 
 
-def check_size(data: Any, source: str) -> None:
+def check_size(data: object, source: str) -> None:
     """Refuse alias bombs and absurd nesting (values counted as if aliases were expanded)."""
     for count, (_, depth) in enumerate(_walk(data), start=1):
         if count > MAX_VALUES:
@@ -118,7 +118,7 @@ def decode(raw: bytes, p: Path) -> str:
         raise YamlInputError(f"{p}: {exc}; expected a UTF-8 YAML text file (save it as UTF-8)") from None
 
 
-def parse_yaml(text: str, source: str) -> Any:
+def parse_yaml(text: str, source: str) -> object:
     """Parse YAML text with the safe, duplicate-refusing loader.
 
     Raises
@@ -152,7 +152,7 @@ def parse_yaml(text: str, source: str) -> Any:
     return data
 
 
-def read_file(path: str | Path, what: str = "YAML file") -> Any:
+def read_file(path: str | Path, what: str = "YAML file") -> object:
     """Read a YAML file into plain data.
 
     Raises

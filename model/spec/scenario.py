@@ -411,7 +411,7 @@ def _unique(path: str, values: list[str], what: str) -> None:
         seen.add(v)
 
 
-def from_dict(data: Any, source: str = "<scenario>") -> Scenario:
+def from_dict(data: object, source: str = "<scenario>") -> Scenario:
     """Validate a mapping into a :class:`Scenario`.
 
     Raises

@@ -12,6 +12,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,7 +29,7 @@ class FieldProblem(ValueError):
         self.path = path
 
 
-def did_you_mean(word: str, choices: Any) -> str:
+def did_you_mean(word: str, choices: Iterable[object]) -> str:
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -42,7 +43,7 @@ def escape_controls(text: str) -> str:
     return CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
-def show(v: Any) -> str:
+def show(v: object) -> str:
     """A short description of a value as the user wrote it."""
     if v is None:
         return "nothing (an empty value)"

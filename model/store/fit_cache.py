@@ -33,11 +33,13 @@ import math
 import os
 import re
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from expressim.calibration.fit import Fitted
+    from expressim.calibration.observations import ObservationSet
     from expressim.model.spec.regions import RegionPack
 
 #: libraries whose versions change what a fit holds or how it is read back
@@ -129,7 +131,7 @@ def _finite_numbers(value: Any, where: str, depth: int = 0) -> str | None:
     return f"{where}: a {type(value).__name__}"
 
 
-def check_fit(f: Any, register: dict[str, Any] | None = None) -> str | None:
+def check_fit(f: object, register: Mapping[str, Mapping[str, object]] | None = None) -> str | None:
     """Why a calibration read back from the cache cannot be used (None: it can).
 
     Checks every array's dtype (float) and shape and their agreement with each other (the
@@ -177,7 +179,7 @@ def check_fit(f: Any, register: dict[str, Any] | None = None) -> str | None:
     return None
 
 
-def _load(path: Path, register: dict[str, Any] | None = None) -> Fitted | None:
+def _load(path: Path, register: Mapping[str, Mapping[str, object]] | None = None) -> Fitted | None:
     """The cached calibration, or None when absent, in a folder or file others could write, or unreadable."""
     from expressim.calibration import artefact
 
@@ -248,7 +250,7 @@ def _store(path: Path, fitted: Fitted) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def cache_key(obs: Any, pack: RegionPack | None = None) -> str:
+def cache_key(obs: ObservationSet, pack: RegionPack | None = None) -> str:
     """The entry key of a fit of ``obs``: the observations it reads (after the cut), the region pack's levels
     and register entries (default: the default pack's), this code and libraries.
 
@@ -274,7 +276,7 @@ def _default_pack() -> RegionPack:
     return load_pack(default_pack())
 
 
-def fitted_for(obs: Any, *, pack: RegionPack | None = None, use_cache: bool = True) -> Fitted:
+def fitted_for(obs: ObservationSet, *, pack: RegionPack | None = None, use_cache: bool = True) -> Fitted:
     """Calibrate the hierarchy of a region pack (default: the default pack), reusing a cached fit of the
     same observations, pack, code and libraries.
 

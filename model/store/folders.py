@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, TypedDict
 
 
 class OutputError(ValueError):
@@ -42,7 +43,7 @@ class Interrupted(BaseException):
 received_signal: int | None = None
 
 
-def on_signal(signum: int, frame: Any) -> None:
+def on_signal(signum: int, frame: FrameType | None) -> None:
     """Signal handler: raise :class:`Interrupted` once; further signals are ignored during cleanup."""
     global received_signal
     signal.signal(signum, signal.SIG_IGN)
@@ -107,8 +108,8 @@ def _clean(o: Any) -> Any:
     return o
 
 
-def write_json(path: str | Path, data: Any) -> None:
-    """Write JSON (UTF-8, indented, NaN -> null)."""
+def write_json(path: str | Path, data: object) -> None:
+    """Write JSON (UTF-8, indented, NaN -> null; numpy numbers and arrays and paths as JSON values)."""
     Path(path).write_text(json.dumps(_clean(data), ensure_ascii=False, indent=2, default=_default) + "\n",
                           encoding="utf-8")
 
@@ -148,9 +149,16 @@ def _file_digest(path: Path) -> tuple[int, str]:
         os.close(fd)
 
 
-def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
+class ListedFile(TypedDict):
+    """A file an output folder's manifest lists: its size and digest."""
+
+    bytes: int
+    sha256: str
+
+
+def listed_files(folder: Path) -> dict[str, ListedFile]:
     """Every regular file under ``folder`` but its manifest, as ``relative/path -> {bytes, sha256}``."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, ListedFile] = {}
     for root, _dirs, files in os.walk(folder):
         for name in files:
             p = Path(root) / name

@@ -20,7 +20,12 @@ import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+T = TypeVar("T")
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP), with their full-width forms
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -29,18 +34,18 @@ ENCODING = "utf-8-sig"
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def neutral_cell(value: Any) -> Any:
+def neutral_cell(value: T) -> T | str:
     """A cell value a spreadsheet will not run: text starting like a formula gets a leading ``'``.
 
     Parameters
     ----------
-    value : any
+    value : object
         The cell; only ``str`` values are changed, and only when they start with one of
         :data:`FORMULA_STARTS` and are not a plain number.
 
     Returns
     -------
-    any
+    object
         ``value`` itself, or ``"'" + value``.
     """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
@@ -48,7 +53,7 @@ def neutral_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], fieldnames: Sequence[str] | None = None) -> None:
+def write_csv(path: str | Path, rows: Iterable[Mapping[str, object]], fieldnames: Sequence[str] | None = None) -> None:
     """Write ``rows`` as a UTF-8 CSV (with BOM) with a header, every text cell through :func:`neutral_cell`.
 
     Parameters
@@ -69,7 +74,7 @@ def write_csv(path: str | Path, rows: Iterable[Mapping[str, Any]], fieldnames: S
             w.writerow({neutral_cell(k): neutral_cell(v) for k, v in r.items()})
 
 
-def write_frame(path: str | Path, frame: Any) -> None:
+def write_frame(path: str | Path, frame: pd.DataFrame) -> None:
     """Write a pandas DataFrame as a CSV (UTF-8 with BOM) without its index, every text cell through
     :func:`neutral_cell`."""
     out = frame.copy()

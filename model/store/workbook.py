@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from expressim.model.store.tables import neutral_cell
 
@@ -32,7 +32,20 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def _cell(value: Any) -> Any:
+class Table(Protocol):
+    """A table of a report (:class:`expressim.model.viz.run_tables.DisplayTable`): a sheet of the workbook."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def headers(self) -> Sequence[str]: ...
+
+    @property
+    def rows(self) -> Sequence[Sequence[object]]: ...
+
+
+def _cell(value: object) -> object:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -42,7 +55,7 @@ def _cell(value: Any) -> Any:
     return neutral_cell(str(value))
 
 
-def write_workbook(path: str | Path, tables: Sequence[Any]) -> Path:
+def write_workbook(path: str | Path, tables: Sequence[Table]) -> Path:
     """Write ``tables`` to an ``.xlsx`` workbook, one sheet each, in order.
 
     Parameters

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -45,7 +44,7 @@ from expressim.calibration.seam import Calibration
 from expressim.model.engine.oracle.spillovers import metrics_rep
 from expressim.model.engine.parameters import Draws
 from expressim.model.engine.rollout import simulate_rollout_simpy
-from expressim.model.engine.simulate import Compiled, anchor_index
+from expressim.model.engine.simulate import ChunkOutput, Compiled, anchor_index
 
 #: floor of the station programme's duration and of the coverage missing at the start
 _TINY = 1e-9
@@ -362,7 +361,7 @@ def simulate_replication(comp: Compiled, fitted: Calibration, draws: Draws, r: i
     return Replication(metrics, monthly, base, county_annual, demand, backlog, opening, ph_start, ph_end)
 
 
-def simulate_reference(comp: Compiled, fitted: Calibration, draws: Draws) -> dict[str, Any]:
+def simulate_reference(comp: Compiled, fitted: Calibration, draws: Draws) -> ChunkOutput:
     """Simulate every replication of ``draws`` one at a time (same output as ``engine.simulate_chunk``).
 
     Returns
