@@ -15,7 +15,7 @@ from helpers import ROOT, cli  # noqa: E402
 
 import expressim.model.spec  # noqa: E402,F401 - registers the region packs' names
 from expressim.calibration.observations import load  # noqa: E402
-from expressim.model.engine.results import load as load_results  # noqa: E402
+from expressim.model.store.run_files import load_run as load_results  # noqa: E402
 from expressim.model.viz import run_figures as rf  # noqa: E402
 
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
