@@ -435,11 +435,11 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
                       float(np.log(per_collected * local / pops[levels.nation])), levels)
     plans: tuple[NowcastPlan, ...] = ()
     released = obs  # what was published, before the layers rewrite what the hierarchy reads
-    layer = fit_layer(obs)
+    layer = fit_layer(obs, levels.nation)
     if layer is not None:
         plans = tuple(p for p in (layer.plan(ind) for ind in ("express_volume", "express_revenue")) if p is not None)
         extra, nc_notes = nowcast_observations(
-            obs, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
+            obs, levels.nation, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
         obs = with_nowcasts(obs, extra, levels.nation)
         notes += nc_notes
     obs, _, share_notes = provincial_shares_of(obs, levels)

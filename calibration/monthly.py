@@ -3,14 +3,20 @@
 Model (natural logs, monthly time ``t``).  The year-on-year growth of month ``t`` on the
 publisher's comparable basis, ``G_t = log(V_t / V*_{t-12})``, is a local level plus noise::
 
-    G_t = g_t + ε_t,          g_{t+1} = g_t + η_t          (volume)
-    R_t = g_t + q_t + ε'_t,   q_{t+1} = q_t + η'_t         (revenue: volume growth + revenue-per-parcel growth)
+    G_t = g_t + u_t + ε_t,          g_{t+1} = g_t + η_t          (volume)
+    R_t = g_t + q_t + u_t + ε'_t,   q_{t+1} = q_t + η'_t         (revenue: volume growth + revenue-per-parcel growth)
+                                    u_{t+1} = ρ u_t + ν_t        (a passing deviation, |ρ| < 1)
 
 Written on levels this is ``log V_t = log V*_{t-12} + g_t + ε_t``: each calendar month's level
 evolves from its own value a year earlier, so the seasonal pattern is allowed to move from year
 to year (a seasonal random walk, the structural form of a seasonal-difference model), and a
 year-on-year rate, the most informative number of a bulletin, is observed directly; published
-across the 2024 scope break it compares like with like.
+across the 2024 scope break it compares like with like.  ``u`` is a deviation of the growth
+that passes within months (a lockdown a year earlier that lifts this spring's rates, a festival
+shifted): it holds the level ``g`` from chasing it, decays in the nowcast at the rate ``ρ`` and
+is left out of the pace the year exits at.  ``ρ`` and the five SDs are estimated (weak priors)
+at each origin; the component was chosen on the selection set of ``benchmarks/nowcast_eval.py``
+(docs/nowcast.md).
 
 Windows.  A window's growth (the Spring-Festival block, Jan–N, a quarter) is the log of a ratio
 of sums; to first order it is the weighted mean ``Σ_k w_k G_k`` with ``w_k`` the months' shares
@@ -48,12 +54,16 @@ from expressim.calibration.monthly_releases import (
 from expressim.calibration.observations import Observation, ObservationSet
 from expressim.calibration.periods import Period, parse_period
 
-#: weak priors of the four log shock SDs: mean and SD [log of log-growth SD]
+#: weak priors of the five log shock SDs: mean and SD [log of log-growth SD]
 SD_PRIOR = (np.log(0.03), 1.5)
+#: weak prior of the passing deviation's monthly persistence: mean and SD of logit ρ
+RHO_PRIOR = (0.0, 1.5)
+#: logit ρ where the search starts (a start at the prior mean would give Nelder-Mead no step in ρ)
+RHO_START = 1.0
 #: variance of the approximately diffuse initial growth states [log²]
 INITIAL_VAR = 0.25
 NS = 12  # months of lags kept in the state
-N_STATES = 2 * NS
+N_STATES = 3 * NS  # lags of g, q and u
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,8 @@ class MonthlyFit:
     """The filtered monthly growth states and the estimated shock SDs.
 
     ``first_year``: year of month index 0; ``last_t``: the last month with an observation;
-    ``mean`` (24,) and ``cov`` (24, 24): the filtered state at ``last_t`` (lags of ``g`` then ``q``);
-    ``sd``: shock SDs ``eta_g, eta_q, eps_v, eps_r`` [log growth].
+    ``mean`` (36,) and ``cov`` (36, 36): the filtered state at ``last_t`` (lags of ``g``, ``q``, ``u``);
+    ``sd``: shock SDs ``eta_g, eta_q, eps_v, eps_r, nu`` [log growth] and ``rho`` (the sixth entry).
     """
 
     first_year: int
@@ -75,24 +85,48 @@ class MonthlyFit:
 
 
 def _system(sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Transition matrix and state-noise covariance of the lag-augmented local levels.
+    """Transition matrix and state-noise covariance of the lag-augmented states.
 
-    ``g' = g + η_g``, ``q' = q + η_q``; the lags shift by one month.  ``sd`` = ``(η_g, η_q, ε_v, ε_r)``.
+    ``g' = g + η_g``, ``q' = q + η_q``, ``u' = ρ u + ν``; the lags shift by one month.
+    ``sd`` = ``(η_g, η_q, ε_v, ε_r, ν, ρ)``.
     """
     T = np.zeros((N_STATES, N_STATES))
     Q = np.zeros((N_STATES, N_STATES))
-    for k in (0, NS):
+    for k in (0, NS, 2 * NS):
         T[k, k] = 1.0
         for j in range(1, NS):
             T[k + j, k + j - 1] = 1.0
-    Q[0, 0], Q[NS, NS] = sd[0] ** 2, sd[1] ** 2
+    T[2 * NS, 2 * NS] = sd[5]
+    Q[0, 0], Q[NS, NS], Q[2 * NS, 2 * NS] = sd[0] ** 2, sd[1] ** 2, sd[4] ** 2
     return T, Q
+
+
+def _initial_var(sd: np.ndarray) -> np.ndarray:
+    """Initial state variances: near-diffuse growth levels, the deviation at its stationary variance."""
+    v = np.full(N_STATES, INITIAL_VAR)
+    v[2 * NS:] = sd[4] ** 2 / (1 - sd[5] ** 2)
+    return v
+
+
+def _sd(theta: np.ndarray) -> np.ndarray:
+    """Parameters from the optimiser's scale: log SDs, then logit ρ (real part: no complex steps)."""
+    p = np.real(np.asarray(theta))
+    out = np.exp(p)
+    out[5] = 1.0 / (1.0 + np.exp(-p[5]))
+    return np.asarray(out, dtype=float)
+
+
+def _theta(sd: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_sd`."""
+    sd = np.asarray(sd, dtype=float)
+    return np.r_[np.log(sd[:5]), np.log(sd[5] / (1.0 - sd[5]))]
 
 
 def _design(o: Obs) -> np.ndarray:
     z = np.zeros(N_STATES)
     for lag, w in o.weights.items():
         z[lag] += w
+        z[2 * NS + lag] += w
         if o.series == 1:
             z[NS + lag] += w
     return z
@@ -125,11 +159,11 @@ def _model(observations: Sequence[Obs], n_months: int) -> Any:
             super().__init__(endog, k_states=N_STATES, k_posdef=N_STATES)
             self["design"] = design
             self["selection"] = np.eye(N_STATES)
-            self.ssm.initialize_known(np.zeros(N_STATES), np.eye(N_STATES) * INITIAL_VAR)
 
         def update(self, params: np.ndarray, **kwargs: Any) -> None:
-            sd = np.exp(np.real(np.asarray(params)))  # no complex-step derivatives here
+            sd = _sd(params)
             T, Q = _system(sd)
+            self.ssm.initialize_known(np.zeros(N_STATES), np.diag(_initial_var(sd)))
             self["transition"] = T
             self["state_cov"] = Q
             cov = np.zeros((4, 4, n_months))
@@ -144,27 +178,30 @@ def kalman(observations: Sequence[Obs], n_months: int, sd: np.ndarray) -> tuple[
     """Log-likelihood and the filtered state mean and covariance at the last month.
 
     The observation noise of a window is ``σ_ε² Σ w²`` (independent monthly deviations averaged).
+    ``sd`` as in :class:`MonthlyFit`.
     """
     model = _model(observations, n_months)
-    res = model.filter(np.log(sd))
+    res = model.filter(_theta(sd))
     return float(res.llf), np.asarray(res.filtered_state[:, -1]), np.asarray(res.filtered_state_cov[:, :, -1])
 
 
 def fit_monthly(observations: Sequence[Obs], n_months: int, first_year: int) -> MonthlyFit:
-    """Maximum a posteriori shock SDs (weak log-normal priors, :data:`SD_PRIOR`) and the filtered end state."""
+    """Maximum a posteriori shock SDs and persistence (weak priors :data:`SD_PRIOR`, :data:`RHO_PRIOR`)
+    and the filtered end state."""
     from scipy.optimize import minimize
 
     model = _model(observations, n_months)
 
     def neg(theta: np.ndarray) -> float:
-        return -(float(model.loglike(theta)) - 0.5 * float(np.sum(((theta - SD_PRIOR[0]) / SD_PRIOR[1]) ** 2)))
+        prior = np.sum(((theta[:5] - SD_PRIOR[0]) / SD_PRIOR[1]) ** 2) + ((theta[5] - RHO_PRIOR[0]) / RHO_PRIOR[1]) ** 2
+        return -(float(model.loglike(theta)) - 0.5 * float(prior))
 
-    res = minimize(neg, np.full(4, SD_PRIOR[0]), method="Nelder-Mead",
-                   options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 400})
+    res = minimize(neg, np.r_[np.full(5, SD_PRIOR[0]), RHO_START], method="Nelder-Mead",
+                   options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 1200})
     out = model.filter(res.x)
     last_t = max((o.t for o in observations), default=0)
     return MonthlyFit(first_year, last_t, np.asarray(out.filtered_state[:, -1]),
-                      np.asarray(out.filtered_state_cov[:, :, -1]), np.exp(res.x), float(out.llf), len(observations))
+                      np.asarray(out.filtered_state_cov[:, :, -1]), _sd(res.x), float(out.llf), len(observations))
 
 
 @dataclass(frozen=True)
@@ -174,7 +211,7 @@ class NowcastPlan:
     Months ``1..n_known`` are published (``known`` [canonical unit]); each later month ``m`` is
     ``base[m] · exp(G_m)`` with ``base`` last year's comparable level and the log growths ``G``
     jointly normal (``mean``, ``cov``): the filtered growth level's uncertainty, the random walk
-    of the level over the months ahead and each month's own deviation.
+    of the level over the months ahead, the passing deviation's decay and each month's own deviation.
     """
 
     indicator: str
@@ -253,17 +290,29 @@ class MonthlyLayer:
     def _growth_moments(self, si: int, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and covariance of the log growth of the ``h`` months after the last release.
 
-        ``G_{N+j} = ℓ_N + Σ_{i≤j} η_i + ε_j`` with ``ℓ`` the series' growth level (``g``, or
-        ``g + q`` for revenue): ``Cov(G_j, G_k) = Var ℓ_N + min(j, k) σ_η² + [j = k] σ_ε²``.
+        With ``x_j`` the state ``j`` months ahead and ``z`` picking ``g + u`` (``+ q`` for revenue):
+        ``E G_j = z'T^j m`` and ``Cov(G_j, G_k) = z'T^j P T^k'z + Σ_{i≤min(j,k)} z'T^{j-i} Q T^{k-i}'z
+        + [j = k] σ_ε²`` (``m``, ``P``: the filtered state).  Without the passing deviation this is
+        ``Var ℓ_N + min(j, k) σ_η² + [j = k] σ_ε²`` (tested).
         """
         fit = self.fit
-        idx = [0] if si == 0 else [0, NS]
-        level = float(fit.mean[idx].sum())
-        var_level = float(fit.cov[np.ix_(idx, idx)].sum())
-        eta2 = fit.sd[0] ** 2 + (fit.sd[1] ** 2 if si == 1 else 0.0)
-        j = np.arange(1, h + 1)
-        cov = var_level + np.minimum.outer(j, j) * eta2 + np.eye(h) * fit.sd[2 + si] ** 2
-        return np.full(h, level), cov
+        T, Q = _system(fit.sd)
+        z = np.zeros(N_STATES)
+        z[[0, 2 * NS]] = 1.0
+        if si == 1:
+            z[NS] = 1.0
+        zt = [z]  # z'T^j, j = 0..h
+        for _ in range(h):
+            zt.append(zt[-1] @ T)
+        a = np.array(zt)  # (h + 1, N_STATES)
+        mean = a[1:] @ fit.mean
+        cov = a[1:] @ fit.cov @ a[1:].T
+        for i in range(1, h + 1):  # the shock of month i reaches months j >= i through z'T^{j-i}
+            b = np.zeros((h, N_STATES))
+            b[i - 1:] = a[:h - i + 1]
+            cov += b @ Q @ b.T
+        cov += np.eye(h) * fit.sd[2 + si] ** 2
+        return mean, cov
 
     def growth_level(self, indicator: str) -> tuple[float, float]:
         """Filtered growth level of the last month [log] and its SD."""
@@ -292,10 +341,11 @@ def _comparable_prev(prev: YearData, n_known: int, known_total: float, cum_g: fl
     return months
 
 
-def fit_layer(obs: ObservationSet, dates: Mapping[int, dt.date] | None = None) -> MonthlyLayer | None:
-    """Fit the monthly layer on an observation set's national releases (None without monthly growth data)."""
+def fit_layer(obs: ObservationSet, nation: str, dates: Mapping[int, dt.date] | None = None) -> MonthlyLayer | None:
+    """Fit the monthly layer on the releases of ``nation`` (its geography key in the data; None
+    without monthly growth data)."""
     dates = dates if dates is not None else spring_festival_dates()
-    data = {ind: year_data(obs, ind) for ind in SERIES}
+    data = {ind: year_data(obs, ind, nation) for ind in SERIES}
     years = sorted({y for d in data.values() for y in d})
     if not years:
         return None
@@ -306,7 +356,7 @@ def fit_layer(obs: ObservationSet, dates: Mapping[int, dt.date] | None = None) -
     n_months = max(o.t for o in observations) + 1
     fit = fit_monthly(observations, n_months, first)
     layer_year = first + fit.last_t // 12
-    basis = {ind: basis_factor(obs, ind, layer_year) for ind in SERIES}
+    basis = {ind: basis_factor(obs, ind, layer_year, nation) for ind in SERIES}
     return MonthlyLayer(fit, data, basis)
 
 
@@ -314,7 +364,8 @@ def fit_layer(obs: ObservationSet, dates: Mapping[int, dt.date] | None = None) -
 EXIT = "express_volume_growth_exit"
 
 
-def nowcast_observations(obs: ObservationSet, plans: Sequence[NowcastPlan], layer: MonthlyLayer | None = None,
+def nowcast_observations(obs: ObservationSet, nation: str, plans: Sequence[NowcastPlan],
+                         layer: MonthlyLayer | None = None,
                          exit_mismatch: float = 0.03, n: int = 4000,
                          seed: int = 0) -> tuple[list[Observation], list[str]]:
     """What the layer tells the annual hierarchy, as observations flagged ``derived``, and notes.
@@ -334,20 +385,20 @@ def nowcast_observations(obs: ObservationSet, plans: Sequence[NowcastPlan], laye
     for plan in plans:
         logs = np.log(plan.months(n, rng).sum(axis=1))
         med, sd = float(np.exp(np.median(logs))), float(np.std(logs))
-        template = obs.select("China", plan.indicator, derived=False)[-1]
+        template = obs.select(nation, plan.indicator, derived=False)[-1]
         out.append(replace(template, period=parse_period(str(plan.year)), value=med, yoy_growth_pct=None,
                            derived=True, preliminary=False, rel_precision=sd, line=0,
                            note=f"nowcast: monthly layer from the releases to {plan.year}-{plan.n_known:02d}"))
-        notes.append(f"China/{plan.indicator}/{plan.year}: nowcast from the monthly releases to "
+        notes.append(f"{nation}/{plan.indicator}/{plan.year}: nowcast from the monthly releases to "
                      f"{plan.year}-{plan.n_known:02d} (median {med:.4g}, log SD {sd:.3f})")
     if layer is not None:
         level, sd = layer.growth_level(SERIES[0])
-        template = obs.select("China", SERIES[0], derived=False)[-1]
+        template = obs.select(nation, SERIES[0], derived=False)[-1]
         month = layer.fit.last_t % 12 + 1
         out.append(replace(template, indicator=EXIT, period=parse_period(str(layer.year)), value=float(np.exp(level)),
                            unit="", yoy_growth_pct=None, derived=True, preliminary=False, line=0,
                            rel_precision=float(np.hypot(sd, exit_mismatch)),
                            note=f"growth level of the monthly layer at {layer.year}-{month:02d}"))
-        notes.append(f"China/volume growth at {layer.year}-{month:02d}: {np.expm1(level):+.1%} a year "
+        notes.append(f"{nation}/volume growth at {layer.year}-{month:02d}: {np.expm1(level):+.1%} a year "
                      f"(SD {sd:.3f} log), read as {layer.year}'s growth state (mismatch SD {exit_mismatch})")
     return out, notes

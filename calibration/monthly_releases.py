@@ -70,7 +70,7 @@ class YearData:
     annual: float | None
 
 
-def year_data(obs: ObservationSet, indicator: str, geography: str = "China") -> dict[int, YearData]:
+def year_data(obs: ObservationSet, indicator: str, geography: str) -> dict[int, YearData]:
     """Collect each year's windows of one series from an observation set (published rows only)."""
     by_year: dict[int, list[Observation]] = {}
     for o in obs.select(geography, indicator, derived=False):
@@ -155,7 +155,7 @@ def growth_observations(data: Mapping[str, Mapping[int, YearData]], first_year: 
     return out
 
 
-def basis_factor(obs: ObservationSet, indicator: str, year: int, geography: str = "China") -> float:
+def basis_factor(obs: ObservationSet, indicator: str, year: int, geography: str) -> float:
     """Factor that puts ``year - 1``'s published levels on ``year``'s basis (1 unless the scope changed).
 
     The median over ``year``'s windows with a published growth rate of (value / (1 + growth)) /

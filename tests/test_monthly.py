@@ -67,7 +67,7 @@ def _synthetic(tmp: Path, sd_eta: float, sd_eps: float, years: int = 12, seed: i
 
 def test_recovers_the_shock_sizes_of_synthetic_data(tmp_path: Path) -> None:
     obs = load([_synthetic(tmp_path, 0.01, 0.04, years=20)])
-    data = {ind: R.year_data(obs, ind) for ind in R.SERIES}
+    data = {ind: R.year_data(obs, ind, "China") for ind in R.SERIES}
     o = R.growth_observations(data, 2000, {})
     fit = M.fit_monthly(o, max(x.t for x in o) + 1, 2000)
     assert fit.sd[2] == pytest.approx(0.04, rel=0.25)  # month deviation
@@ -75,13 +75,86 @@ def test_recovers_the_shock_sizes_of_synthetic_data(tmp_path: Path) -> None:
 
 
 def test_kalman_matches_a_hand_computation_for_one_observation() -> None:
-    """One block growth y at t=0: the filtered level moves by the gain P/(P+σ²) times the innovation."""
-    sd = np.array([0.02, 0.01, 0.05, 0.05])
+    """One block growth y at t=0 loads the growth level and the passing deviation: each moves by
+    its prior variance over the innovation variance, times the innovation."""
+    sd = np.array([0.02, 0.01, 0.05, 0.05, 0.03, 0.6])
     ll, a, P = M.kalman([R.Obs(0, 0, {0: 1.0}, 0.2)], 1, sd)
-    p0, h = M.INITIAL_VAR, 0.05**2
-    assert a[0] == pytest.approx(p0 / (p0 + h) * 0.2)
-    assert P[0, 0] == pytest.approx(p0 - p0**2 / (p0 + h))
-    assert ll == pytest.approx(-0.5 * (np.log(2 * np.pi * (p0 + h)) + 0.04 / (p0 + h)))
+    p0, pu, h = M.INITIAL_VAR, 0.03**2 / (1 - 0.6**2), 0.05**2
+    f = p0 + pu + h
+    assert a[0] == pytest.approx(p0 / f * 0.2)
+    assert a[2 * M.NS] == pytest.approx(pu / f * 0.2)
+    assert P[0, 0] == pytest.approx(p0 - p0**2 / f)
+    assert ll == pytest.approx(-0.5 * (np.log(2 * np.pi * f) + 0.04 / f))
+
+
+def _layer(sd: np.ndarray, seed: int = 0, deviation: bool = True) -> M.MonthlyLayer:
+    """A layer with a random filtered state (without ``deviation``: the passing deviation's part zero)."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(M.N_STATES, M.N_STATES))
+    mean, cov = rng.normal(0.1, 0.05, M.N_STATES), a @ a.T * 1e-4
+    if not deviation:
+        mean[2 * M.NS:] = 0.0
+        cov[2 * M.NS:, :] = cov[:, 2 * M.NS:] = 0.0
+    return M.MonthlyLayer(M.MonthlyFit(2020, 40, mean, cov, sd, 0.0, 10), {}, {})
+
+
+@pytest.mark.parametrize("si", [0, 1])
+def test_growth_moments_match_a_simulation_of_the_state_space(si: int) -> None:
+    """Mean and covariance of the months ahead against 200,000 simulated paths of the transition."""
+    sd = np.array([0.02, 0.01, 0.03, 0.02, 0.04, 0.7])
+    layer = _layer(sd)
+    h = 5
+    mean, cov = layer._growth_moments(si, h)
+    rng = np.random.default_rng(1)
+    T, Q = M._system(sd)
+    n = 200_000
+    x = rng.multivariate_normal(layer.fit.mean, layer.fit.cov, size=n, method="eigh")
+    g = np.empty((n, h))
+    for j in range(h):
+        x = x @ T.T + rng.multivariate_normal(np.zeros(M.N_STATES), Q, size=n, method="eigh")
+        g[:, j] = x[:, 0] + x[:, 2 * M.NS] + (x[:, M.NS] if si else 0) + rng.normal(0, sd[2 + si], n)
+    assert np.allclose(g.mean(axis=0), mean, atol=4 * np.sqrt(np.diag(cov) / n).max())
+    assert np.allclose(np.cov(g.T), cov, rtol=0.03, atol=2e-5)
+
+
+def test_without_a_passing_deviation_the_moments_are_the_local_level_closed_form() -> None:
+    """ν → 0: E G_j = the filtered level, Cov(G_j, G_k) = Var ℓ + min(j, k) σ_η² + [j = k] σ_ε²."""
+    sd = np.array([0.02, 0.01, 0.03, 0.02, 1e-9, 0.5])
+    layer = _layer(sd, deviation=False)
+    j = np.arange(1, 5)
+    for si, idx in ((0, [0]), (1, [0, M.NS])):
+        mean, cov = layer._growth_moments(si, 4)
+        assert np.allclose(mean, layer.fit.mean[idx].sum())
+        eta2 = sd[0] ** 2 + (sd[1] ** 2 if si else 0.0)
+        expected = layer.fit.cov[np.ix_(idx, idx)].sum() + np.minimum.outer(j, j) * eta2 + np.eye(4) * sd[2 + si] ** 2
+        assert np.allclose(cov, expected)
+
+
+def test_recovers_the_persistence_of_a_passing_deviation(tmp_path: Path) -> None:
+    """Synthetic growth = slow level + AR(1) deviation (ρ 0.7) + noise: ρ and the deviation's SD come back."""
+    rng = np.random.default_rng(5)
+    n = 12 * 20
+    level = 0.15 + np.cumsum(rng.normal(0, 0.005, n))
+    u = np.zeros(n)
+    for t in range(1, n):
+        u[t] = 0.7 * u[t - 1] + rng.normal(0, 0.04)
+    growth = level + u + rng.normal(0, 0.01, n)
+    lines = [HEADER]
+    base = np.full(12, 100.0)
+    for y in range(20):
+        vals = base * np.exp(growth[12 * y:12 * y + 12])
+        for m in range(1, 13):
+            lines.append(f"China,express_volume,{2000 + y}-{m:02d},{vals[m - 1]:.6f},亿件,"
+                         f"{100 * np.expm1(growth[12 * y + m - 1]):.6f},,\n")
+        base = vals
+    f = tmp_path / "ar.csv"
+    f.write_text("".join(lines), encoding="utf-8")
+    obs = load([f])
+    data = {ind: R.year_data(obs, ind, "China") for ind in R.SERIES}
+    o = R.growth_observations(data, 2000, {})
+    fit = M.fit_monthly(o, max(x.t for x in o) + 1, 2000)
+    assert fit.sd[5] == pytest.approx(0.7, abs=0.15)
+    assert fit.sd[4] == pytest.approx(0.04, rel=0.3)
 
 
 def _shipped(until: str):
@@ -90,7 +163,7 @@ def _shipped(until: str):
 
 def test_a_known_jan_nov_gives_the_full_year_within_its_december() -> None:
     obs = _shipped("2025-11")
-    layer = M.fit_layer(obs)
+    layer = M.fit_layer(obs, "China")
     assert layer is not None and layer.year == 2025
     plan = layer.plan("express_volume")
     assert plan is not None and plan.n_known == 11
@@ -104,7 +177,7 @@ def test_a_known_jan_nov_gives_the_full_year_within_its_december() -> None:
 def test_every_release_narrows_the_rest_of_its_year() -> None:
     widths = []
     for until in ("2025-03", "2025-06", "2025-09", "2025-11"):
-        plan = M.fit_layer(_shipped(until)).plan("express_volume")
+        plan = M.fit_layer(_shipped(until), "China").plan("express_volume")
         t = np.log(plan.months(4000, np.random.default_rng(0)).sum(axis=1))
         widths.append(np.quantile(t, 0.9) - np.quantile(t, 0.1))
     assert all(b < a for a, b in zip(widths, widths[1:], strict=False)), widths
@@ -112,26 +185,26 @@ def test_every_release_narrows_the_rest_of_its_year() -> None:
 
 def test_no_look_ahead_the_nowcast_reads_nothing_after_its_origin(tmp_path: Path) -> None:
     """Adding later releases to the files changes nothing at an origin before them."""
-    a = M.fit_layer(_shipped("2025-06")).plan("express_revenue")
+    a = M.fit_layer(_shipped("2025-06"), "China").plan("express_revenue")
     extra = tmp_path / "later.csv"
     extra.write_text(HEADER + "China,express_revenue,2025-07,99999,亿元,90,,\n", encoding="utf-8")
-    b = M.fit_layer(load([DATA, extra], until="2025-06")).plan("express_revenue")
+    b = M.fit_layer(load([DATA, extra], until="2025-06"), "China").plan("express_revenue")
     assert a == b
 
 
 def test_a_higher_recent_month_raises_the_nowcast(tmp_path: Path) -> None:
     """Monotonicity: the same releases with a stronger last month give a higher full year."""
     base = _shipped("2025-09")
-    lo = M.fit_layer(base).plan("express_volume").months(2000, np.random.default_rng(0)).sum(axis=1)
+    lo = M.fit_layer(base, "China").plan("express_volume").months(2000, np.random.default_rng(0)).sum(axis=1)
     strong = tmp_path / "strong.csv"
     strong.write_text(HEADER + "China,express_volume,2025-09,180.0,亿件,30.0,,bulletin\n", encoding="utf-8")
-    hi = M.fit_layer(load([DATA, strong], until="2025-09")).plan("express_volume")
+    hi = M.fit_layer(load([DATA, strong], until="2025-09"), "China").plan("express_volume")
     hi_total = hi.months(2000, np.random.default_rng(0)).sum(axis=1)
     assert np.median(hi_total) > np.median(lo)
 
 
 def test_the_plan_round_trips_through_its_dictionary() -> None:
-    plan = M.fit_layer(_shipped("2025-08")).plan("express_revenue")
+    plan = M.fit_layer(_shipped("2025-08"), "China").plan("express_revenue")
     assert M.NowcastPlan.from_dict(plan.to_dict()) == plan
     w = plan.window(parse_period("2025-01..08"), 10, np.random.default_rng(0))
     assert np.allclose(w, w[0])  # the published part is known
