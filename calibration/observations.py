@@ -103,14 +103,22 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     (or named and inside a folder named) is read once, where it first appears.
     """
     out: list[Path] = []
+    seen: set[Path] = set()
     for p in (Path(x).expanduser().resolve() for x in paths):
         if p.is_dir():
-            found = sorted(f.resolve() for f in p.glob("*.csv") if f.name not in NOT_OBSERVATIONS)
+            found = sorted(f for f in p.glob("*.csv") if f.name not in NOT_OBSERVATIONS)
         elif p.is_file():
             found = [p]
         else:
             raise DataError(f"{p}: no such file or directory; expected an observation CSV or a folder of them")
-        out += [f for f in found if f not in out]
+        for f in found:  # a link inside a folder keeps its own name (the reader names it); the target counts once
+            try:
+                key = f.resolve()
+            except (OSError, RuntimeError):
+                key = f
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
     return out
 
 

@@ -36,7 +36,11 @@ def assert_one_line_error(rc: int, err: str, path: Path, *words: str) -> None:
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_shipped_scenarios_validate(path: Path) -> None:
     rc, out, err = cli("validate", str(path))
-    assert rc == 0 and err == "" and "ok" in out
+    assert rc == 0 and "ok" in out
+    if path.name == "delayed.yaml":  # its last centres and the hub's construction are gated past 2025 on purpose
+        assert err and all("is after the horizon 2025-12" in ln for ln in err.splitlines())
+    else:
+        assert err == ""
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:

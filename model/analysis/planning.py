@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import numpy as np
 
-from expressim.model.spec.conventions import HEADLINE_METRICS, METRICS
+from expressim.model.spec.conventions import HEADLINE_METRICS, METRICS, SUMMARY_QUANTILES
 
 if TYPE_CHECKING:
     from expressim.model.engine.results import Results
@@ -81,7 +81,7 @@ LEVEL_PROBABILITIES = (0.8, 0.5, 0.2)
 #: indicators whose cumulative gain or loss a comparison reports, by county
 CUMULATIVE_METRICS = ("parcels_inout", "revenue", "jobs")
 #: percentiles of the paired differences reported: the 80% interval and the median
-INTERVAL = (0.1, 0.5, 0.9)
+INTERVAL = SUMMARY_QUANTILES
 #: the key of the whole region in the county column
 TOTAL = "total"
 

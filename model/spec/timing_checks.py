@@ -5,8 +5,9 @@ Each check returns one line per finding, ``FILE: FIELD: what was found; what it 
 2030?"), but one written by mistake would silently contribute nothing.
 
 - a phase whose ``not_before`` is after the horizon (the project never opens in the simulation);
-- a project that, even at the shortest duration of every phase (the lower end of each distribution, no wait
-  for a resource), opens after the horizon;
+- a project the scenario plans to open inside the horizon (``planned_open``) that, even at the shortest
+  duration of every phase (the lower end of each distribution, no wait for a resource), opens after it (a
+  project without a planned opening inside the horizon, such as a hub only started in it, is not said);
 - an as-of date after the data's last month or after the current month: the scenario's ``calibration.until``
   (or ``--until``), and a progress file whose latest fact is dated after the data's last month (the rollout
   then knows what the parcel data do not yet show).  A progress row dated after the current month is refused
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from expressim.model.spec.progress import month_text
+from expressim.model.spec.progress import Progress, month_text
 from expressim.model.spec.scenario import Scenario, parse_month
 
 __all__ = ["as_of_warnings", "horizon_warnings"]
@@ -44,6 +45,8 @@ def horizon_warnings(scn: Scenario, path: str) -> list[str]:
                        f"{scn.horizon}; project '{p.id}' cannot start '{ph.name}' inside the simulation, so it never "
                        f"opens in it (move the horizon or the date if that is not meant)")
             continue
+        if not p.planned_open or parse_month(p.planned_open) > end:
+            continue  # not meant to open inside the horizon
         t = float(scn.start_month)  # month index, fractional: the earliest each phase can end
         for ph in p.phases:
             if ph.not_before:
@@ -52,13 +55,13 @@ def horizon_warnings(scn: Scenario, path: str) -> list[str]:
         if t > end + 1:  # t is a point in time on the month-index clock: it falls in month int(t)
             out.append(f"{path}: projects.{i}: project '{p.id}' opens at the earliest in {month_text(int(t))} "
                        f"(every phase at its shortest duration, no wait for a resource), after the horizon "
-                       f"{scn.horizon}: its opening and what it brings are not simulated (targets on its phases "
-                       f"still count)")
+                       f"{scn.horizon}, although planned to open in {p.planned_open}: its opening and what it brings "
+                       f"are not simulated")
     return out
 
 
 def as_of_warnings(scn: Scenario, path: str, *, data_end: int | None, today: int, until: str | None = None,
-                   until_label: str | None = None, progress: Any = None) -> list[str]:
+                   until_label: str | None = None, progress: Progress | None = None) -> list[str]:
     """As-of dates after the data's last month or after ``today`` (month indices ``year * 12 + month - 1``).
 
     Parameters
