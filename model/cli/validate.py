@@ -9,7 +9,6 @@ from expressim.model.cli.options import ValidateOptions, Warnings
 def cmd_validate(args: ValidateOptions, warned: Warnings) -> str:
     """``expressim validate``: check each scenario file (schema, regions, parameter overrides)."""
     from expressim.model.cli.progress_inputs import progress_for
-
     from expressim.model.spec.timing_checks import as_of_warnings, horizon_warnings
     from expressim.model.viz.progress_report import data_end_month
 
