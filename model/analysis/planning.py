@@ -76,6 +76,13 @@ class WindowTotal(TypedDict):
     p50: float
     p90: float
 
+
+class ScenarioWindowTotal(WindowTotal):
+    """A :class:`WindowTotal` naming its scenario (the rows of every scenario of a comparison together)."""
+
+    scenario: str
+
+
 #: probabilities of the levels reported (a target set at the P0.8 level is met in 4 futures out of 5)
 LEVEL_PROBABILITIES = (0.8, 0.5, 0.2)
 #: indicators whose cumulative gain or loss a comparison reports, by county

@@ -18,6 +18,7 @@ from expressim.model.spec.scenario import ScenarioError
 
 if TYPE_CHECKING:
     from expressim.model.analysis.latest_opening import LatestOpening
+    from expressim.model.analysis.planning import ScenarioWindowTotal
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -107,7 +108,7 @@ def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
                                  until_arg=args.until, progress_arg=args.progress, result_inputs=inputs)
         figs = compare_figures(results, names, files.record, vdiff, tmp / "figures", lang=lang,
                                observations=runs[0].observations, region=pack.prefecture or None)
-        window_rows = [{**w, "scenario": nm} for nm, ws in windows.items() for w in ws]
+        window_rows: list[ScenarioWindowTotal] = [{**w, "scenario": nm} for nm, ws in windows.items() for w in ws]
         figs += planning_figures(tmp / "figures", levels, lang=lang, targets=first.targets, cumulative=cumulative,
                                  window=window_rows, county_names=county_names)
         tables = report.write_compare_report(tmp / "report.html", files.record, figs, files.run_manifests, as_of=as_of,

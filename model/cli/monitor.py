@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from expressim.model.cli import context as cm
 from expressim.model.cli.lang import report_lang
 from expressim.model.cli.options import MonitorOptions, Warnings
 from expressim.model.cli.reach import check_reach
 
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+
 __all__ = ["cmd_monitor"]
 
 
 def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     """Re-assess a scenario at each as-of date; write monitor.json, a figure, report.html, manifest.json."""
-    from expressim.calibration.observations import ObservationSet, load
+    from expressim.calibration.observations import load
     from expressim.calibration.seam import Calibration
     from expressim.model.analysis.monitor import as_of_points, monitor
     from expressim.model.cli.progress_inputs import progress_for
@@ -111,7 +115,7 @@ def _refuse_future(args: MonitorOptions) -> None:
                                    f"known yet; expected {month_text(now)} or earlier")
 
 
-def _warn_after_data(warned: Warnings, points: list[str], latest: object) -> None:
+def _warn_after_data(warned: Warnings, points: list[str], latest: ObservationSet) -> None:
     """Name the as-of dates after the data's last month: they differ from it only by progress facts."""
     from expressim.model.spec.progress import month_text
     from expressim.model.spec.scenario import parse_month

@@ -118,7 +118,7 @@ class RegionPack:
     province: str = ""
     nation: str = DEFAULT_NATION
     province_population: float | None = None
-    register: dict[str, dict[str, Any]] = field(default_factory=dict)
+    register: dict[str, dict[str, object]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     file: str = ""
 

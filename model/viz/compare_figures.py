@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -19,7 +19,13 @@ from matplotlib.axes import Axes
 from expressim.model.spec.conventions import METRICS, SUMMARY_QUANTILES
 from expressim.model.viz import run_figures as plots
 from expressim.model.viz.i18n import metric_name, tr
-from expressim.model.viz.run_figures import _axes, _label, _style, save, unit_scale
+from expressim.model.viz.run_figures import HistoryNote, _axes, _label, _style, save, unit_scale
+
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.analysis.compare import Comparison
+    from expressim.model.analysis.latest_opening import LatestOpening
+    from expressim.model.engine.results import Results
 
 __all__ = ["compare_figures", "difference_histogram", "latest_opening_plot", "overlaid_fan", "overlaid_monthly",
            "probabilities_chart", "save_latest_opening"]
@@ -33,14 +39,14 @@ def _color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
 
-def probabilities_chart(comparison: Mapping[str, Any], ax: Axes | None = None, lang: str = "en") -> Axes:
+def probabilities_chart(comparison: Comparison, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Grouped bars: each common target's probability per scenario, ±2 s.e. (:func:`model.viz.run_figures.comparison_chart`)."""
     return plots.comparison_chart(comparison, ax=ax, lang=lang)
 
 
-def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: Axes | None = None,
+def overlaid_fan(results: Sequence[Results], names: Sequence[str], metric: str, ax: Axes | None = None,
                  lang: str = "en", history: Mapping[int, float] | None = None,
-                 history_note: Mapping[str, Any] | None = None) -> Axes:
+                 history_note: HistoryNote | None = None) -> Axes:
     """Annual fan charts of one metric for several scenarios, overlaid: median and 10-90% band each.
 
     Parameters
@@ -87,7 +93,8 @@ def overlaid_fan(results: Sequence[Any], names: Sequence[str], metric: str, ax: 
     return ax
 
 
-def overlaid_monthly(results: Sequence[Any], names: Sequence[str], ax: Axes | None = None, lang: str = "en") -> Axes:
+def overlaid_monthly(results: Sequence[Results], names: Sequence[str], ax: Axes | None = None,
+                     lang: str = "en") -> Axes:
     """Monthly parcels in + out [万件/month] of several scenarios: median and 10-90% band each."""
     with _style() as cjk:
         ax = _axes(ax, (9.0, 4.4))
@@ -141,9 +148,9 @@ def difference_histogram(diffs: Mapping[str, np.ndarray], reference: str, year: 
     return ax
 
 
-def compare_figures(results: Sequence[Any], names: Sequence[str], comparison: Mapping[str, Any],
+def compare_figures(results: Sequence[Results], names: Sequence[str], comparison: Comparison,
                     diffs: Mapping[str, np.ndarray], directory: str | Path, lang: str = "en",
-                    observations: Any = None, region: str | None = None) -> list[Path]:
+                    observations: ObservationSet | None = None, region: str | None = None) -> list[Path]:
     """Write the comparison figures into ``directory``; return their paths.
 
     Probabilities side by side, overlaid annual fans of the headline metrics (with the ``region``'s observed
@@ -167,7 +174,7 @@ def compare_figures(results: Sequence[Any], names: Sequence[str], comparison: Ma
     return paths
 
 
-def latest_opening_plot(result: Mapping[str, Any], start_month: int, ax: Axes | None = None,
+def latest_opening_plot(result: LatestOpening, start_month: int, ax: Axes | None = None,
                         lang: str = "en") -> Axes:
     """P(target) against the median opening month of the shifted projects (``latest_opening.json``).
 
@@ -221,6 +228,6 @@ def latest_opening_plot(result: Mapping[str, Any], start_month: int, ax: Axes | 
     return ax
 
 
-def save_latest_opening(result: Mapping[str, Any], start_month: int, path: str | Path, lang: str = "en") -> Path:
+def save_latest_opening(result: LatestOpening, start_month: int, path: str | Path, lang: str = "en") -> Path:
     """Write :func:`latest_opening_plot` to ``path`` (PNG)."""
     return save(latest_opening_plot(result, start_month, lang=lang), path)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
 #: an http(s) URL inside running text (stops at whitespace, quotes and CJK punctuation)
 URL = re.compile(r"https?://[^\s<>\"'()，。；、]+")
 
 
-def escape(x: Any) -> str:
+def escape(x: object) -> str:
     """``str(x)`` with ``& < > " '`` escaped for HTML text and attributes."""
     return html.escape(str(x), quote=True)
 
 
-def linkify(text: Any) -> str:
+def linkify(text: object) -> str:
     """Escape ``text`` and turn its http(s) URLs into plain links (no resource is loaded)."""
     s, out, pos = str(text), [], 0
     for m in URL.finditer(s):

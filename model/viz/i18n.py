@@ -14,7 +14,6 @@ unknown for a year that is over, on track / at risk / unlikely only for a year s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 __all__ = ["INPUT_NAMES_ZH", "LANGS", "MESSAGES", "default_lang", "fact_text", "input_name", "metric_name", "tr", "translator",
            "unit_label"]
@@ -702,7 +701,7 @@ def _lang(lang: str) -> str:
     return lang if lang in LANGS else "en"
 
 
-def tr(key: str, lang: str, /, **fields: Any) -> str:
+def tr(key: str, lang: str, /, **fields: object) -> str:
     """The message ``key`` in ``lang`` with its ``{fields}`` filled in.
 
     Parameters
@@ -727,7 +726,7 @@ def tr(key: str, lang: str, /, **fields: Any) -> str:
 def translator(lang: str) -> Callable[..., str]:
     """``tr`` bound to one language: ``t = translator("zh"); t("run.targets")``."""
 
-    def t(key: str, /, **fields: Any) -> str:
+    def t(key: str, /, **fields: object) -> str:
         return tr(key, lang, **fields)
 
     return t

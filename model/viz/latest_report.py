@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from expressim.model.viz.i18n import tr
 from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
+from expressim.model.viz.run_tables import DisplayTable
+
+if TYPE_CHECKING:
+    from expressim.model.analysis.latest_opening import LatestOpening
 
 __all__ = ["write_latest_report"]
 
 
-def _verdict(result: Mapping[str, Any], lang: str) -> str:
+def _verdict(result: LatestOpening, lang: str) -> str:
     v = result.get("verdict", {})
     status = str(v.get("status", ""))
     if status == "range":
@@ -28,8 +32,9 @@ def _verdict(result: Mapping[str, Any], lang: str) -> str:
     return tr(key, lang) if key in MESSAGES else str(v.get("text", ""))
 
 
-def write_latest_report(path: str | Path, result: Mapping[str, Any], figures: Sequence[str | Path],
-                        manifest: Mapping[str, Any], project_labels: Mapping[str, str], lang: str = "en") -> list[Any]:
+def write_latest_report(path: str | Path, result: LatestOpening, figures: Sequence[str | Path],
+                        manifest: Mapping[str, object], project_labels: Mapping[str, str],
+                        lang: str = "en") -> list[DisplayTable]:
     """Write ``report.html`` of a latest-opening search; return its tables (answers, P at each opening
     month) for the workbook.
 

@@ -15,10 +15,12 @@ from expressim.model.viz.run_figures import AMBER, GREEN, RED, _axes, _label, _s
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from expressim.model.analysis.monitor import MonitorRecord
+
 __all__ = ["monitor_figure"]
 
 
-def monitor_figure(data: dict[str, Any], ax: Axes | None = None, lang: str = "en",
+def monitor_figure(data: MonitorRecord, ax: Axes | None = None, lang: str = "en",
                    names: dict[str, str] | None = None) -> Axes:
     """Probability of each headline target (all targets if none is headline) at each as-of date.
 

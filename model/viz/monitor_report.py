@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from expressim.model.viz.i18n import tr
 from expressim.model.viz.report import (
@@ -22,6 +22,10 @@ from expressim.model.viz.report import (
     answers_section,
     status_legend,
 )
+from expressim.model.viz.run_tables import DisplayTable
+
+if TYPE_CHECKING:
+    from expressim.model.analysis.monitor import MonitorRecord, TargetTrack
 
 __all__ = ["cell_status", "cell_text", "write_monitor_report"]
 
@@ -39,7 +43,7 @@ def cell_status(p: float, year: int, observed: float | None, as_of: str, lang: s
     return status_for(float(p), int(year), observed, _month(as_of), lang)
 
 
-def _with_year(t: Mapping[str, Any], tid: str) -> str:
+def _with_year(t: TargetTrack, tid: str) -> str:
     """The target's label with its year, unless the label already names it."""
     label, year = str(t.get("label", tid)), str(t.get("year", ""))
     return label if year in label else f"{label} ({year})"
@@ -60,16 +64,15 @@ def _short(cls: str, words: str, p: float, observed: float | None, lang: str) ->
     return f"{p:.2f} · {words}"
 
 
-def write_monitor_report(path: str | Path, data: Mapping[str, Any], figures: Sequence[str | Path],
-                         manifest: Mapping[str, Any], lang: str = "en", names: Mapping[str, str] | None = None
-                         ) -> list[Any]:
+def write_monitor_report(path: str | Path, data: MonitorRecord, figures: Sequence[str | Path],
+                         manifest: Mapping[str, object], lang: str = "en", names: Mapping[str, str] | None = None
+                         ) -> list[DisplayTable]:
     """Write ``report.html`` of a monitor run from ``Monitor.to_json()``, in ``lang``; return its tables
     (answers, status by date: P and words per date) for the workbook.
 
     ``names`` maps the ids a progress fact names (projects, targets, tasks) to their labels.
     """
     from expressim.model.viz.i18n import fact_text
-    from expressim.model.viz.run_tables import DisplayTable
 
     dates = list(data["as_of"])
     events = list(data.get("events", []))

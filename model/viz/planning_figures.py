@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from expressim.model.viz.i18n import metric_name, tr
 from expressim.model.viz.run_figures import RED, _label, _style, save, unit_scale
+
+if TYPE_CHECKING:
+    from expressim.model.analysis.planning import CumulativeRow, LevelRow, WindowTotal
+    from expressim.model.spec.scenario import Target
 
 __all__ = ["cumulative_difference_chart", "planning_figures", "target_levels_chart"]
 
@@ -28,8 +32,8 @@ def _color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
 
-def target_levels_chart(rows: Sequence[Mapping[str, Any]], lang: str = "en",
-                        targets: Sequence[Any] = ()) -> Figure:
+def target_levels_chart(rows: Sequence[LevelRow], lang: str = "en",
+                        targets: Sequence[Target] = ()) -> Figure:
     """One panel per indicator: the level reached with probability 0.8 (solid), 0.5 (dashed) and 0.2
     (dotted) in each year, one colour per scenario, the scenario's targets as red diamonds.
 
@@ -86,7 +90,7 @@ def _county_label(cid: str, county_names: Mapping[str, str], lang: str, cjk: boo
     return name if (lang == "zh" and cjk) else cid
 
 
-def cumulative_difference_chart(rows: Sequence[Mapping[str, Any]], window: Sequence[Mapping[str, Any]],
+def cumulative_difference_chart(rows: Sequence[CumulativeRow], window: Sequence[WindowTotal],
                                 lang: str = "en", county_names: Mapping[str, str] | None = None,
                                 metrics: Sequence[str] = ("parcels_inout", "revenue", "jobs")) -> Figure:
     """Each indicator in a row: left, the whole region's cumulative difference against the reference by year
@@ -156,9 +160,9 @@ def cumulative_difference_chart(rows: Sequence[Mapping[str, Any]], window: Seque
     return fig
 
 
-def planning_figures(directory: str | Path, levels: Sequence[Mapping[str, Any]], lang: str = "en",
-                     targets: Sequence[Any] = (), cumulative: Sequence[Mapping[str, Any]] = (),
-                     window: Sequence[Mapping[str, Any]] = (), county_names: Mapping[str, str] | None = None) -> list[Path]:
+def planning_figures(directory: str | Path, levels: Sequence[LevelRow], lang: str = "en",
+                     targets: Sequence[Target] = (), cumulative: Sequence[CumulativeRow] = (),
+                     window: Sequence[WindowTotal] = (), county_names: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``target_levels.png`` (when there are levels) and ``cumulative_difference.png`` (when there is
     a comparison) into ``directory``; return their paths."""
     d = Path(directory)

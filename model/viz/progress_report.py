@@ -12,11 +12,18 @@ Only targets whose year is still ahead get the traffic-light words of :func:`mod
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from expressim.model.spec.progress import month_text
 from expressim.model.viz.html_text import escape, linkify
 from expressim.model.viz.i18n import fact_text, tr
+
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.engine.results import Results
+    from expressim.model.engine.targets import TargetSummary
+    from expressim.model.spec.progress import Progress
+    from expressim.model.spec.scenario import Scenario, Target
 
 __all__ = ["as_of_month", "decided_section", "facts_section", "release_for", "status_for", "target_status",
            "tracked_rows", "tracked_values", "year_over"]
@@ -40,7 +47,8 @@ _e = escape
 _link = linkify
 
 
-def as_of_month(observations: Any, progress: Any, until: str | None, run_month: int | None = None) -> int | None:
+def as_of_month(observations: ObservationSet | None, progress: Progress | None, until: str | None,
+                run_month: int | None = None) -> int | None:
     """The as-of month index of a run (see the module docstring); None when nothing dates it.
 
     Parameters
@@ -65,7 +73,7 @@ def as_of_month(observations: Any, progress: Any, until: str | None, run_month: 
     return max(ends, default=None)
 
 
-def data_end_month(observations: Any) -> int | None:
+def data_end_month(observations: ObservationSet | None) -> int | None:
     """The last month index of the express series the calibration reads (None without any); an
     outlook or a target dated later (``express_volume_forecast`` 2026) is not data of that month."""
     from expressim.calibration.usable import INDICATORS
@@ -113,7 +121,7 @@ def status_for(probability: float, year: int, observed: float | None, as_of: int
     return status(probability, lang)
 
 
-def target_status(summary: Any, as_of: int | None, default: tuple[str, str] | None = None,
+def target_status(summary: TargetSummary, as_of: int | None, default: tuple[str, str] | None = None,
                   lang: str | None = None) -> tuple[str, str]:
     """CSS class and words for one target summary: met / missed, unknown (year over), or its traffic light.
 
@@ -126,7 +134,7 @@ def target_status(summary: Any, as_of: int | None, default: tuple[str, str] | No
     return cls, words
 
 
-def release_for(target: Any, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
+def release_for(target: Target, lang: str = "en", names: Mapping[str, str] | None = None) -> str:
     """The release (or progress row) that would decide ``target``, in ``lang``; projects by their labels
     (``names``: project id -> label)."""
     key = RELEASES.get(target.metric, "release.default")
@@ -134,12 +142,12 @@ def release_for(target: Any, lang: str = "en", names: Mapping[str, str] | None =
     return tr(key, lang, year=target.year, projects=projects, phase=target.phase or "")
 
 
-def project_names(scenario: Any) -> dict[str, str]:
+def project_names(scenario: Scenario) -> dict[str, str]:
     """Project id -> its label in the scenario (the id when it has none)."""
     return {p.id: p.label or p.id for p in scenario.projects}
 
 
-def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, data_end: int | None = None,
+def decided_section(results: Results, summaries: Sequence[TargetSummary], as_of: int | None, data_end: int | None = None,
                     lang: str = "en") -> str:
     """HTML: which targets are decided, which are still uncertain, and what would decide them."""
     from expressim.model.viz.words import format_value
@@ -179,11 +187,11 @@ def decided_section(results: Any, summaries: Sequence[Any], as_of: int | None, d
     return "\n".join(parts)
 
 
-def facts_section(results: Any, lang: str = "en") -> str:
+def facts_section(results: Results, lang: str = "en") -> str:
     """HTML: the rollout facts the run was conditioned on, and those the durations could not reach."""
     prog = results.progress
     rows = [r for r in prog.rows if r.kind in ("phase", "project")] if prog is not None else []
-    if not rows:
+    if prog is None or not rows:
         return ""
     cond = results.conditioning
     imposed = cond.imposed if cond is not None else {}
@@ -206,7 +214,7 @@ def facts_section(results: Any, lang: str = "en") -> str:
             f"<table><thead><tr>{head}</tr></thead><tbody>" + "\n".join(body) + "</tbody></table>")
 
 
-def tracked_values(results: Any, lang: str = "en") -> list[tuple[str, str, str, int | None, str, str, str]]:
+def tracked_values(results: Results, lang: str = "en") -> list[tuple[str, str, str, int | None, str, str, str]]:
     """The tracked plan tasks: (css class, id, label, year, status words, date, source) each."""
     latest = results.progress.tracked() if results.progress is not None else {}
     out = []
@@ -223,7 +231,7 @@ def tracked_values(results: Any, lang: str = "en") -> list[tuple[str, str, str, 
     return out
 
 
-def tracked_rows(results: Any, lang: str = "en") -> list[str]:
+def tracked_rows(results: Results, lang: str = "en") -> list[str]:
     """Table rows of the tracked plan tasks with status, date and source from the progress file."""
     rows = []
     for cls, tid, label, year, words, date, src in tracked_values(results, lang):

@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,15 @@ from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.html_text import escape, linkify
 from expressim.model.viz.i18n import input_name, metric_name, tr
 from expressim.model.viz.words import format_value, status
+
+if TYPE_CHECKING:
+    from expressim.calibration.distributions import Distribution
+    from expressim.model.analysis.compare import Comparison
+    from expressim.model.analysis.planning import CumulativeRow, LevelRow, WindowTotal
+    from expressim.model.analysis.rests_on import RestsOn
+    from expressim.model.engine.results import Results
+    from expressim.model.engine.targets import TargetSummary
+    from expressim.model.viz.run_tables import DisplayTable
 
 __all__ = ["answers_section", "format_value", "status", "write_compare_report", "write_run_report"]
 
@@ -184,7 +193,7 @@ def _target_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Seq
     return rows
 
 
-def answers_section(rows: Sequence[Mapping[str, Any]], intro: str, lang: str = "en",
+def answers_section(rows: Sequence[Mapping[str, object]], intro: str, lang: str = "en",
                     head: Sequence[str] | None = None, cells: Sequence[Sequence[str]] | None = None) -> str:
     """The page of answers that opens every report (HTML).
 
@@ -313,11 +322,12 @@ def _decimals(v: float) -> int:
     return 0 if float(v).is_integer() else min(len(text.split(".")[1]), 4) if "." in text and "e" not in text else 4
 
 
-def write_run_report(path: str | Path, results: Any, summaries: Sequence[Any], manifest: Mapping[str, Any], *,
-                     figures: Sequence[str | Path], assumptions: Mapping[str, Any],
-                     data_sources: Sequence[str], rests_on: Mapping[str, Sequence[Any]] | None = None,
-                     as_of: int | None = None, data_end: int | None = None, lang: str = "en",
-                     levels: Sequence[Mapping[str, Any]] = ()) -> list[Any]:
+def write_run_report(path: str | Path, results: Results, summaries: Sequence[TargetSummary],
+                     manifest: Mapping[str, object], *, figures: Sequence[str | Path],
+                     assumptions: Mapping[str, Distribution], data_sources: Sequence[str],
+                     rests_on: Mapping[str, Sequence[RestsOn]] | None = None, as_of: int | None = None,
+                     data_end: int | None = None, lang: str = "en",
+                     levels: Sequence[LevelRow] = ()) -> list[DisplayTable]:
     """Write the run's self-contained HTML report; return the tables it shows (for the workbook).
 
     Parameters
@@ -434,12 +444,12 @@ def _details(title: str, inner: str) -> str:
     return f"<details><summary>{title}</summary>{inner}</details>"
 
 
-def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figures: Sequence[str | Path],
-                         manifests: Mapping[str, Any] | Sequence[Any], *, as_of: int | None = None,
-                         lang: str = "en", dropped: Sequence[str] = (), levels: Sequence[Mapping[str, Any]] = (),
-                         cumulative: Sequence[Mapping[str, Any]] = (),
-                         windows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-                         county_names: Mapping[str, str] | None = None) -> list[Any]:
+def write_compare_report(path: str | Path, comparison: Comparison, figures: Sequence[str | Path],
+                         manifests: Mapping[str, Mapping[str, object]] | Sequence[Mapping[str, object]], *,
+                         as_of: int | None = None, lang: str = "en", dropped: Sequence[str] = (),
+                         levels: Sequence[LevelRow] = (), cumulative: Sequence[CumulativeRow] = (),
+                         windows: Mapping[str, Sequence[WindowTotal]] | None = None,
+                         county_names: Mapping[str, str] | None = None) -> list[DisplayTable]:
     """Write the comparison's self-contained HTML report; return its tables (for the workbook).
 
     Parameters
@@ -493,7 +503,7 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         cells, rows = [], []
         plain: list[Any] = []
         for name in names:
-            b = by.get(name, {})
+            b: Mapping[str, Any] = by.get(name, {})
             p, se = b.get("probability"), float(b.get("probability_stderr") or 0.0)
             if p is None:
                 plain += [None, tr("common.not_in", lang)]
@@ -507,7 +517,7 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
                 cls, "status.unknown_short"), lang)
             cells.append(f'<td class="num {cls}">{float(p):.2f} · {_e(short)}</td>')
             plain += [round(float(p), 3), short]
-            d = diffs.get(name, {})
+            d: Mapping[str, Any] = diffs.get(name, {})
             if name == ref:
                 diff = tr("common.reference", lang)
             else:
@@ -520,15 +530,16 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
         label = label if year_s in label else f"{label} ({year_s})"
         diff_cells = []
         for name in names[1:]:
-            d = diffs.get(name)
-            if d is None:
+            found = diffs.get(name)
+            if found is None:
                 diff_cells.append("—")
                 plain += [None, None, None, ""]
                 continue
-            clear_d = _diff_text(d, lang)[1]
-            plain += [*(None if d.get(k) is None else round(100 * float(d[k]), 1) for k in ("difference", "ci_low", "ci_high")),
+            dd: Mapping[str, Any] = found
+            clear_d = _diff_text(dd, lang)[1]
+            plain += [*(None if dd.get(k) is None else round(100 * float(dd[k]), 1) for k in ("difference", "ci_low", "ci_high")),
                       "" if clear_d is None else tr("cmp.clear" if clear_d else "cmp.not_clear", lang)]
-            text, clear = _diff_text(d, lang)
+            text, clear = _diff_text(dd, lang)
             diff_cells.append(f"{_e(name)}: {_e(text)}" + ("" if clear is None else
                               f" <b>{tr('cmp.clear' if clear else 'cmp.not_clear', lang)}</b>"))
         plain_overview.append([label, *plain])
@@ -590,9 +601,9 @@ def write_compare_report(path: str | Path, comparison: Mapping[str, Any], figure
 _PLANNING_FIGURES = ("target_levels", "cumulative_difference")
 
 
-def _planning_sections(figures: Sequence[str | Path], lang: str, ref: str, levels: Sequence[Mapping[str, Any]],
-                       cumulative: Sequence[Mapping[str, Any]], windows: Mapping[str, Sequence[Mapping[str, Any]]],
-                       county_names: Mapping[str, str]) -> tuple[list[Any], str, list[str]]:
+def _planning_sections(figures: Sequence[str | Path], lang: str, ref: str, levels: Sequence[LevelRow],
+                       cumulative: Sequence[CumulativeRow], windows: Mapping[str, Sequence[WindowTotal]],
+                       county_names: Mapping[str, str]) -> tuple[list[DisplayTable], str, list[str]]:
     """The comparison's target setting and gain-or-loss sections: (tables, HTML, answer sentences)."""
     from expressim.model.viz import planning_tables as pt
 

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import matplotlib
 import numpy as np
@@ -33,6 +33,20 @@ from expressim.model.spec.conventions import AT_RISK, HEADLINE_METRICS, METRICS,
 from expressim.model.spec.scenario import Target, parse_month
 from expressim.model.viz.i18n import metric_name, tr
 from expressim.model.viz.words import status
+
+if TYPE_CHECKING:
+    from expressim.calibration.observations import ObservationSet
+    from expressim.model.analysis.compare import Comparison
+    from expressim.model.engine.targets import TargetSummary
+
+
+class HistoryNote(TypedDict):
+    """What the observed points of a fan chart are: the region as shown, the data's last month (``YYYY-MM``)
+    and the years implied by a growth rate or summed from collected and delivered."""
+
+    region: str | None
+    end: str | None
+    implied: list[int]
 
 __all__ = ["cjk_font", "comparison_chart", "fan_chart", "monthly_fan", "probability_over_time",
            "rollout_gantt", "run_figures", "save", "target_probabilities", "traffic_light", "unit_scale"]
@@ -201,7 +215,7 @@ def _annual_baseline(results: Results, metric: str) -> np.ndarray | None:
 
 def fan_chart(results: Results, metric: str, target: Target | str | None = None, ax: Axes | None = None,
               baseline: bool = False, lang: str = "en", history: Mapping[int, float] | None = None,
-              history_note: Mapping[str, Any] | None = None) -> Axes:
+              history_note: HistoryNote | None = None) -> Axes:
     """Annual fan chart of a metric: median and 50/80/95% bands, with the target threshold(s).
 
     Parameters
@@ -263,12 +277,12 @@ def fan_chart(results: Results, metric: str, target: Target | str | None = None,
     return ax
 
 
-def draw_history(ax: Axes, history: Mapping[int, float] | None, note: Mapping[str, Any] | None, div: float,
+def draw_history(ax: Axes, history: Mapping[int, float] | None, note: HistoryNote | None, div: float,
                  years: Sequence[int], lang: str, cjk: bool) -> None:
     """The region's observed annual values on a fan chart (black points, hollow when implied by a growth rate
     or summed from collected and delivered), labelled with the region and the data's end; without any, a
     legend line saying the data hold none (the fan before the data's end is then the model's estimate)."""
-    info = dict(note or {})
+    info: Mapping[str, Any] = note or {}
     region = _label(str(info.get("region") or ""), "", cjk)
     end = str(info.get("end") or "—")
     hy = sorted(y for y in (history or {}) if min(years) - 6 <= y <= max(years)) if years else []
@@ -425,7 +439,7 @@ def _with_year(label: str, year: Any) -> str:
     return label if str(year) in label else f"{label} ({year})"
 
 
-def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None, lang: str = "en",
+def target_probabilities(summaries: Sequence[TargetSummary], ax: Axes | None = None, lang: str = "en",
                          as_of: int | None = None) -> Axes:
     """Horizontal bars of each target's probability with ±2 standard errors, traffic-light coloured.
 
@@ -472,7 +486,7 @@ def target_probabilities(summaries: Sequence[Any], ax: Axes | None = None, lang:
     return ax
 
 
-def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None, lang: str = "en") -> Axes:
+def comparison_chart(comparison: Comparison, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Grouped bars: each target's probability in each scenario of a ``compare`` run (±2 s.e.).
 
     Parameters
@@ -488,7 +502,7 @@ def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None, lang
         h = 0.8 / max(len(names), 1)
         base = np.arange(len(targets))[::-1].astype(float)
         for j, name in enumerate(names):
-            by = [t["by_scenario"].get(name, {}) for t in targets]
+            by: list[Mapping[str, Any]] = [t["by_scenario"].get(name, {}) for t in targets]
             p = np.array([float(b.get("probability", np.nan)) for b in by])
             se = np.array([float(b.get("probability_stderr") or 0.0) for b in by])
             y = base + 0.4 - h * (j + 0.5)
@@ -504,7 +518,7 @@ def comparison_chart(comparison: Mapping[str, Any], ax: Axes | None = None, lang
 
 
 def run_figures(results: Results, directory: str | Path, lang: str = "en", as_of: int | None = None,
-                observations: Any = None, region: str | None = None) -> list[Path]:
+                observations: ObservationSet | None = None, region: str | None = None) -> list[Path]:
     """Write the standard figures of a run into ``directory`` (created); return their paths.
 
     Fan charts of each headline target's metric (with the target line and, from ``observations``, the
@@ -536,7 +550,8 @@ HISTORY_SERIES: dict[str, str] = {"parcels_out": "express_volume", "parcels_inou
                                   "parcels_in": "express_volume_inbound", "revenue": "express_revenue"}
 
 
-def history_for(observations: Any, metric: str, geography: str | None) -> tuple[dict[int, float], dict[str, Any] | None]:
+def history_for(observations: ObservationSet | None, metric: str,
+                geography: str | None) -> tuple[dict[int, float], HistoryNote | None]:
     """The observed annual values of ``metric`` the fan chart draws, and what they are (``region``, ``end``: the
     data's last month, ``implied``: years implied by a growth rate, or in + out summed from collected and
     delivered); ``({}, None)`` without observations (nothing to say), ``({}, note)`` when the data hold none of
@@ -552,7 +567,6 @@ def history_for(observations: Any, metric: str, geography: str | None) -> tuple[
     from expressim.model.viz.progress_report import data_end_month
 
     end = data_end_month(observations)
-    note: dict[str, Any] = {"region": geography, "end": month_label(end) if end is not None else None}
     full = observed_history(observations, metric, geography, derived=False)
     every = observed_history(observations, metric, geography, derived=True)
     implied = {y for y in every if y not in full}
@@ -562,11 +576,12 @@ def history_for(observations: Any, metric: str, geography: str | None) -> tuple[
         for y in set(out) & set(inn) - set(every):
             every[y] = out[y] + inn[y]
             implied.add(y)
-    note["implied"] = sorted(implied)
-    return every, note
+    return every, {"region": geography, "end": month_label(end) if end is not None else None,
+                   "implied": sorted(implied)}
 
 
-def observed_history(observations: Any, metric: str, geography: str | None, derived: bool = False) -> dict[int, float]:
+def observed_history(observations: ObservationSet | None, metric: str, geography: str | None,
+                     derived: bool = False) -> dict[int, float]:
     """The region's observed full-year values of ``metric`` (year -> value in 件 or 元), for the fan chart.
 
     Only whole calendar years of the prefecture's own series (``geography``, the region pack's

@@ -10,9 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from expressim.model.viz.i18n import input_name, metric_name, tr, unit_label
+
+if TYPE_CHECKING:
+    from expressim.model.analysis.rests_on import RestsOn
+    from expressim.model.engine.results import Results
+    from expressim.model.engine.targets import TargetSummary
 
 __all__ = ["DisplayTable", "annual_table", "answer_rows", "answers_table", "display_number", "run_tables",
            "targets_table"]
@@ -37,7 +42,24 @@ class DisplayTable:
     key: str
     title: str
     headers: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
+    rows: Sequence[Sequence[object]] = field(default_factory=list)
+
+
+class AnswerRow(TypedDict):
+    """One answer of the answers page (:func:`answer_rows`): the target, its status class and words, the
+    range of its indicator, what it rests on and what would settle it, P and its standard error."""
+
+    id: str
+    label: str
+    year: int
+    threshold: str
+    cls: str
+    answer: str
+    range: str
+    rests: str
+    settled: str
+    probability: float
+    probability_stderr: float
 
 
 def display_number(value: float | None, unit: str, lang: str = "en") -> tuple[float | None, str]:
@@ -73,8 +95,8 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return obj.get(key, default) if isinstance(obj, Mapping) else getattr(obj, key, default)
 
 
-def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None,
-                as_of: int | None, lang: str) -> list[dict[str, Any]]:
+def answer_rows(results: Results, summaries: Sequence[TargetSummary], rests: Mapping[str, Sequence[RestsOn]] | None,
+                as_of: int | None, lang: str) -> list[AnswerRow]:
     """One answer per headline target (every target when none is headline).
 
     Each row: ``id``, ``label``, ``year``, ``threshold`` (text), ``cls`` (css class), ``answer``, ``range``,
@@ -86,7 +108,7 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
 
     targets = {t.id: t for t in results.scenario.targets}
     heads = [s for s in summaries if _get(s, "headline", False)] or list(summaries)
-    rows = []
+    rows: list[AnswerRow] = []
     for s in heads:
         t = targets[_get(s, "id")]
         p, se = float(_get(s, "probability")), float(_get(s, "probability_stderr") or 0.0)
@@ -123,7 +145,7 @@ def answer_rows(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequ
     return rows
 
 
-def answers_table(rows: Sequence[Mapping[str, Any]], lang: str) -> DisplayTable:
+def answers_table(rows: Sequence[AnswerRow], lang: str) -> DisplayTable:
     """The answers page as a table."""
     head = [tr("common.target", lang), tr("common.year", lang), tr("common.threshold", lang),
             tr("answers.answer", lang), tr("answers.range", lang), tr("answers.rests_on", lang),
@@ -133,7 +155,7 @@ def answers_table(rows: Sequence[Mapping[str, Any]], lang: str) -> DisplayTable:
                          for r in rows])
 
 
-def targets_table(results: Any, summaries: Sequence[Any], as_of: int | None, lang: str) -> DisplayTable:
+def targets_table(results: Results, summaries: Sequence[TargetSummary], as_of: int | None, lang: str) -> DisplayTable:
     """Every target: threshold, probability, status and the indicator's P10 / median / P90, in display units."""
     from expressim.model.viz.progress_report import status_for
 
@@ -156,7 +178,7 @@ def targets_table(results: Any, summaries: Sequence[Any], as_of: int | None, lan
     return DisplayTable("targets", tr("run.targets", lang), head, rows)
 
 
-def annual_table(results: Any, lang: str) -> DisplayTable:
+def annual_table(results: Results, lang: str) -> DisplayTable:
     """Each simulated indicator by year: mean, P10, median, P90 in display units."""
     from expressim.model.spec.conventions import METRICS
 
@@ -170,11 +192,11 @@ def annual_table(results: Any, lang: str) -> DisplayTable:
         unit = str(r["unit"])
         _, ulabel = display_number(None, unit, lang)
         rows.append([metric_name(metric, lang), r["year"], ulabel,
-                     *(display_number(r[k], unit, lang)[0] for k in ("mean", "p10", "p50", "p90"))])
+                     *(display_number(float(r[k]), unit, lang)[0] for k in ("mean", "p10", "p50", "p90"))])
     return DisplayTable("annual", tr("run.annual", lang), head, rows)
 
 
-def rests_table(summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]], lang: str) -> DisplayTable:
+def rests_table(summaries: Sequence[TargetSummary], rests: Mapping[str, Sequence[RestsOn]], lang: str) -> DisplayTable:
     """What each target's probability rests on: P with each input at its 10th and 90th percentile."""
     labels = {str(_get(s, "id")): str(_get(s, "label")) for s in summaries}
     head = [tr("common.target", lang), tr("run.col.input", lang), tr("common.source", lang) + " / " +
@@ -184,7 +206,7 @@ def rests_table(summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]], la
     return DisplayTable("rests_on", tr("answers.rests_on", lang), head, rows)
 
 
-def tracked_table(results: Any, lang: str) -> DisplayTable:
+def tracked_table(results: Results, lang: str) -> DisplayTable:
     """The plan tasks tracked from the progress file, not simulated."""
     from expressim.model.viz.progress_report import tracked_values
 
@@ -194,7 +216,7 @@ def tracked_table(results: Any, lang: str) -> DisplayTable:
     return DisplayTable("tracked", tr("run.tracked", lang), head, rows)
 
 
-def run_tables(results: Any, summaries: Sequence[Any], rests: Mapping[str, Sequence[Any]] | None,
+def run_tables(results: Results, summaries: Sequence[TargetSummary], rests: Mapping[str, Sequence[RestsOn]] | None,
                as_of: int | None, lang: str) -> list[DisplayTable]:
     """Every table the run report shows, in its order: answers, targets, indicators by year, what the
     answers rest on, tracked tasks."""

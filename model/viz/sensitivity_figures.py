@@ -7,15 +7,23 @@ matplotlib is imported only inside these functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from expressim.model.viz.i18n import tr
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def _axes(ax: Any, size: tuple[float, float]) -> Any:
+    from expressim.model.analysis.closed_sobol import ValueOfInformation
+    from expressim.model.analysis.discovery import PrimResult
+    from expressim.model.analysis.sensitivity import IndexRow
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
     from matplotlib.figure import Figure
@@ -23,20 +31,24 @@ def _axes(ax: Any, size: tuple[float, float]) -> Any:
     return Figure(figsize=size, layout="constrained").subplots()
 
 
-def save(ax: Any, path: str | Path, dpi: int = 120) -> Path:
+def save(ax: Axes, path: str | Path, dpi: int = 120) -> Path:
     """Write the figure holding ``ax`` to ``path`` (PNG)."""
+    from matplotlib.figure import Figure
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    ax.figure.savefig(p, dpi=dpi)
+    fig = ax.figure
+    root = fig if isinstance(fig, Figure) else fig.figure  # the axes of a subfigure: its root figure
+    root.savefig(p, dpi=dpi)
     return p
 
 
-def _name(factor: str, names: dict[str, str] | None) -> str:
+def _name(factor: str, names: Mapping[str, str] | None) -> str:
     return (names or {}).get(factor, factor)
 
 
-def sobol_bars(rows: list[dict[str, Any]], title: str, *, top: int = 15, ax: Any = None, lang: str = "en",
-               names: dict[str, str] | None = None) -> Any:
+def sobol_bars(rows: Sequence[IndexRow], title: str, *, top: int = 15, ax: Axes | None = None, lang: str = "en",
+               names: Mapping[str, str] | None = None) -> Axes:
     """Tornado of total-order indices (ST, 95% bootstrap bars) with first-order (S1) beside.
 
     Parameters
@@ -61,8 +73,8 @@ def sobol_bars(rows: list[dict[str, Any]], title: str, *, top: int = 15, ax: Any
     return ax
 
 
-def morris_bars(rows: list[dict[str, Any]], title: str, *, top: int = 15, ax: Any = None, lang: str = "en",
-                names: dict[str, str] | None = None) -> Any:
+def morris_bars(rows: Sequence[IndexRow], title: str, *, top: int = 15, ax: Axes | None = None, lang: str = "en",
+                names: Mapping[str, str] | None = None) -> Axes:
     """Morris ``mu*`` with its 95% bootstrap bars, largest first."""
     rs = sorted((r for r in rows if np.isfinite(r["mu_star"])), key=lambda r: -r["mu_star"])[:top][::-1]
     ax = _axes(ax, (7.5, 0.3 * max(len(rs), 3) + 1.2))
@@ -74,7 +86,7 @@ def morris_bars(rows: list[dict[str, Any]], title: str, *, top: int = 15, ax: An
     return ax
 
 
-def peeling_tradeoff(result: dict[str, Any], title: str, *, ax: Any = None, lang: str = "en") -> Any:
+def peeling_tradeoff(result: PrimResult, title: str, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """PRIM peeling trajectory: coverage against density, coloured by the number of restricted inputs."""
     ax = _axes(ax, (6.5, 4.8))
     traj = result["trajectory"]
@@ -102,8 +114,8 @@ def peeling_tradeoff(result: dict[str, Any], title: str, *, ax: Any = None, lang
     return ax
 
 
-def voi_bars(voi: dict[str, Any], output: str, title: str, *, ax: Any = None, lang: str = "en",
-             names: dict[str, str] | None = None) -> Any:
+def voi_bars(voi: ValueOfInformation, output: str, title: str, *, ax: Axes | None = None, lang: str = "en",
+             names: Mapping[str, str] | None = None) -> Axes:
     """Expected variance reduction per information group, with the 10-90% range of P(target | group known)."""
     rows = [r for r in voi["indices"] if r["output"] == output and np.isfinite(r["S1"])]
     rows = sorted(rows, key=lambda r: r["S1"])
@@ -122,9 +134,10 @@ def voi_bars(voi: dict[str, Any], output: str, title: str, *, ax: Any = None, la
     return ax
 
 
-def write_figures(directory: Path, scenario: str, method: str, rows: list[dict[str, Any]], boxes: dict[str, Any],
-                  voi: dict[str, Any], target_ids: list[str], *, lang: str = "en", names: dict[str, str] | None = None,
-                  labels: dict[str, str] | None = None) -> list[Path]:
+def write_figures(directory: Path, scenario: str, method: str, rows: Sequence[IndexRow],
+                  boxes: Mapping[str, PrimResult], voi: ValueOfInformation, target_ids: Sequence[str], *,
+                  lang: str = "en", names: Mapping[str, str] | None = None,
+                  labels: Mapping[str, str] | None = None) -> list[Path]:
     """Every figure of a sensitivity run: index bars per output, PRIM trade-off and VOI per target.
 
     ``names`` maps factors and information groups to plain words, ``labels`` target ids to their labels;

@@ -10,12 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from expressim.model.analysis.sensitivity import index_value
 from expressim.model.viz.i18n import MESSAGES, tr
 from expressim.model.viz.report import _details, _e, _figures, _manifest, _page, _table, answers_section
+from expressim.model.viz.run_tables import DisplayTable
+
+if TYPE_CHECKING:
+    from expressim.model.analysis.closed_sobol import ValueOfInformation
+    from expressim.model.analysis.discovery import ChosenBox, PrimResult
+    from expressim.model.analysis.sensitivity import IndexRow
+    from expressim.model.spec.scenario import Target
 
 __all__ = ["box_text", "input_name", "plain_names", "write_sensitivity_report"]
 
@@ -60,7 +68,7 @@ def _unit(unit: str, lang: str) -> str:
     return tr(key, lang) if key in MESSAGES else unit
 
 
-def box_text(box: Mapping[str, Any] | None, descriptions: Mapping[str, str], lang: str = "en") -> str:
+def box_text(box: ChosenBox | None, descriptions: Mapping[str, str], lang: str = "en") -> str:
     """The conditions under which a target is missed (a PRIM box), in plain words: each restricted input by
     its name with its limits and unit, then how much of the misses the box holds and how many futures in it
     miss (``sens.box_stats``)."""
@@ -78,7 +86,7 @@ def box_text(box: Mapping[str, Any] | None, descriptions: Mapping[str, str], lan
                              n=int(box["n"]))
 
 
-def plain_names(rows: Sequence[Mapping[str, Any]], voi: Mapping[str, Any], descriptions: Mapping[str, str],
+def plain_names(rows: Sequence[IndexRow], voi: ValueOfInformation, descriptions: Mapping[str, str],
                 lang: str = "en") -> dict[str, str]:
     """Plain words for every factor of the index rows and every information group of ``voi`` (figure labels).
 
@@ -108,9 +116,9 @@ def _statistic(g: str, fallback: str, lang: str) -> str:
 
 
 def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, evaluations: int,
-                             rows: Sequence[Mapping[str, Any]], boxes: Mapping[str, Any], voi: Mapping[str, Any],
-                             targets: Sequence[Any], descriptions: Mapping[str, str], figures: Sequence[str | Path],
-                             manifest: Mapping[str, Any], lang: str = "en") -> list[Any]:
+                             rows: Sequence[IndexRow], boxes: Mapping[str, PrimResult], voi: ValueOfInformation,
+                             targets: Sequence[Target], descriptions: Mapping[str, str], figures: Sequence[str | Path],
+                             manifest: Mapping[str, object], lang: str = "en") -> list[DisplayTable]:
     """Write ``report.html`` of a sensitivity run; return its tables (statistics to ask for first, the
     inputs that move each target) for the workbook.
 
@@ -145,8 +153,8 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
     sections = []
     plain: list[list[Any]] = []
     for t in targets:
-        sub = sorted((r for r in rows if r["output"] == f"{t.id}.value" and np.isfinite(r[key])),
-                     key=lambda r: -float(r[key]))[:8]
+        sub = sorted((r for r in rows if r["output"] == f"{t.id}.value" and np.isfinite(index_value(r, key))),
+                     key=lambda r: -index_value(r, key))[:8]
         body = []
         for r in sub:
             if method == "sobol":
@@ -156,10 +164,11 @@ def write_sensitivity_report(path: str | Path, *, scenario: str, method: str, ev
                 cells = f'<td class="num">{r["mu_star"]:.3g} ± {r["mu_star_conf"]:.2g}</td><td class="num">—</td>'
             body.append(f"<tr><td>{_e(input_name(str(r['factor']), descriptions, lang))}</td>{cells}</tr>")
             plain.append([f"{t.label} ({t.year})", input_name(str(r["factor"]), descriptions, lang),
-                          round(float(r[key]), 3), round(float(r.get(f"{key}_conf", float("nan"))), 3),
+                          round(index_value(r, key), 3), round(index_value(r, f"{key}_conf"), 3),
                           round(float(r["S1"]), 3) if method == "sobol" else None,
                           round(float(r["S1_conf"]), 3) if method == "sobol" else None])
-        box = boxes.get(t.id, {}).get("chosen") if isinstance(boxes.get(t.id), Mapping) else None
+        found = boxes.get(t.id)
+        box = found["chosen"] if found is not None else None
         sections.append(f"<h3>{_e(tr('sens.drivers', lang, target=f'{t.label} ({t.year})'))}</h3>"
                         + _table([tr("sens.col.input", lang), tr("sens.col.total", lang), tr("sens.col.first", lang)], body)
                         + f"<p><b>{tr('sens.col.box', lang)}</b>: {_e(box_text(box, descriptions, lang))}</p>")
