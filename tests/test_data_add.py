@@ -45,10 +45,10 @@ def test_every_command_that_takes_data_takes_add() -> None:
 def test_add_is_the_shipped_data_plus_the_file(tmp_path: Path, command: str) -> None:
     f = _mine(tmp_path)
     opts = parse_options([command, *COMMANDS[command], "--add", str(f)])
-    assert isinstance(opts, DataOptions) and opts.data == (str(SHIPPED), str(f)) and data_note(opts) is None
+    assert isinstance(opts, DataOptions) and opts.paths == (str(SHIPPED), str(f)) and data_note(opts) is None
     opts = parse_options([command, *COMMANDS[command], "--data", str(f), "--add", str(f)])  # --data, then --add
-    assert opts.data == (str(f),)
-    assert parse_options([command, *COMMANDS[command]]).data is None  # neither: the scenario's or the shipped data
+    assert opts.paths == (str(f),)
+    assert parse_options([command, *COMMANDS[command]]).paths is None  # neither: the scenario's or the shipped data
 
 
 def test_a_path_given_twice_counts_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,7 +56,7 @@ def test_a_path_given_twice_counts_once(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     opts = parse_options(["calibrate", "--add", str(f), "--add", "mine.csv", "--add", f"./sub/../{f.name}",
                           "--add", str(SHIPPED)])
-    assert opts.data == (str(SHIPPED), str(f))
+    assert opts.paths == (str(SHIPPED), str(f))
     # a file inside a folder also named is read once
     files = expand_paths([SHIPPED, SHIPPED / "observations.csv", f, f])
     assert len(files) == len(set(files)) == len(expand_paths([SHIPPED])) + 1
@@ -93,3 +93,27 @@ def test_an_added_file_moves_its_series_and_leaves_the_shipped_ones(tmp_path: Pa
     # the same file with --data alone replaces the national series the shipped data hold
     obs = load([high])
     assert {o.geography for o in obs.observations} == {"Bijie"}
+
+
+def test_add_keeps_a_scenarios_own_data(tmp_path: Path) -> None:
+    """A scenario naming its own ``calibration.data`` reads that plus ``--add`` (not the shipped data plus it),
+    and the run's manifest records the list it read, so ``run --check-manifest`` reruns the same data."""
+    from expressim.model.cli import context
+    from expressim.model.spec.scenario import load as load_scenario
+
+    own = tmp_path / "own"
+    own.mkdir()
+    for f in SHIPPED.glob("*.csv"):
+        (own / f.name).write_bytes(f.read_bytes())
+    text = PLAN.read_text(encoding="utf-8")
+    scn_file = tmp_path / "mine.yaml"
+    scn_file.write_text(text + f"\ncalibration:\n  data: [{own}]\n" if "\ncalibration:" not in text
+                        else text.replace("\ncalibration:", f"\ncalibration:\n  data: [{own}]", 1), encoding="utf-8")
+    f = _mine(tmp_path)
+    scn = load_scenario(scn_file)
+    opts = parse_options(["run", str(scn_file), "--add", str(f)])
+    assert isinstance(opts, DataOptions)
+    assert context.scenario_data(opts, scn, scn_file) == [str(own), str(f)]
+    assert context.scenario_data(parse_options(["run", str(scn_file)]), scn, scn_file) == [str(own)]
+    typed = parse_options(["run", str(scn_file), "--data", str(SHIPPED), "--add", str(f)])
+    assert context.scenario_data(typed, scn, scn_file) == [str(SHIPPED), str(f)]  # --data replaces the scenario's

@@ -104,7 +104,7 @@ def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         files = write_comparison(tmp, command=context.command_line(args), comparison=comparison, runs=compared,
                                  levels=levels, cumulative=cumulative, windows=cumulative_windows(windows),
-                                 volumes=volume_summary(vdiff), workers=args.workers, data_args=args.data,
+                                 volumes=volume_summary(vdiff), workers=args.workers, data_args=args.paths,
                                  until_arg=args.until, progress_arg=args.progress, result_inputs=inputs)
         figs = compare_figures(results, names, files.record, vdiff, tmp / "figures", lang=lang,
                                observations=runs[0].observations, region=pack.prefecture or None)
@@ -172,7 +172,8 @@ def cmd_latest_opening(args: CompareOptions, warned: Warnings) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         man = write_latest_opening(tmp, command=context.command_line(args), result=result, scenario=scn,
                                    scenario_file=str(path), region_pack=pack_file(scn, path), observations=obs,
-                                   data_args=args.data, until_arg=args.until, result_inputs=inputs)
+                                   data_args=context.scenario_data(args, scn, path), until_arg=args.until,
+                                   result_inputs=inputs)
         lang = report_lang(args.lang, scn, path)
         fig = save_latest_opening(result, scn.start_month, tmp / "figures" / "latest_opening.png", lang=lang)
         tables = write_latest_report(tmp / "report.html", result, [fig], man,

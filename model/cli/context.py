@@ -119,7 +119,7 @@ def load_observations(args: DataOptions, warned: Warnings) -> ObservationSet:
     """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about)."""
     from expressim.calibration.observations import load
 
-    obs = load(args.data, until=args.until, strict=args.strict)
+    obs = load(args.paths, until=args.until, strict=args.strict)
     _warn_conflicts(warned, obs)
     return obs
 
@@ -182,21 +182,24 @@ def progress_bar(args: Options, total: int, desc: str) -> ProgressBar:
                 leave=False, file=sys.stderr)
 
 
-def scenario_data(data: Sequence[str] | None, scn: Scenario, scenario_path: str | Path) -> list[str] | None:
-    """``--data``, else the scenario's ``calibration.data`` (relative to the scenario file), else None (shipped)."""
-    if data:
-        return list(data)
+def scenario_data(args: DataOptions, scn: Scenario, scenario_path: str | Path) -> list[str] | None:
+    """The observation paths of a scenario's run: ``--data``, else the scenario's ``calibration.data``
+    (relative to the scenario file), else None (shipped); then ``--add``, which adds to whichever it is."""
+    from expressim.model.cli.options import data_paths
+
+    base = None
     if scn.calibration.data:
-        base = Path(scenario_path).resolve().parent
-        return [str((base / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
-    return None
+        folder = Path(scenario_path).resolve().parent
+        base = [str((folder / d) if not Path(d).is_absolute() else d) for d in scn.calibration.data]
+    paths = data_paths(args.data, args.add, base)
+    return list(paths) if paths else None
 
 
 def scenario_observations(args: DataOptions, warned: Warnings, scn: Scenario, scenario_path: str) -> ObservationSet:
     """The observations of a scenario's run, checked to reach its years (:func:`check_reach`) before any fit."""
     from expressim.calibration.observations import load
 
-    data = scenario_data(args.data, scn, scenario_path)
+    data = scenario_data(args, scn, scenario_path)
     given = args.until
     until = given or scn.calibration.until
     obs = load(data, until=until, strict=args.strict)

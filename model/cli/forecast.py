@@ -14,7 +14,7 @@ def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, object] |
 
     pack = pack_for_geography(args.geography, args.region)
     obs = context.load_observations(args, warned)
-    context.memory_forecast(args, check_period_reach(obs, args.period, until=args.until, data=args.data,
+    context.memory_forecast(args, check_period_reach(obs, args.period, until=args.until, data=args.paths,
                                                      levels=pack.levels()))
     fitted = context.fitted_for(obs, pack=pack)
     for note in fitted.notes:

@@ -42,7 +42,7 @@ def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     prog = progress_for(args.progress, scn, args.scenario, None)
-    data = cm.scenario_data(args.data, scn, args.scenario)
+    data = cm.scenario_data(args, scn, args.scenario)
     loaded: dict[str, ObservationSet] = {}
 
     def observations(until: str) -> ObservationSet:

@@ -35,7 +35,7 @@ def check_options(args: Options) -> None:
     ScenarioError
         ``--data /dev/zero: is a character device; expected an observation CSV or a folder of them``.
     """
-    for d in (args.data if isinstance(args, DataOptions) else None) or ():
+    for d in (args.paths if isinstance(args, DataOptions) else None) or ():
         kind = _special(str(d))
         if kind is not None:
             raise ScenarioError(f"--data {d}: is {kind}; expected an observation CSV or a folder of them")

@@ -42,15 +42,21 @@ class Options:
 class DataOptions(Options):
     """``--data`` (observation CSVs or folders, None: the shipped data), ``--until`` and ``--strict``.
 
-    ``--add`` (files or folders) adds to the shipped data, or to ``--data`` when given: :func:`from_namespace`
-    folds it into ``data`` (:func:`data_paths`), so everything downstream -- the load, the manifest's
-    ``data_args``, ``run --check-manifest`` -- sees the one list of paths; ``add`` keeps what was typed.
+    ``--add`` (files or folders) adds to what would be read without it: ``--data`` when given, else a
+    scenario's ``calibration.data``, else the shipped data. ``data`` and ``add`` keep what was typed;
+    :attr:`paths` is the list a command without a scenario reads, :func:`scenario_paths` a scenario's.
     """
 
     data: tuple[str, ...] | None = None
     add: tuple[str, ...] | None = None
     until: str | None = None
     strict: bool = False
+
+    @property
+    def paths(self) -> tuple[str, ...] | None:
+        """The observation paths read without a scenario: ``--data`` (or the shipped folder) then ``--add``;
+        None when neither is given (the shipped data)."""
+        return data_paths(self.data, self.add)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,8 +172,6 @@ def from_namespace(namespace: argparse.Namespace, argv: Sequence[str] = ()) -> O
         raise TypeError(f"{cls.__name__} has no field for the option(s) {', '.join(unknown)}; "
                         f"add them to expressim.model.cli.options")
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
-    if "data" in values:
-        values["data"] = data_paths(values.get("data"), values.get("add"))
     return cls(**values, argv=("expressim", *argv))
 
 
@@ -177,16 +181,17 @@ def _shipped() -> str:
     return str(default_data_dir())
 
 
-def data_paths(data: Sequence[str] | None, add: Sequence[str] | None) -> tuple[str, ...] | None:
-    """The observation paths of ``--data`` and ``--add``: ``--data`` (None: the shipped folder, when something
-    is added) followed by ``--add``, each path once (paths that resolve to the same file or folder -- typed
-    relative, absolute, through a link or with ``~`` -- count once, the first spelling kept); None when
-    neither is given (the scenario's ``calibration.data``, else the shipped data)."""
+def data_paths(data: Sequence[str] | None, add: Sequence[str] | None,
+               base: Sequence[str] | None = None) -> tuple[str, ...] | None:
+    """The observation paths of ``--data`` and ``--add``: ``--data`` (None: ``base``, else the shipped folder,
+    when something is added) followed by ``--add``, each path once (paths that resolve to the same file or
+    folder -- typed relative, absolute, through a link or with ``~`` -- count once, the first spelling kept);
+    when neither is given, ``base`` (a scenario's ``calibration.data``) or None (the shipped data)."""
     if not data and not add:
-        return None
+        return tuple(base) if base else None
     seen: set[str] = set()
     out: list[str] = []
-    for p in [*(data or [_shipped()]), *(add or ())]:
+    for p in [*(data or base or [_shipped()]), *(add or ())]:
         try:
             key = str(Path(p).expanduser().resolve())
         except (OSError, RuntimeError, ValueError):

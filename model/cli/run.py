@@ -88,7 +88,8 @@ def check_manifest(args: RunOptions, warned: Warnings) -> str:
             raise context.CheckFailed(f"{d}: NOT reproducible: input {f} changed since the run "
                                       f"(sha256 {file_sha256(absolute(f))[:12]}, recorded {h[:12]})")
     rerun = dataclasses.replace(
-        args, data=tuple(str(absolute(x)) for x in man.data_args) if man.data_args else None, until=man.until_arg,
+        args, data=tuple(str(absolute(x)) for x in man.data_args) if man.data_args else None, add=None,
+        until=man.until_arg,
         progress=str(absolute(man.progress_file)) if man.progress_file else None, replications=None, seed=None)
     _, _, _, res = context.simulate(rerun, warned, str(absolute(path)), replications=n, seed=seed)
     digest = results_digest(res)
@@ -122,7 +123,8 @@ def write_outputs(tmp: Path, args: RunOptions, scn: Scenario, obs: ObservationSe
     rests = rests_on.analyse(res, fitted)
     levels = level_rows(res)
     files = write_run(tmp, command=context.command_line(args), path=args.scenario, scn=scn, obs=obs, fitted=fitted, res=res,
-                      workers=args.workers, data_args=args.data, until_arg=args.until, rests=rests,
+                      workers=args.workers, data_args=context.scenario_data(args, scn, args.scenario), until_arg=args.until,
+                      rests=rests,
                       region_pack=pack_file(scn, args.scenario), result_inputs=inputs, levels=levels)
     man = files.manifest
     as_of = as_of_month(obs, res.progress, obs.until, run_month())
