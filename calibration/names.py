@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["INDICATOR_NAMES", "NameTable", "add_geography_names", "build_table", "harvest", "resolve", "split_name"]
+__all__ = ["INDICATOR_NAMES", "NameTable", "add_geography_names", "build_table", "harvest", "known_keys", "resolve",
+           "split_name", "unfamiliar"]
 
 #: Chinese names of the indicators the calibration reads (the shipped files bracket most of them too)
 INDICATOR_NAMES: dict[str, tuple[str, ...]] = {
@@ -157,6 +158,66 @@ def _harvest_file(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, str, st
     except csv.Error:
         pass
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _keys_file(path: str, stamp: tuple[int, int]) -> tuple[frozenset[str], frozenset[str]]:
+    """The geography and indicator keys (the English part of each cell) of one observation CSV."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return frozenset(), frozenset()
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [_norm(h).lower() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return frozenset(), frozenset()
+    cols = [header.index(f) if f in header else -1 for f in ("geography", "indicator")]
+    found: tuple[set[str], set[str]] = (set(), set())
+    try:
+        for row in reader:
+            for i, keys in zip(cols, found, strict=True):
+                if 0 <= i < len(row):
+                    keys.add(split_name(row[i])[0] or _norm(row[i]))
+    except csv.Error:
+        pass
+    return frozenset(found[0]), frozenset(found[1])
+
+
+def known_keys(shipped: Iterable[str | Path], geographies: Mapping[str, str] | None = None
+               ) -> tuple[set[str], set[str]]:
+    """The geography keys and the indicator keys a load knows: the region packs' (``geographies``, else the
+    registered providers'), the calibration's indicators and every key the shipped files use."""
+    geo: set[str] = set((geographies if geographies is not None else
+                         {n: k for provider in _PROVIDERS for n, k in provider().items()}).values())
+    ind: set[str] = set(INDICATOR_NAMES)
+    for f in shipped:
+        p = Path(f)
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        g, i = _keys_file(str(p), (st.st_mtime_ns, st.st_size))
+        geo |= g
+        ind |= i
+    return geo, ind
+
+
+def unfamiliar(rows: Sequence[Any], known: tuple[set[str], set[str]], limit: int = 8) -> list[str]:
+    """One line per file naming its rows whose geography or indicator key no region pack, no indicator list
+    and no shipped file knows (a misspelt key, most often): read as written, but said, with the closest
+    known key."""
+    by_file: dict[str, list[str]] = {}
+    for o in rows:
+        for fld, key, keys in (("geography", o.geography, known[0]), ("indicator", o.indicator, known[1])):
+            if key not in keys:
+                by_file.setdefault(str(o.file), []).append(f"line {o.line} {fld} '{key}'{_suggest(key, keys)}")
+    out = []
+    for f, items in by_file.items():
+        more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+        out.append(f"{f}: {len(items)} name(s) no region pack and no shipped file knows (read as written; "
+                   f"check the spelling): {'; '.join(items[:limit])}{more}")
+    return out
 
 
 def harvest(files: Iterable[str | Path]) -> list[tuple[str, str, str, str]]:

@@ -77,6 +77,9 @@ class ObservationSet:
     duplicates_dropped: int = 0
     #: one line per file naming the rows the loader could not read (left out)
     skipped: tuple[str, ...] = ()
+    #: one line per file (not a shipped one) naming the rows whose geography or indicator key nothing
+    #: knows (read as written: a region of the analyst's own, or a misspelling)
+    unfamiliar: tuple[str, ...] = ()
 
     def select(self, geography: str, indicator: str, *, derived: bool = True) -> list[Observation]:
         """Observations of one geography and indicator, sorted by period."""
@@ -247,6 +250,7 @@ def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str |
     if strict and refused:  # after every file is read: a bad value anywhere is said first
         raise DataError(refused[0])
     raw = _resolve_names(raw, files, names)
+    unknown = _unfamiliar(raw, names)
     if until is not None:
         try:
             cut = parse_period(until, allow_approx=False).last
@@ -262,7 +266,7 @@ def load(paths: Iterable[str | Path] | str | Path | None = None, *, until: str |
     return ObservationSet(
         observations=tuple(kept + derived), conflicts=tuple(conflicts), scope_breaks=tuple(breaks),
         files=tuple(str(f) for f in files), data_hash=_hash_files(files), until=None if until is None else str(until),
-        duplicates_dropped=dropped, skipped=tuple(skipped),
+        duplicates_dropped=dropped, skipped=tuple(skipped), unfamiliar=tuple(unknown),
     )
 
 
@@ -274,6 +278,18 @@ def _resolve_names(raw: list[Observation], files: Sequence[Path], names: Mapping
         return raw
     shipped = expand_paths([default_data_dir()]) if default_data_dir().is_dir() else []
     return resolve(raw, build_table(shipped, files, names))
+
+
+def _unfamiliar(raw: list[Observation], names: Mapping[str, str] | None) -> list[str]:
+    """Lines naming the rows of files outside the shipped folder whose keys nothing knows."""
+    from expressim.calibration.names import known_keys, unfamiliar
+
+    shipped_dir = default_data_dir()
+    own = [o for o in raw if o.file and Path(o.file).parent != shipped_dir]
+    if not own:
+        return []
+    shipped = expand_paths([shipped_dir]) if shipped_dir.is_dir() else []
+    return unfamiliar(own, known_keys(shipped, names))
 
 
 def _describe_skipped(path: Path, rows: Sequence[UnusableRow], limit: int = 12) -> str:

@@ -119,3 +119,21 @@ def test_split_name_reads_both_bracket_orders() -> None:
     assert nm.split_name("Key(名称, Other)") == ("Key", "名称")
     assert nm.split_name("Key(a note)") == ("Key", "")
     assert nm.split_name("快递业务量（收寄）") == ("", "快递业务量(收寄)")
+
+
+def test_a_misspelt_english_key_is_said_with_the_closest_known_one(tmp_path: Path) -> None:
+    """An English key nothing knows (a typo, most often) is read as written but named in one warning line
+    per file, with the closest known key; a correct row earns no such line, and neither do the shipped files."""
+    geo, _ = _pack("prefecture")
+    bad = _file(tmp_path, f"{geo[:-1]}x,express_volume_inout,2024,3.2,亿件", f"{geo},express_volume_inot,2024,3.2,亿件")
+    obs = load([SHIPPED, bad])
+    assert len(obs.unfamiliar) == 1
+    line = obs.unfamiliar[0]
+    assert str(bad) in line and "2 name(s)" in line and f"did you mean '{geo}'" in line
+    assert "did you mean 'express_volume_inout'" in line
+    assert {o.geography for o in obs.observations if o.file == str(bad)} == {f"{geo[:-1]}x", geo}  # read as written
+    assert load([SHIPPED, _file(tmp_path, f"{geo},express_volume_inout,2024,3.2,亿件", name="ok.csv")]).unfamiliar == ()
+    assert load().unfamiliar == ()
+    rc, _, err = cli("forecast", "--add", str(bad), "--geography", geo, "--indicator", "express_volume",
+                     "--period", "2024")
+    assert rc == 0 and sum("no region pack and no shipped file knows" in ln for ln in err.splitlines()) == 1

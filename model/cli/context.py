@@ -113,6 +113,8 @@ def _warn_conflicts(warned: Warnings, obs: ObservationSet) -> None:
     for line in obs.skipped:  # the shipped files' known leftovers are listed by `calibrate` only
         if not line.startswith(shipped):
             warned.add(line)
+    for line in obs.unfamiliar:
+        warned.add(line)
 
 
 def load_observations(args: DataOptions, warned: Warnings) -> ObservationSet:
