@@ -30,9 +30,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["INDICATOR_NAMES", "NameTable", "add_geography_names", "build_table", "harvest", "known_keys", "resolve",
+__all__ = ["INDICATOR_NAMES", "NameTable", "add_geography_names", "KeyedRow", "build_table", "harvest", "known_keys", "resolve",
            "split_name", "unfamiliar"]
 
 #: Chinese names of the indicators the calibration reads (the shipped files bracket most of them too)
@@ -203,7 +203,20 @@ def known_keys(shipped: Iterable[str | Path], geographies: Mapping[str, str] | N
     return geo, ind
 
 
-def unfamiliar(rows: Sequence[Any], known: tuple[set[str], set[str]], limit: int = 8) -> list[str]:
+class KeyedRow(Protocol):
+    """What :func:`unfamiliar` reads of a row: its keys and where it was written."""
+
+    @property
+    def geography(self) -> str: ...
+    @property
+    def indicator(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+
+
+def unfamiliar(rows: Sequence[KeyedRow], known: tuple[set[str], set[str]], limit: int = 8) -> list[str]:
     """One line per file naming its rows whose geography or indicator key no region pack, no indicator list
     and no shipped file knows (a misspelt key, most often): read as written, but said, with the closest
     known key."""
