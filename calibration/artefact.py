@@ -1,8 +1,9 @@
-"""A fitted calibration on disk as one ``.npz`` of arrays and JSON text (no pickle: loading runs no code).
+"""A fitted calibration as the bytes of one ``.npz`` of arrays and JSON text (no pickle: loading runs no code).
 
 The arrays are the estimate, the parameter draws and the smoothed states per draw; the JSON
 holds the rest (seasonal profile, constants and levels, published windows, register, notes, the
-what-moved table).  :func:`save` then :func:`load` gives back an equal :class:`Fitted`.
+what-moved table).  :func:`dumps` then :func:`loads` gives back an equal :class:`Fitted`; the store
+(``expressim.model.store.fit_cache``) writes and reads the file.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -82,13 +82,3 @@ def _loads(data: bytes) -> Fitted:
     return Fitted(meta["data_hash"], meta["until"], profile, hier, const, dict(meta["floors"]), published,
                   meta["register"], meta["populations"], tuple(meta["notes"]), tuple(meta["moved"]),
                   tuple(NowcastPlan.from_dict(d) for d in meta["nowcasts"]))
-
-
-def save(f: Fitted, path: Path) -> None:
-    """Write :func:`dumps` to ``path``."""
-    path.write_bytes(dumps(f))
-
-
-def load(path: Path) -> Fitted:
-    """Read a file written by :func:`save`."""
-    return loads(path.read_bytes())
