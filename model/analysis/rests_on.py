@@ -65,14 +65,21 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "scenic": ("the assumed scenic-spot coverage process (spots, start coverage, yearly chance)",
                ("scenic_spots_4a", "scenic_coverage_start", "scenic_yearly_hazard")),
 }
-#: labels of the calibration's factors
+#: labels of the calibration's factors, ``{region}`` the calibrated region's name (:func:`calibrated_label`)
 CALIBRATED_LABELS: dict[str, str] = {
     "national_volume_u": "the national parcel-volume path",
     "province_share_u": "the province's share of the national parcels",
-    "local_collected_intensity": "the region's parcels collected per person against its province's",
-    "local_delivered_relative": "the region's parcels delivered per person against the nation's",
-    "revenue_per_parcel": "the region's express revenue per parcel",
+    "local_collected_intensity": "{region}'s parcels collected per person against its province's",
+    "local_delivered_relative": "{region}'s parcels delivered per person against the nation's",
+    "revenue_per_parcel": "{region}'s express revenue per parcel",
 }
+
+
+def calibrated_label(name: str, region: str | None = None) -> str:
+    """The words for a calibrated factor of :data:`CALIBRATED_LABELS`, naming ``region`` (a region pack's
+    prefecture, e.g. the calibration's :attr:`~expressim.calibration.seam.Calibration.region`), else
+    "the region"."""
+    return CALIBRATED_LABELS[name].format(region=region or "the region")
 @dataclass(frozen=True)
 class Input:
     """One input of the analysis.
@@ -170,9 +177,9 @@ def group_kind(kinds: set[str]) -> str:
     return "evidence" if kinds <= {"data", "evidence"} else "assumption"
 
 
-def _label(name: str, register: Mapping[str, Mapping[str, object]]) -> str:
+def _label(name: str, register: Mapping[str, Mapping[str, object]], region: str | None = None) -> str:
     if name in CALIBRATED_LABELS:
-        return CALIBRATED_LABELS[name]
+        return calibrated_label(name, region)
     entry = register.get(name)
     desc = entry.get("description") if isinstance(entry, Mapping) else getattr(entry, "description", None)
     return f"the assumed {desc}" if desc else name.replace("_", " ")
@@ -200,7 +207,8 @@ def collect_inputs(results: Results, fitted: Calibration, register: Mapping[str,
         used.update(present)
     for name, v in varying.items():
         if name not in used:
-            out.append(Input(name, _label(name, reg), input_kind(name, fitted), (name,), v[:, None]))
+            out.append(Input(name, _label(name, reg, fitted.region), input_kind(name, fitted), (name,),
+                             v[:, None]))
     scn = results.scenario
     kinds_of = {p.id: p.kind for p in scn.projects}
     dur = np.asarray(results.phase_end, dtype=float) - np.asarray(results.phase_start, dtype=float)

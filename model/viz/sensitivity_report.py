@@ -40,7 +40,7 @@ def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -
     """Plain words for a sensitivity factor: a parameter, a calibrated quantity, or a rollout duration --
     ``rollout:<project>:<phase>``, or a group of them, ``rollout:<kind>`` (every project of a kind, e.g. the
     county centres) or ``rollout:<project>`` -- never the internal id."""
-    from expressim.model.analysis.rests_on import CALIBRATED_LABELS
+    from expressim.model.analysis.rests_on import CALIBRATED_LABELS, calibrated_label
     from expressim.model.viz.i18n import INPUT_NAMES_ZH
 
     if lang == "zh" and factor in INPUT_NAMES_ZH:
@@ -57,9 +57,10 @@ def input_name(factor: str, descriptions: Mapping[str, str], lang: str = "en") -
             return tr("sens.rollout_project", lang, project=_plain(descriptions.get(project, project.replace("_", " "))))
         return tr("sens.rollout", lang, project=_plain(descriptions.get(project, project.replace("_", " "))),
                   phase=phase)
-    for table in (descriptions, CALIBRATED_LABELS):
-        if table.get(factor):
-            return _plain(str(table[factor]))
+    if descriptions.get(factor):
+        return _plain(str(descriptions[factor]))
+    if factor in CALIBRATED_LABELS:
+        return calibrated_label(factor)
     return factor.replace("_", " ")
 
 
