@@ -230,3 +230,29 @@ def test_run_writes_results_xlsx_with_every_table_of_the_report(tmp_path: Path, 
     annual = [r for r in wb["各年指标"].iter_rows(min_row=2, values_only=True) if r[0] == "快递进出口业务量"]
     assert annual and all(r[2] == "亿件" and 0.5 < r[5] < 20 for r in annual)
     assert round(annual[0][5], 2) == annual[0][5]
+
+
+def test_the_chinese_run_report_says_its_own_words_in_chinese(tmp_path: Path, december: None) -> None:
+    """Outside what a user or a source wrote (the scenario's description, cited sources in the muted
+    column), a Chinese run report has no English sentence: readings, input names and register units come
+    from the catalogue."""
+    rc, _, err = cli("run", str(PLAN), "--replications", "200", "--lang", "zh", "--out", str(tmp_path / "r"))
+    assert rc == 0, err
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    html = re.sub(r'<td class="muted">.*?</td>', "", html, flags=re.S)  # cited sources, as written
+    from expressim.model.spec.scenario import load as load_scenario
+
+    described = load_scenario(PLAN).description or ""
+    text = _text(html).replace(described, "")
+    english = sorted({m.group(0) for m in re.finditer(r"[A-Za-z]{3,}(?: [A-Za-z]{2,}){3,}", text)})
+    assert english == [], english[:5]
+
+
+def test_every_register_unit_and_reading_has_chinese() -> None:
+    from expressim.calibration.assumptions import load_register
+    from expressim.model.spec.conventions import READINGS
+
+    units = {str(e.get("unit", "")) for e in load_register().values() if e.get("unit")}
+    assert units <= set(i18n.REGISTER_UNITS_ZH), sorted(units - set(i18n.REGISTER_UNITS_ZH))
+    readings = {r for rs in READINGS.values() for r, _, _ in rs}
+    assert readings <= set(i18n.READINGS_ZH)

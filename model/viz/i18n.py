@@ -644,7 +644,7 @@ INPUT_NAMES_ZH: dict[str, str] = {
     "online_value_per_parcel": "假设的每件投递快件网购消费额（2023 年水平及年降幅）",
     "rollout:stations": "假设的村级站点建设工期",
     "rollout:county_centre": "假设的县级共配中心建设工期",
-    "rollout:city_hub": "假设的物流园区建设工期",
+    "rollout:hub": "假设的物流园区建设工期",
     "specialty_liquor": "假设的白酒寄递走势（2023 年吨数及增速）",
     "green_gap_closure": "假设的绿色包装指标每年向 100% 缩小差距的幅度",
     "scenic": "假设的景区快递覆盖过程",
@@ -681,6 +681,47 @@ INPUT_NAMES_ZH: dict[str, str] = {
     "scenic_coverage_start": "假设的 2023 年设有快递服务点的 4A 级以上景区比例",
     "scenic_yearly_hazard": "假设的未覆盖景区每年新设快递服务点的概率",
 }
+
+
+#: Chinese of the readings of a target's wording (``conventions.READINGS``): reading -> (name, why)
+READINGS_ZH: dict[str, tuple[str, str]] = {
+    "express firms": ("快递企业从业人员",
+                      "“解决就业岗位”与业务量、业务收入同列为行业指标，邮政管理部门按快递从业人员统计"),
+    "with village station keepers": ("含村级站点人员", "把村级站点的代收代投人员也算作快递网络带动的就业（带动就业）"),
+    "inbound": ("进港（投递）快件",
+                "网购消费指本地消费，规划讲的是激发农村网购消费活力"),
+    "in and out": ("进出港快件", "把本地经快递外销的网上销售也算上，与全国“快递支撑网上零售额”按全部快件统计的口径一致"),
+}
+
+
+def reading_words(reading: str, why: str, lang: str) -> tuple[str, str]:
+    """A reading's name and the reason it is preferred, in ``lang`` (the catalogue's Chinese when it has it)."""
+    if _lang(lang) == "zh" and reading in READINGS_ZH:
+        return READINGS_ZH[reading]
+    return reading, why
+
+
+#: Chinese of the assumption register's units (calibration/data/assumptions.yaml ``unit``)
+REGISTER_UNITS_ZH: dict[str, str] = {
+    "Zipf exponent": "Zipf 指数", "atanh of a correlation": "相关系数的 atanh", "correlation": "相关系数",
+    "firms": "家", "fraction": "比例", "fraction a year": "每年比例", "fraction of 4A+ spots": "占 4A 级以上景区的比例",
+    "fraction of administrative villages": "占建制村的比例", "fraction of city collections": "占全市收寄量的比例",
+    "fraction of collected parcels": "占收寄快件的比例", "fraction of county collections": "占区县收寄量的比例",
+    "fraction of county deliveries": "占区县投递量的比例",
+    "fraction of deliveries per unit of village coverage gained": "建制村覆盖率每提高 1 个单位新增投递量的比例",
+    "fraction of the remaining gap a year": "每年缩小剩余差距的比例",
+    "jobs per 10,000 parcels handled a year (delivered + collected)": "每年每万件处理量（投递 + 收寄）对应岗位",
+    "jobs per 10,000 parcels handled a year (village station keepers)": "每年每万件处理量对应村级站点人员",
+    "log": "对数", "log per year": "每年对数变化", "log sd": "对数标准差", "logit of a variance share": "方差份额的 logit",
+    "logit of phi / 0.98": "phi / 0.98 的 logit", "months": "个月", "multiple of the national growth persistence phi":
+    "全国增速持续性 phi 的倍数", "probability": "概率", "probability a year": "每年概率", "ratio": "比值",
+    "spots": "个景区", "t per year": "吨/年", "元/件": "元/件",
+}
+
+
+def register_unit(unit: str, lang: str) -> str:
+    """A register unit in ``lang`` (the catalogue's Chinese when it has it, else as written)."""
+    return REGISTER_UNITS_ZH.get(unit, unit) if _lang(lang) == "zh" else unit
 
 
 def input_name(input_id: str, label: str, lang: str) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 
 from expressim.model.spec.conventions import AT_RISK, ON_TRACK
 from expressim.model.viz.html_text import escape, linkify
-from expressim.model.viz.i18n import input_name, metric_name, tr
+from expressim.model.viz.i18n import input_name, metric_name, reading_words, register_unit, tr
 from expressim.model.viz.words import format_value, status
 
 if TYPE_CHECKING:
@@ -163,9 +163,10 @@ def _readings_cell(readings: Sequence[Mapping[str, Any]] | None, lang: str = "en
     """P under each reading of a target's wording, the plan's likely reading first (empty: one reading)."""
     if not readings:
         return ""
-    parts = [f"{_e(r['reading'])} P = {float(r['probability']):.3f}" + (" " + tr("run.likely_meant", lang) if i == 0 else "")
-             for i, r in enumerate(readings)]
-    why = _e(str(readings[0]["why"]))
+    words = [reading_words(str(r["reading"]), str(r.get("why", "")), lang) for r in readings]
+    parts = [f"{_e(w[0])} P = {float(r['probability']):.3f}" + (" " + tr("run.likely_meant", lang) if i == 0 else "")
+             for i, (r, w) in enumerate(zip(readings, words, strict=True))]
+    why = _e(words[0][1])
     return f'<br><span class="muted">{tr("run.readings", lang, parts="; ".join(parts), why=why)}</span>'
 
 
@@ -264,8 +265,9 @@ def _assumption_data(results: Any, assumptions: Mapping[str, Any], lang: str = "
         d = assumptions[k]
         spec, rng = _dist_text(d, lang)
         tid, r = drivers.get(k, ("", 0.0))
-        out.append({"input": k, "override": k in overrides, "description": getattr(d, "description", ""),
-                    "spec": spec, "range": rng, "unit": getattr(d, "unit", ""),
+        desc = str(getattr(d, "description", "") or "")
+        out.append({"input": k, "override": k in overrides, "description": input_name(k, desc, lang) if desc else "",
+                    "spec": spec, "range": rng, "unit": register_unit(str(getattr(d, "unit", "") or ""), lang),
                     "link": round(r, 2) if tid and abs(r) >= noise else None,
                     "link_target": labels.get(tid, tid) if tid and abs(r) >= noise else "",
                     "source": getattr(d, "source", "")})
