@@ -36,7 +36,11 @@ The model, every number read from a row (the only literals are unit multipliers 
    ``v = c × (q_province / q_nation)_2023 × ρ × break``: the province's 2023 relative rate (2024 table rolled
    back with the two growth rates of the same rows), ``ρ`` lognormal from the in/out rows of western or
    consumption-type areas (independent of ``c``), ``break`` the national scope-break ratio the calibration
-   reads from the data (the register's ratio is against the national count before the break).
+   reads from the data (the register's ratio is against the national count before the break).  A province's
+   capital is not such an area: it collects far more per head than its province (the primacy of step 2), and
+   the one capital's in/out row in the evidence (Chengdu 2019-Q1, 0.99) is near 1; for a capital ``ρ`` is
+   centred on the capitals' rows, its log SD that of every in/out row of the evidence (one row gives no
+   spread; the spread over places of every kind is the assumption, labelled as such).
 
 A lognormal is fitted to each (median; ``sigma`` from the 5-95% range, ``ln(q95/q05) / 3.29``), and the
 correlation of the logs is reported.  Checks printed beside them (not used in the fit): the rest of the
@@ -79,6 +83,8 @@ CAPITAL_SHARES = (  # (capital, province, window): published capital volume over
 #: in/out-ratio rows of western or consumption-type areas (priors_evidence.csv, ``inbound_outbound_ratio``):
 #: the row notes call them so; east- and central-China producing areas are left out
 WESTERN_INOUT = ("Shiping", "Unnamed western", "Hainan")
+#: in/out-ratio rows of provincial capitals (a capital region's centre of ``ρ``)
+CAPITAL_INOUT = ("Chengdu",)
 
 
 @dataclass(frozen=True)
@@ -326,14 +332,20 @@ def derive(verbose: bool = False, region: str = REGION, province: str = PROVINCE
     g24 = prov.per_head / q_nation
     nat_growth = nat_2024.growth
     g23 = g24 * (1 + nat_growth) / (1 + prov.growth)
-    inout = [r for r in ev if r.indicator == "inbound_outbound_ratio" and any(r.geography.startswith(w) for w in WESTERN_INOUT)]
+    every = [r for r in ev if r.indicator == "inbound_outbound_ratio"]
+    is_capital = region == capital
+    kinds = CAPITAL_INOUT if is_capital else WESTERN_INOUT
+    inout = [r for r in every if any(r.geography.startswith(w) for w in kinds)]
     lr = np.log([r.value for r in inout])
-    rho = np.exp(lr.mean() + lr.std(ddof=1) * rng.standard_normal(DRAWS))
+    spread = np.log([r.value for r in every]).std(ddof=1) if is_capital else lr.std(ddof=1)
+    rho = np.exp(lr.mean() + spread * rng.standard_normal(DRAWS))
+    kind_words = "capital" if is_capital else "western/consumption"
     brk = break_ratio()
     v = c * g23 * rho * brk
     say(f"\n4. delivered: {province}'s rate over the nation's 2024 {g24:.3f}, 2023 {g23:.3f} (growth {prov.growth:.1%} "
-        f"against {nat_growth:.1%}); in/out ratio from {len(inout)} western/consumption rows "
-        f"({', '.join(f'{r.value:g}' for r in inout)}): geometric mean {math.exp(lr.mean()):.2f}, log SD {lr.std(ddof=1):.2f}; "
+        f"against {nat_growth:.1%}); in/out ratio from {len(inout)} {kind_words} row(s) "
+        f"({', '.join(f'{r.value:g}' for r in inout)}): geometric mean {math.exp(lr.mean()):.2f}, log SD {spread:.2f}"
+        f"{f' (assumed: the spread of all {len(every)} in/out rows)' if is_capital else ''}; "
         f"scope break {brk:.3f}")
     say(f"   before step 5: collected {lognormal_fit(c)[0]:.3f} (90% {lognormal_fit(c)[2]:.3f}-{lognormal_fit(c)[3]:.3f}), "
         f"delivered {lognormal_fit(v)[0]:.3f} (90% {lognormal_fit(v)[2]:.3f}-{lognormal_fit(v)[3]:.3f})")
@@ -388,7 +400,8 @@ def derive(verbose: bool = False, region: str = REGION, province: str = PROVINCE
         {"parameter": "local_collected_intensity", "median": c_med, "sigma": c_sig, "low90": c_lo, "high90": c_hi,
          "model": model, "loo_rmse": line.loo_rmse, "provinces": len(ps)},
         {"parameter": "local_delivered_relative", "median": v_med, "sigma": v_sig, "low90": v_lo, "high90": v_hi,
-         "model": "collected intensity x the province's 2023 rate over the nation's x western in/out ratio x scope break",
+         "model": f"collected intensity x the province's 2023 rate over the nation's x {kind_words} in/out ratio x "
+                  "scope break",
          "inout_rows": len(inout)},
         {"parameter": "local_intensity_correlation", "value": corr,
          "model": "correlation of the two logs under the model (shared collected intensity)"},

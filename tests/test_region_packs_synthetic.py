@@ -131,3 +131,21 @@ def test_a_scenario_of_the_pack_validates_and_runs(mine: Path, tmp_path: Path) -
     assert calibration["levels"]["prefecture"] == "Eastvale"
     annual = (tmp_path / "run" / "annual.csv").read_text(encoding="utf-8-sig")
     assert "parcels_out:North" in annual and "liquor_tonnes" in annual  # the pack's counties and roles
+
+
+def test_rows_may_name_the_packs_places_in_chinese(mine: Path, tmp_path: Path) -> None:
+    """A row naming a place of the analyst's own pack by its Chinese name alone (no bracket anywhere) is read
+    as its key when the pack is given (``--region``), and refused in one line naming the row without it."""
+    plain = tmp_path / "plain.csv"  # the pack's data with English keys only: no bracket names 东谷市
+    text = (mine / "data.csv").read_text(encoding="utf-8")
+    plain.write_text(text.replace("Westland(西地省)", "Westland").replace("Eastvale(东谷市)", "Eastvale"), encoding="utf-8")
+    zh = tmp_path / "zh.csv"
+    zh.write_text(HEADER + f"东谷市,快递业务量,2024,0.72,亿件,,,{NOTE}\n", encoding="utf-8")
+    args = ["forecast", "--geography", "Eastvale", "--indicator", "express_volume", "--period", "2024", "--json",
+            "--data", str(SHIPPED), "--data", str(plain), "--data", str(zh)]
+    rc, out, err = cli(*args, "--region", str(mine / "pack.yaml"))
+    assert rc == 0, err
+    assert json.loads(out)["quantiles"]["0.5"] == pytest.approx(0.72e8, rel=0.01)  # the row, read as Eastvale
+    assert "no region pack and no shipped file knows" not in err
+    rc, _, err = cli(*args)
+    assert rc == 2 and f"{zh}:2" in err and "'东谷市'" in err and len(err.strip().splitlines()) == 1

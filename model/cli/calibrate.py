@@ -21,7 +21,7 @@ def cmd_calibrate(args: CalibrateOptions, warned: Warnings) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     pack = load_pack(args.region or default_pack())
-    obs = context.load_observations(args, warned)
+    obs = context.load_observations(args, warned, pack.file or None)
     fitted = context.fitted_for(obs, pack=pack, use_cache=False)
     name = obs.data_hash[:12] if not obs.until else f"{obs.data_hash[:12]}-until-{safe_name(str(obs.until))}"
     if pack.name != default_pack():  # the data, the cut at --until and the pack are the whole input

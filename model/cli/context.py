@@ -117,11 +117,13 @@ def _warn_conflicts(warned: Warnings, obs: ObservationSet) -> None:
         warned.add(line)
 
 
-def load_observations(args: DataOptions, warned: Warnings) -> ObservationSet:
-    """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about)."""
+def load_observations(args: DataOptions, warned: Warnings, pack_file: str | Path | None = None) -> ObservationSet:
+    """Observation set from ``--data``/``--until``/``--strict`` (conflicts over 1% are warned about); rows may
+    name geographies by the Chinese names of the shipped packs and of ``pack_file`` (``--region``)."""
     from expressim.calibration.observations import load
+    from expressim.model.spec.pack_names import names_for
 
-    obs = load(args.paths, until=args.until, strict=args.strict)
+    obs = load(args.paths, until=args.until, strict=args.strict, names=names_for(pack_file))
     _warn_conflicts(warned, obs)
     return obs
 
@@ -204,7 +206,10 @@ def scenario_observations(args: DataOptions, warned: Warnings, scn: Scenario, sc
     data = scenario_data(args, scn, scenario_path)
     given = args.until
     until = given or scn.calibration.until
-    obs = load(data, until=until, strict=args.strict)
+    from expressim.model.cli.result_inputs import pack_file
+    from expressim.model.spec.pack_names import names_for
+
+    obs = load(data, until=until, strict=args.strict, names=names_for(pack_file(scn, scenario_path)))
     from expressim.model.cli.reach import check_reach
 
     check_reach(obs, scn, scenario_path, until=until, until_label="--until" if given else f"{scenario_path}: calibration.until",

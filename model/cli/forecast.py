@@ -13,7 +13,7 @@ def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, object] |
     from expressim.model.spec.regions import pack_for_geography
 
     pack = pack_for_geography(args.geography, args.region)
-    obs = context.load_observations(args, warned)
+    obs = context.load_observations(args, warned, pack.file or None)
     context.memory_forecast(args, check_period_reach(obs, args.period, until=args.until, data=args.paths,
                                                      levels=pack.levels()))
     fitted = context.fitted_for(obs, pack=pack)

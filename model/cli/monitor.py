@@ -23,6 +23,7 @@ def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     from expressim.model.analysis.monitor import as_of_points, monitor
     from expressim.model.cli.progress_inputs import progress_for
     from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
+    from expressim.model.spec.pack_names import names_for
     from expressim.model.spec.regions import load_pack
     from expressim.model.store.folders import atomic_dir, check_target
     from expressim.model.store.monitor_files import write_monitor
@@ -43,11 +44,12 @@ def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
         check_target(args.out, force=args.force)
     prog = progress_for(args.progress, scn, args.scenario, None)
     data = cm.scenario_data(args, scn, args.scenario)
+    names = names_for(pack_file(scn, args.scenario))
     loaded: dict[str, ObservationSet] = {}
 
     def observations(until: str) -> ObservationSet:
         if until not in loaded:  # the earliest point is loaded once, for the reach check and its run
-            loaded[until] = load(data, until=until, strict=args.strict)
+            loaded[until] = load(data, until=until, strict=args.strict, names=names)
         return loaded[until]
 
     first = min(points)

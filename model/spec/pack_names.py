@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["geography_names", "pack_geography_names"]
+__all__ = ["geography_names", "names_for", "pack_geography_names"]
 
 #: the roles a pack's ``names`` may name
 ROLES = ("nation", "province", "prefecture")
@@ -71,3 +71,23 @@ def display_names(pack: str | Path) -> dict[str, str]:
     except (RegionError, YamlInputError, OSError):
         return {}
     return {key: name for name, key in pack_geography_names(d).items()} if isinstance(d, dict) else {}
+
+
+def names_for(pack_file: str | Path | None) -> dict[str, str]:
+    """``{name: key}`` a load reads rows with: every shipped pack's names and, for a pack of the analyst's own
+    (a file outside the shipped folder), that pack's names as well (they win over a shipped pack's)."""
+    out = dict(geography_names())
+    if pack_file is None:
+        return out
+    from expressim.model.spec.safe_yaml import YamlInputError, read_file
+
+    p = Path(pack_file)
+    if p.resolve().parent == Path(__file__).resolve().parent / "region_packs" or not p.is_file():
+        return out
+    try:
+        d = read_file(p, "region pack")
+    except YamlInputError:
+        return out  # a broken pack is reported when it is loaded
+    if isinstance(d, dict):
+        out.update(pack_geography_names(d))
+    return out
