@@ -8,6 +8,7 @@ calibration and simulation read the register one way.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import yaml
 from pydantic import TypeAdapter
 
-from expressim.calibration.distributions import Distribution
+from expressim.calibration.distributions import Distribution, Fixed, LogNormal, Normal, Triangular, Uniform
 
 REQUIRED = ("dist", "unit", "description", "source")
 #: validates a register entry into a distribution object
@@ -31,7 +32,7 @@ def default_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "assumptions.yaml"
 
 
-def load_register(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
+def load_register(path: str | Path | None = None) -> dict[str, dict[str, object]]:
     """Read the register: ``{id: {dist, ..., unit, description, source}}``.
 
     Raises
@@ -55,7 +56,7 @@ def load_register(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
     return data
 
 
-def distribution(entry: dict[str, Any]) -> Any:
+def distribution(entry: Mapping[str, object]) -> Fixed | Uniform | Triangular | Normal | LogNormal:
     """The entry as a distribution object (``ppf``, ``mean``, ``bounds`` ...).
 
     Raises
@@ -66,7 +67,8 @@ def distribution(entry: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
     try:
-        return DISTRIBUTION.validate_python(entry)
+        result: Fixed | Uniform | Triangular | Normal | LogNormal = DISTRIBUTION.validate_python(entry)
+        return result
     except ValidationError as exc:
         raise AssumptionError(f"assumptions.yaml: {exc.errors()[0]['msg']}") from None
 
@@ -75,17 +77,17 @@ def distribution(entry: dict[str, Any]) -> Any:
 _EVIDENCE = re.compile(r"^\s*evidence \(([\w./-]+\.py)\)")
 
 
-def evidence_script(entry: Any) -> str | None:
+def evidence_script(entry: Mapping[str, object] | object) -> str | None:
     """The committed script (path from the project root) that built a prior from evidence rows, or None.
 
     An entry whose ``source`` begins ``evidence (benchmarks/<script>.py):`` is such a prior (DESIGN.md
     §6: the ``evidence`` kind of "rests on"); any other source is a plain assumption.
     """
-    source = entry.get("source") if isinstance(entry, dict) else getattr(entry, "source", None)
+    source = entry.get("source") if isinstance(entry, Mapping) else getattr(entry, "source", None)
     m = _EVIDENCE.match(str(source or ""))
     return m.group(1) if m else None
 
 
-def median(entry: dict[str, Any]) -> float:
+def median(entry: Mapping[str, object]) -> float:
     """The entry's median."""
     return float(distribution(entry).ppf(np.array([0.5]))[0])

@@ -325,7 +325,7 @@ Distribution = Annotated[Fixed | Uniform | Triangular | Normal | LogNormal, Fiel
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
 
 
-def as_distribution(x: Any) -> Fixed | Uniform | Triangular | Normal | LogNormal:
+def as_distribution(x: object) -> Fixed | Uniform | Triangular | Normal | LogNormal:
     """Coerce a bare number (-> ``fixed``), a mapping with a ``dist`` key, or a distribution.
 
     Raises

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
@@ -116,10 +116,10 @@ class Fitted:
     const: Constants
     floors: dict[str, float]
     published: dict[tuple[str, str, tuple[int, int, int, bool, str]], Published]
-    register: dict[str, dict[str, Any]]
+    register: dict[str, dict[str, object]]
     populations: dict[str, float]
     notes: tuple[str, ...] = ()
-    moved: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    moved: tuple[dict[str, object], ...] = field(default_factory=tuple)
     #: the monthly layer's nowcasts of the national series in the year of the last release
     nowcasts: tuple[NowcastPlan, ...] = ()
 
@@ -340,7 +340,7 @@ class Fitted:
         w = pub.var_dev / (pub.var_dev + pub.var_round)
         return np.asarray(np.exp(model + w * (pub.log_value - model) + np.sqrt(w * pub.var_round) * e))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """JSON-serialisable artefact (``calibrate`` writes it as ``fitted.json``)."""
         h = self.hier
         t = h.last_year - h.first_year
@@ -416,7 +416,7 @@ def provincial_shares_of(obs: ObservationSet,
             [relabel(o, back) for o in replaced], notes)
 
 
-def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = None, *, levels: Levels) -> Fitted:
+def fit_all(obs: ObservationSet, register: dict[str, dict[str, object]] | None = None, *, levels: Levels) -> Fitted:
     """Calibrate everything from an observation set (the ``calibrate`` command's work).
 
     ``levels`` names the nation, the province and the prefecture of the hierarchy (a region pack's:
@@ -439,7 +439,7 @@ def fit_all(obs: ObservationSet, register: dict[str, dict[str, Any]] | None = No
     if layer is not None:
         plans = tuple(p for p in (layer.plan(ind) for ind in ("express_volume", "express_revenue")) if p is not None)
         extra, nc_notes = nowcast_observations(
-            obs, levels.nation, plans, layer, float(register["national_exit_growth_mismatch"]["value"]))
+            obs, levels.nation, plans, layer, reg.median(register["national_exit_growth_mismatch"]))
         obs = with_nowcasts(obs, extra, levels.nation)
         notes += nc_notes
     obs, _, share_notes = provincial_shares_of(obs, levels)
@@ -490,8 +490,20 @@ def with_nowcasts(obs: ObservationSet, nowcasts: Sequence[Observation], nation: 
     return replace(obs, observations=kept + tuple(nowcasts))
 
 
+class ForecastRecord(TypedDict):
+    """``forecast --json`` (DESIGN.md): one window's distribution in canonical units."""
+
+    geography: str
+    indicator: str
+    period: str
+    unit: str
+    mean: float
+    quantiles: dict[str, float]
+    basis: str
+
+
 def forecast(fitted: Fitted, geography: str, indicator: str, period: str, n: int = 20000,
-             seed: int = 0) -> dict[str, Any]:
+             seed: int = 0) -> ForecastRecord:
     """Forecast one window: the ``forecast --json`` dictionary, canonical units.
 
     Raises

@@ -57,11 +57,15 @@ class HierarchyFit:
     loglike: float
     n_observations: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, float]:
+        """The estimated parameters at the mode by name (constrained)."""
+        return {n: float(v) for n, v in zip(PARAMS, self.params, strict=True)}
+
+    def to_dict(self) -> dict[str, object]:
         sd = np.sqrt(np.diag(self.theta_cov))
         return {"first_year": self.first_year, "last_year": self.last_year, "loglike": self.loglike,
                 "observations_in_likelihood": self.n_observations,
-                "parameters": {n: float(v) for n, v in zip(PARAMS, self.params, strict=True)},
+                "parameters": self.parameters(),
                 "parameters_sd_unconstrained": {n: float(v) for n, v in zip(PARAMS, sd, strict=True)},
                 "local_shock_sd": self.local_sigma, "parameter_draws": int(self.param_draws.shape[0])}
 

@@ -71,7 +71,7 @@ class Levels:
         """The three geographies in words, ``<nation>, <province> or <prefecture>`` (for messages)."""
         return f"{self.nation}, {self.province} or {self.prefecture}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"nation": self.nation, "province": self.province, "prefecture": self.prefecture,
                 "population": self.population, "province_population": self.province_population,
                 "counties": list(self.counties)}

@@ -37,18 +37,18 @@ def _headlines(model: Any, hier: HierarchyFit, const: Constants) -> np.ndarray:
 
 
 def what_moved(rebuild: Callable[[np.ndarray], Any], hier: HierarchyFit, data: SlotData,
-               const: Constants) -> list[dict[str, Any]]:
+               const: Constants) -> list[dict[str, object]]:
     """One dict per observation: its key and the % change in each headline forecast it caused.
 
     ``rebuild(endog)`` gives the statsmodels model of the fit on other data (same equations).
     """
     base = _headlines(rebuild(data.endog), hier, const)
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, object]] = []
     for r in data.rows:
         e = data.endog.copy()
         e[r.t, r.slot] = np.nan
         without = _headlines(rebuild(e), hier, const)
-        row: dict[str, Any] = {"geography": r.obs.geography, "indicator": r.obs.indicator,
+        row: dict[str, object] = {"geography": r.obs.geography, "indicator": r.obs.indicator,
                                "period": str(r.obs.period), "implied_by_growth": r.implied or r.obs.derived}
         for (g, i), a, b in zip(headlines(const.levels), base, without, strict=True):
             row[f"{g} {i} {hier.last_year + 1} %"] = float(100 * np.expm1(a - b))

@@ -11,7 +11,7 @@ Keep this file small: it names exactly what is used, nothing more.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 
 class MonthlyProfile(Protocol):
@@ -37,7 +37,7 @@ class Calibration(Protocol):
         ...
 
     @property
-    def register(self) -> dict[str, dict[str, Any]]:
+    def register(self) -> dict[str, dict[str, object]]:
         """The assumption register (id -> prior with its range and source), as loaded."""
         ...
 
@@ -73,7 +73,7 @@ class Calibration(Protocol):
         """How many observations in the likelihood bear on a factor (0: it is a prior only)."""
         ...
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """A JSON-ready record of the calibration (written as ``calibration.json``)."""
         ...
 
@@ -87,12 +87,12 @@ class DescribedCalibration(Calibration, Protocol):
         ...
 
     @property
-    def hier(self) -> Any:
+    def hier(self) -> HierarchyFit:
         """The state-space estimate (``to_dict()`` gives its parameters and counts)."""
         ...
 
     @property
-    def moved(self) -> tuple[dict[str, Any], ...]:
+    def moved(self) -> tuple[dict[str, object], ...]:
         """What each observation moved: one row per observation, the change in each headline forecast."""
         ...
 
@@ -111,3 +111,4 @@ if TYPE_CHECKING:
     import numpy as np
 
     from expressim.calibration.fit import Fitted
+    from expressim.calibration.hierarchy import HierarchyFit

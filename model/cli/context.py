@@ -405,9 +405,8 @@ def _verbose_calibration(args: Options, obs: ObservationSet, fitted: DescribedCa
     for b in obs.scope_breaks:
         if b.indicator.startswith("express"):
             verbose(args, f"scope break {b.geography}/{b.indicator}/{b.period}: ratio {b.ratio:.3f}")
-    est = fitted.hier.to_dict()
-    verbose(args, "state-space estimate: " + ", ".join(f"{k} {v:.3g}" for k, v in est["parameters"].items())
-            + f" ({est['observations_in_likelihood']} observations in the likelihood)")
+    verbose(args, "state-space estimate: " + ", ".join(f"{k} {v:.3g}" for k, v in fitted.hier.parameters().items())
+            + f" ({fitted.hier.n_observations} observations in the likelihood)")
     for line in moved_lines(fitted, 5):
         verbose(args, line)
     for note in fitted.notes:
@@ -416,7 +415,8 @@ def _verbose_calibration(args: Options, obs: ObservationSet, fitted: DescribedCa
 
 def moved_lines(fitted: DescribedCalibration, top: int) -> list[str]:
     """The observations that moved the headline forecasts most (what_moved.csv has them all)."""
-    rows = sorted(fitted.moved, key=lambda r: -max(abs(v) for k, v in r.items() if k.endswith("%")))[:top]
+    rows = sorted(fitted.moved, key=lambda r: -max(abs(float(v)) for k, v in r.items()
+                                                   if k.endswith("%") and isinstance(v, int | float)))[:top]
     if not rows:
         return []
     heads = [k for k in rows[0] if k.endswith("%")]

@@ -22,7 +22,7 @@ def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, object] |
             warned.add(note)
     result = forecast(fitted, args.geography, args.indicator, args.period, n=args.draws, seed=args.seed)
     if args.json:
-        return result
+        return dict(result)
     q = result["quantiles"]
     unit = result["unit"]
     scale, label = (1e8, "亿" + unit) if unit in ("件", "元") else (1.0, unit)

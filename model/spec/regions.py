@@ -474,7 +474,7 @@ def _province_population(f: Path, raw: Any, province: str, from_data: bool) -> f
     return float(v)
 
 
-def _register(f: Path, raw: Any) -> dict[str, dict[str, Any]]:
+def _register(f: Path, raw: Any) -> dict[str, dict[str, object]]:
     """``register``: the region's own entries of the assumption register, each replacing a shipped entry of
     the same id and checked as the register's entries are (a distribution with unit, description, source)."""
     from expressim.calibration.assumptions import REQUIRED, AssumptionError, distribution, load_register
@@ -485,7 +485,7 @@ def _register(f: Path, raw: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(raw, dict):
         raise RegionError(f"{f}: register: expected a mapping of assumption ids to entries, got {show(raw)}")
     shipped = load_register()
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, object]] = {}
     for key, entry in raw.items():
         if key not in shipped:
             import difflib
