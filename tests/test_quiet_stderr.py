@@ -62,9 +62,9 @@ def test_a_command_warning_with_control_characters_is_one_escaped_line(monkeypat
 
     real = context.load_observations
 
-    def load(args, warned):  # type: ignore[no-untyped-def]
+    def load(args, warned, *rest):  # type: ignore[no-untyped-def]
         warned.add("data note\x1b[2Jwith\nnewline")
-        return real(args, warned)
+        return real(args, warned, *rest)
 
     monkeypatch.setattr(context, "load_observations", load)
     rc, _, err = cli("forecast", "--geography", "Guizhou", "--indicator", "express_volume", "--period", "2025",

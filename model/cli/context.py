@@ -206,10 +206,10 @@ def scenario_observations(args: DataOptions, warned: Warnings, scn: Scenario, sc
     data = scenario_data(args, scn, scenario_path)
     given = args.until
     until = given or scn.calibration.until
-    from expressim.model.cli.result_inputs import pack_file
     from expressim.model.spec.pack_names import names_for
+    from expressim.model.spec.regions import pack_path
 
-    obs = load(data, until=until, strict=args.strict, names=names_for(pack_file(scn, scenario_path)))
+    obs = load(data, until=until, strict=args.strict, names=names_for(pack_path(scn.region_pack, scenario_path)))
     from expressim.model.cli.reach import check_reach
 
     check_reach(obs, scn, scenario_path, until=until, until_label="--until" if given else f"{scenario_path}: calibration.until",
