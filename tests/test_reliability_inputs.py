@@ -185,7 +185,7 @@ def test_many_workers_under_a_low_open_files_limit_finish(tmp_path: Path) -> Non
 
     code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)); "
             "from expressim.model.cli import main; "
-            f"sys.exit(main(['-q', 'run', {str(PLAN)!r}, '--replications', '9000', '--workers', '200', "
+            f"sys.exit(main(['-q', 'run', {str(PLAN)!r}, '--replications', '2000', '--workers', '200', "
             f"'--out', {str(tmp_path / 'out')!r}]))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert p.returncode == 0, p.stderr[-500:]

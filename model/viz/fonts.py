@@ -13,6 +13,7 @@ of each style in boxes (the per-character fallback ran before the data-URI font 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from pathlib import Path
 
@@ -46,20 +47,27 @@ def embedded_font_css(text: str) -> str:
     text : str
         The page's text (markup included: only CJK characters are kept).
     """
-    chars = sorted({ord(c) for c in text if ord(c) >= CJK_FROM})
+    chars = tuple(sorted({ord(c) for c in text if ord(c) >= CJK_FROM}))
     path = font_file()
     if not chars or path is None:
         return ""
+    return _font_face(str(path), chars)
+
+
+@functools.lru_cache(maxsize=8)
+def _font_face(path: str, chars: tuple[int, ...]) -> str:
+    """The ``@font-face`` rule of the subset of ``path`` holding ``chars`` (a pure function of its
+    arguments, kept for the reports of one process that use the same characters: about 2 s each)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path), fontNumber=SC_FACE, lazy=True)
+    font = TTFont(path, fontNumber=SC_FACE, lazy=True)
     opts = subset.Options()
     opts.hinting = False
     opts.layout_features = []
     opts.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep the copyright and licence records
     sub = subset.Subsetter(opts)
-    sub.populate(unicodes=chars)
+    sub.populate(unicodes=list(chars))
     sub.subset(font)
     buf = io.BytesIO()
     font.save(buf)
