@@ -233,17 +233,17 @@ def test_run_writes_results_xlsx_with_every_table_of_the_report(tmp_path: Path, 
 
 
 def test_the_chinese_run_report_says_its_own_words_in_chinese(tmp_path: Path, december: None) -> None:
-    """Outside what a user or a source wrote (the scenario's description, cited sources in the muted
-    column), a Chinese run report has no English sentence: readings, input names and register units come
-    from the catalogue."""
+    """Outside what a source wrote (cited sources in the muted column), a Chinese run report has no English
+    sentence: the scenario's ``description_zh``, readings, input names and register units in Chinese."""
     rc, _, err = cli("run", str(PLAN), "--replications", "200", "--lang", "zh", "--out", str(tmp_path / "r"))
     assert rc == 0, err
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     html = re.sub(r'<td class="muted">.*?</td>', "", html, flags=re.S)  # cited sources, as written
     from expressim.model.spec.scenario import load as load_scenario
 
-    described = load_scenario(PLAN).description or ""
-    text = _text(html).replace(described, "")
+    scn = load_scenario(PLAN)
+    assert scn.description_zh and scn.description_zh in html and scn.description not in html
+    text = _text(html)
     english = sorted({m.group(0) for m in re.finditer(r"[A-Za-z]{3,}(?: [A-Za-z]{2,}){3,}", text)})
     assert english == [], english[:5]
 

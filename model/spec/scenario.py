@@ -297,6 +297,8 @@ class Scenario(_Model):
 
     name: Text = Field(min_length=1, max_length=200)
     description: Prose = ""
+    #: the description in Chinese (a report in Chinese shows it; without it, ``description``)
+    description_zh: Prose = ""
     start: Month
     horizon: Month
     replications: Int = Field(default=2000, ge=1, le=10_000_000)
