@@ -188,16 +188,13 @@ def known_keys(shipped: Iterable[str | Path], geographies: Mapping[str, str] | N
                ) -> tuple[set[str], set[str]]:
     """The geography keys and the indicator keys a load knows: the region packs' (``geographies``, else the
     registered providers'), the calibration's indicators and every key the shipped files use."""
-    geo: set[str] = set((geographies if geographies is not None else
-                         {n: k for provider in _PROVIDERS for n, k in provider().items()}).values())
+    geo: set[str] = set(_pack_names(geographies).values())
     ind: set[str] = set(INDICATOR_NAMES)
     for f in shipped:
-        p = Path(f)
-        try:
-            st = p.stat()
-        except OSError:
+        stamp = _stamp(Path(f))
+        if stamp is None:
             continue
-        g, i = _keys_file(str(p), (st.st_mtime_ns, st.st_size))
+        g, i = _keys_file(str(f), stamp)
         geo |= g
         ind |= i
     return geo, ind
@@ -238,12 +235,26 @@ def harvest(files: Iterable[str | Path]) -> list[tuple[str, str, str, str]]:
     out = []
     for f in files:
         p = Path(f)
-        try:
-            st = p.stat()
-        except OSError:
-            continue
-        out += [(fld, name, key, f"{p}:{line}") for fld, name, key, line in _harvest_file(str(p), (st.st_mtime_ns, st.st_size))]
+        stamp = _stamp(p)
+        if stamp is not None:
+            out += [(fld, name, key, f"{p}:{line}") for fld, name, key, line in _harvest_file(str(p), stamp)]
     return out
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's version for the caches (modification time, size), None when it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _pack_names(geographies: Mapping[str, str] | None) -> dict[str, str]:
+    """``geographies``, else the registered providers' ``{name: key}``."""
+    if geographies is not None:
+        return dict(geographies)
+    return {n: k for provider in _PROVIDERS for n, k in provider().items()}
 
 
 def build_table(shipped: Sequence[str | Path], files: Sequence[str | Path],
@@ -251,12 +262,7 @@ def build_table(shipped: Sequence[str | Path], files: Sequence[str | Path],
     """The names of a load: the region packs' (``geographies``, else the registered providers'), the
     indicators', and the brackets of the shipped files and of ``files``."""
     t = NameTable()
-    packs: dict[str, str] = {}
-    if geographies is not None:
-        packs.update(geographies)
-    else:
-        for provider in _PROVIDERS:
-            packs.update(provider())
+    packs = _pack_names(geographies)
     for name, key in packs.items():
         t.add("geography", name, key, "region pack")
     # the packs' names without their administrative suffix, where that names one key only
