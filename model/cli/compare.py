@@ -104,7 +104,10 @@ def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         files = write_comparison(tmp, command=context.command_line(args), comparison=comparison, runs=compared,
                                  levels=levels, cumulative=cumulative, windows=cumulative_windows(windows),
-                                 volumes=volume_summary(vdiff), workers=args.workers, data_args=args.paths,
+                                 volumes=volume_summary(vdiff), workers=args.workers,
+                                 data_args=list(dict.fromkeys(d for p, r in zip(paths, runs, strict=True)
+                                                              for d in context.scenario_data(args, r.scenario, p) or ()))
+                                 or None,
                                  until_arg=args.until, progress_arg=args.progress, result_inputs=inputs)
         figs = compare_figures(results, names, files.record, vdiff, tmp / "figures", lang=lang,
                                observations=runs[0].observations, region=pack.prefecture or None)
