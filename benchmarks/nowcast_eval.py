@@ -15,7 +15,10 @@ year-to-date growth)" (last year on the comparable basis: the outturn divided by
 growth).  The difference of absolute errors is tested with a Diebold–Mariano-type t statistic
 whose variance is clustered by (year, series) (few clusters: read it as indicative).
 
-    python benchmarks/nowcast_eval.py [--workers 2] [--json]
+    python benchmarks/nowcast_eval.py [--workers 2] [--json] [--sets selection]
+
+``--sets selection`` scores the selection origins only: the step of choosing a variant of the layer,
+which must not look at the scored set.
 """
 
 from __future__ import annotations
@@ -134,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="print every case as JSON")
+    ap.add_argument("--sets", nargs="+", choices=("selection", "scored", "older"),
+                    default=["selection", "scored", "older"], help="the sets of origins to forecast and score")
     args = ap.parse_args(argv)
     older = releases(OLDER) + [r for r in releases() if r["period"].isdigit() and int(r["period"]) < 2023]
     years = [r for r in releases(EVIDENCE) if r["period"].isdigit()]  # 2024 revenue with its growth rate
-    cs = cases(releases() + years) + cases(older, range(2008, 2023))
+    cs = [c for c in cases(releases() + years) + cases(older, range(2008, 2023)) if c["set"] in args.sets]
     with ThreadPoolExecutor(args.workers) as ex:
         qs = list(ex.map(forecast, cs))
     rows = []
