@@ -16,11 +16,11 @@ import numpy as np
 import yaml
 from pydantic import TypeAdapter
 
-from expressim.calibration.distributions import Distribution, Fixed, LogNormal, Normal, Triangular, Uniform
+from expressim.calibration.distributions import ADAPTER, Family
 
 REQUIRED = ("dist", "unit", "description", "source")
 #: validates a register entry into a distribution object
-DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(Distribution)
+DISTRIBUTION: TypeAdapter[Any] = ADAPTER
 
 
 class AssumptionError(ValueError):
@@ -56,7 +56,7 @@ def load_register(path: str | Path | None = None) -> dict[str, dict[str, object]
     return data
 
 
-def distribution(entry: Mapping[str, object]) -> Fixed | Uniform | Triangular | Normal | LogNormal:
+def distribution(entry: Mapping[str, object]) -> Family:
     """The entry as a distribution object (``ppf``, ``mean``, ``bounds`` ...).
 
     Raises
@@ -67,7 +67,7 @@ def distribution(entry: Mapping[str, object]) -> Fixed | Uniform | Triangular | 
     from pydantic import ValidationError
 
     try:
-        result: Fixed | Uniform | Triangular | Normal | LogNormal = DISTRIBUTION.validate_python(entry)
+        result: Family = DISTRIBUTION.validate_python(entry)
         return result
     except ValidationError as exc:
         raise AssumptionError(f"assumptions.yaml: {exc.errors()[0]['msg']}") from None
@@ -77,7 +77,7 @@ def distribution(entry: Mapping[str, object]) -> Fixed | Uniform | Triangular | 
 _EVIDENCE = re.compile(r"^\s*evidence \(([\w./-]+\.py)\)")
 
 
-def evidence_script(entry: Mapping[str, object] | object) -> str | None:
+def evidence_script(entry: object) -> str | None:
     """The committed script (path from the project root) that built a prior from evidence rows, or None.
 
     An entry whose ``source`` begins ``evidence (benchmarks/<script>.py):`` is such a prior (DESIGN.md

@@ -319,13 +319,17 @@ class LogNormal(_Base):
         return float(self.ppf(_TAIL)), float(self.ppf(1.0 - _TAIL))
 
 
-Distribution = Annotated[Fixed | Uniform | Triangular | Normal | LogNormal, Field(discriminator="dist")]
+Family = Fixed | Uniform | Triangular | Normal | LogNormal
+"""A distribution of one of the five families (the validated object)."""
+
+Distribution = Annotated[Family, Field(discriminator="dist")]
 """Any of the five families; pydantic picks the class from the ``dist`` key."""
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
+#: validates a mapping with a ``dist`` key into its :data:`Family` member
+ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
 
 
-def as_distribution(x: object) -> Fixed | Uniform | Triangular | Normal | LogNormal:
+def as_distribution(x: object) -> Family:
     """Coerce a bare number (-> ``fixed``), a mapping with a ``dist`` key, or a distribution.
 
     Raises
@@ -335,13 +339,13 @@ def as_distribution(x: object) -> Fixed | Uniform | Triangular | Normal | LogNor
     TypeError
         For anything else (including booleans and strings).
     """
-    if isinstance(x, Fixed | Uniform | Triangular | Normal | LogNormal):
+    if isinstance(x, Family):
         return x
     if isinstance(x, bool) or x is None:
         raise TypeError(f"expected a number, a mapping with 'dist', or a distribution; got {x!r}")
     if isinstance(x, int | float | np.integer | np.floating):
         return Fixed(value=float(x))
     if isinstance(x, dict):
-        result: Fixed | Uniform | Triangular | Normal | LogNormal = _ADAPTER.validate_python(x)
+        result: Family = ADAPTER.validate_python(x)
         return result
     raise TypeError(f"expected a number, a mapping with 'dist', or a distribution; got {x!r}")

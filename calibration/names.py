@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 __all__ = ["INDICATOR_NAMES", "NameTable", "add_geography_names", "KeyedRow", "build_table", "harvest", "known_keys", "resolve",
            "split_name", "unfamiliar"]
@@ -126,13 +126,23 @@ class NameTable:
         return list(dict.fromkeys(first + list(table)))[:limit]
 
 
+class _FileNames(NamedTuple):
+    """What one observation CSV's geography and indicator columns hold."""
+
+    #: ``(field, name, key, line)`` of every ``Key(中文名)``
+    pairs: tuple[tuple[str, str, str, int], ...] = ()
+    #: the keys (the English part of each cell) of the geography and of the indicator column
+    geographies: frozenset[str] = frozenset()
+    indicators: frozenset[str] = frozenset()
+
+
 @functools.lru_cache(maxsize=64)
-def _harvest_file(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, str, str, int], ...]:
-    """``(field, name, key, line)`` of every ``Key(中文名)`` in one observation CSV's geography and indicator columns."""
+def _scan_file(path: str, stamp: tuple[int, int]) -> _FileNames:
+    """One pass over an observation CSV's geography and indicator columns (cached per file version)."""
     try:
         raw = Path(path).read_bytes()
     except OSError:
-        return ()
+        return _FileNames()
     for enc in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(enc)
@@ -140,48 +150,26 @@ def _harvest_file(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, str, st
         except UnicodeDecodeError:
             continue
     else:
-        return ()
+        return _FileNames()
     reader = csv.reader(io.StringIO(text))
     try:
         header = [_norm(h).lower() for h in next(reader)]
     except (StopIteration, csv.Error):
-        return ()
+        return _FileNames()
     cols = {f: header.index(f) for f in ("geography", "indicator") if f in header}
-    out = []
+    pairs = []
+    keys: dict[str, set[str]] = {"geography": set(), "indicator": set()}
     try:
         for row in reader:
             for f, i in cols.items():
-                if i < len(row) and ("(" in row[i] or "（" in row[i]):
+                if i < len(row):
                     key, name = split_name(row[i])
+                    keys[f].add(key or _norm(row[i]))
                     if key and name:
-                        out.append((f, name, key, reader.line_num))
+                        pairs.append((f, name, key, reader.line_num))
     except csv.Error:
         pass
-    return tuple(out)
-
-
-@functools.lru_cache(maxsize=64)
-def _keys_file(path: str, stamp: tuple[int, int]) -> tuple[frozenset[str], frozenset[str]]:
-    """The geography and indicator keys (the English part of each cell) of one observation CSV."""
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return frozenset(), frozenset()
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [_norm(h).lower() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        return frozenset(), frozenset()
-    cols = [header.index(f) if f in header else -1 for f in ("geography", "indicator")]
-    found: tuple[set[str], set[str]] = (set(), set())
-    try:
-        for row in reader:
-            for i, keys in zip(cols, found, strict=True):
-                if 0 <= i < len(row):
-                    keys.add(split_name(row[i])[0] or _norm(row[i]))
-    except csv.Error:
-        pass
-    return frozenset(found[0]), frozenset(found[1])
+    return _FileNames(tuple(pairs), frozenset(keys["geography"]), frozenset(keys["indicator"]))
 
 
 def known_keys(shipped: Iterable[str | Path], geographies: Mapping[str, str] | None = None
@@ -194,9 +182,9 @@ def known_keys(shipped: Iterable[str | Path], geographies: Mapping[str, str] | N
         stamp = _stamp(Path(f))
         if stamp is None:
             continue
-        g, i = _keys_file(str(f), stamp)
-        geo |= g
-        ind |= i
+        found = _scan_file(str(f), stamp)
+        geo |= found.geographies
+        ind |= found.indicators
     return geo, ind
 
 
@@ -237,7 +225,7 @@ def harvest(files: Iterable[str | Path]) -> list[tuple[str, str, str, str]]:
         p = Path(f)
         stamp = _stamp(p)
         if stamp is not None:
-            out += [(fld, name, key, f"{p}:{line}") for fld, name, key, line in _harvest_file(str(p), stamp)]
+            out += [(fld, name, key, f"{p}:{line}") for fld, name, key, line in _scan_file(str(p), stamp).pairs]
     return out
 
 
