@@ -137,3 +137,6 @@ def test_a_misspelt_english_key_is_said_with_the_closest_known_one(tmp_path: Pat
     rc, _, err = cli("forecast", "--add", str(bad), "--geography", geo, "--indicator", "express_volume",
                      "--period", "2024")
     assert rc == 0 and sum("no region pack and no shipped file knows" in ln for ln in err.splitlines()) == 1
+    rc, _, err = cli("monitor", str(ROOT / "scenarios" / "plan.yaml"), "--as-of", "2025-12", "--replications", "20",
+                     "--add", str(bad), "--out", str(tmp_path / "mon"))
+    assert rc == 0 and sum("no region pack and no shipped file knows" in ln for ln in err.splitlines()) == 1

@@ -101,13 +101,12 @@ def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
     out = Path(args.out) if args.out else default_folder("", "compare-" + "-".join(names), inputs)
     compared = [ComparedRun(nm, str(p), r.scenario, r.observations, r.results, pack_file(r.scenario, p), e)
                 for nm, p, r, e in zip(names, paths, runs, each, strict=True)]
+    read = list(dict.fromkeys(d for p, r in zip(paths, runs, strict=True)  # each scenario's data, then --add
+                              for d in context.scenario_data(args, r.scenario, p) or ()))
     with atomic_dir(out, force=args.force or not args.out) as tmp:
         files = write_comparison(tmp, command=context.command_line(args), comparison=comparison, runs=compared,
                                  levels=levels, cumulative=cumulative, windows=cumulative_windows(windows),
-                                 volumes=volume_summary(vdiff), workers=args.workers,
-                                 data_args=list(dict.fromkeys(d for p, r in zip(paths, runs, strict=True)
-                                                              for d in context.scenario_data(args, r.scenario, p) or ()))
-                                 or None,
+                                 volumes=volume_summary(vdiff), workers=args.workers, data_args=read or None,
                                  until_arg=args.until, progress_arg=args.progress, result_inputs=inputs)
         figs = compare_figures(results, names, files.record, vdiff, tmp / "figures", lang=lang,
                                observations=runs[0].observations, region=pack.prefecture or None)

@@ -11,7 +11,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, NamedTuple, Protocol, Self
@@ -100,7 +100,8 @@ def warn_region(warned: Warnings, path: str, pack: RegionPack, fitted: Calibrati
                    f"parcels are {fitted.region}'s: the counties are the pack's, the parcel paths are not")
 
 
-def _warn_conflicts(warned: Warnings, obs: ObservationSet) -> None:
+def warn_about_data(warned: Warnings, obs: ObservationSet) -> None:
+    """Warn about what a load found in the user's files: conflicts over 1%, rows not used, unknown keys."""
     from expressim.calibration.observations import CONFLICT_TOLERANCE
 
     big = [c for c in obs.conflicts if c.rel_spread > CONFLICT_TOLERANCE]
@@ -124,7 +125,7 @@ def load_observations(args: DataOptions, warned: Warnings, pack_file: str | Path
     from expressim.model.spec.pack_names import names_for
 
     obs = load(args.paths, until=args.until, strict=args.strict, names=names_for(pack_file))
-    _warn_conflicts(warned, obs)
+    warn_about_data(warned, obs)
     return obs
 
 
@@ -199,22 +200,34 @@ def scenario_data(args: DataOptions, scn: Scenario, scenario_path: str | Path) -
     return list(paths) if paths else None
 
 
-def scenario_observations(args: DataOptions, warned: Warnings, scn: Scenario, scenario_path: str) -> ObservationSet:
-    """The observations of a scenario's run, checked to reach its years (:func:`check_reach`) before any fit."""
+def scenario_loader(args: DataOptions, scn: Scenario, scenario_path: str | Path
+                    ) -> tuple[list[str] | None, Callable[[str | None], ObservationSet]]:
+    """A scenario's observation paths (:func:`scenario_data`) and a function loading them cut at a period,
+    rows read with the Chinese names of the shipped packs and of the scenario's own pack."""
     from expressim.calibration.observations import load
-
-    data = scenario_data(args, scn, scenario_path)
-    given = args.until
-    until = given or scn.calibration.until
     from expressim.model.spec.pack_names import names_for
     from expressim.model.spec.regions import pack_path
 
-    obs = load(data, until=until, strict=args.strict, names=names_for(pack_path(scn.region_pack, scenario_path)))
+    data = scenario_data(args, scn, scenario_path)
+    names = names_for(pack_path(scn.region_pack, scenario_path))
+
+    def load_until(until: str | None) -> ObservationSet:
+        return load(data, until=until, strict=args.strict, names=names)
+
+    return data, load_until
+
+
+def scenario_observations(args: DataOptions, warned: Warnings, scn: Scenario, scenario_path: str) -> ObservationSet:
+    """The observations of a scenario's run, checked to reach its years (:func:`check_reach`) before any fit."""
+    data, load_until = scenario_loader(args, scn, scenario_path)
+    given = args.until
+    until = given or scn.calibration.until
+    obs = load_until(until)
     from expressim.model.cli.reach import check_reach
 
     check_reach(obs, scn, scenario_path, until=until, until_label="--until" if given else f"{scenario_path}: calibration.until",
                 data=data)
-    _warn_conflicts(warned, obs)
+    warn_about_data(warned, obs)
     return obs
 
 

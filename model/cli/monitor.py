@@ -18,12 +18,10 @@ __all__ = ["cmd_monitor"]
 
 def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     """Re-assess a scenario at each as-of date; write monitor.json, a figure, report.html, manifest.json."""
-    from expressim.calibration.observations import load
     from expressim.calibration.seam import Calibration
     from expressim.model.analysis.monitor import as_of_points, monitor
     from expressim.model.cli.progress_inputs import progress_for
     from expressim.model.cli.result_inputs import default_folder, pack_file, scenario_inputs
-    from expressim.model.spec.pack_names import names_for
     from expressim.model.spec.regions import load_pack
     from expressim.model.store.folders import atomic_dir, check_target
     from expressim.model.store.monitor_files import write_monitor
@@ -43,18 +41,18 @@ def cmd_monitor(args: MonitorOptions, warned: Warnings) -> str:
     if args.out:
         check_target(args.out, force=args.force)
     prog = progress_for(args.progress, scn, args.scenario, None)
-    data = cm.scenario_data(args, scn, args.scenario)
-    names = names_for(pack_file(scn, args.scenario))
+    data, load_until = cm.scenario_loader(args, scn, args.scenario)
     loaded: dict[str, ObservationSet] = {}
 
     def observations(until: str) -> ObservationSet:
         if until not in loaded:  # the earliest point is loaded once, for the reach check and its run
-            loaded[until] = load(data, until=until, strict=args.strict, names=names)
+            loaded[until] = load_until(until)
         return loaded[until]
 
     first = min(points)
     check_reach(observations(first), scn, args.scenario, until=first, until_label="as-of date", data=data)
     _warn_after_data(warned, points, observations(points[-1]))
+    cm.warn_about_data(warned, observations(points[-1]))
 
     pack = load_pack(scn.region_pack)
     lang = report_lang(args.lang, scn, args.scenario)

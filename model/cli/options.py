@@ -44,7 +44,8 @@ class DataOptions(Options):
 
     ``--add`` (files or folders) adds to what would be read without it: ``--data`` when given, else a
     scenario's ``calibration.data``, else the shipped data. ``data`` and ``add`` keep what was typed;
-    :attr:`paths` is the list a command without a scenario reads, :func:`scenario_paths` a scenario's.
+    :attr:`paths` is the list a command without a scenario reads,
+    :func:`expressim.model.cli.context.scenario_data` a scenario's.
     """
 
     data: tuple[str, ...] | None = None

@@ -394,10 +394,10 @@ def write_run_report(path: str | Path, results: Results, summaries: Sequence[Tar
     when = month_text(as_of) if as_of is not None else "—"
     ahead = any(_get(s, "observed") is None and not rp.year_over(int(_get(s, "year")), as_of) for s in summaries)
     over = any(_get(s, "observed") is not None or rp.year_over(int(_get(s, "year")), as_of) for s in summaries)
+    described = scn.description_zh if lang == "zh" and scn.description_zh else scn.description
     body = [
         f"<h1>{_e(tr('run.title', lang, name=scn.name))}</h1>",
-        f"<p>{_e(desc)}</p>" if (desc := (scn.description_zh if lang == "zh" and scn.description_zh
-                                          else scn.description)) else "",
+        f"<p>{_e(described)}</p>" if described else "",
         '<p class="muted">' + _e(tr("run.meta", lang, start=scn.start, end=scn.horizon, y0=years[0], y1=years[-1],
                                     n=f"{n:,}", seed=results.seed, created=created)) + "</p>",
         answers_section(answers, _e(tr("answers.intro", lang, as_of=when)) + " " + tr("common.pm", lang), lang),
