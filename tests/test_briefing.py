@@ -243,6 +243,10 @@ def test_the_chinese_run_report_says_its_own_words_in_chinese(tmp_path: Path, de
 
     scn = load_scenario(PLAN)
     assert scn.description_zh and scn.description_zh in html and scn.description not in html
+    rc, _, err = cli("run", str(PLAN), "--replications", "20", "--lang", "en", "--out", str(tmp_path / "en"))
+    assert rc == 0, err
+    en_html = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    assert scn.description_zh not in en_html and scn.description.split(".")[0] in en_html
     text = _text(html)
     english = sorted({m.group(0) for m in re.finditer(r"[A-Za-z]{3,}(?: [A-Za-z]{2,}){3,}", text)})
     assert english == [], english[:5]
