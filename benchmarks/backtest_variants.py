@@ -4,7 +4,7 @@ Each variant is the shipped calibration with one change: a register prior fixed 
 or a small patch of one function (named in ``VARIANTS``).  Every variant is scored twice, on the
 *selection* origins 2012-2014 (the only ones used to choose a method) and on the *scored* origins
 2015-2022 of ``backtest_cli.py``.  The forecasts are made in-process by the same functions the
-CLI calls (``observations.load`` with ``until``, ``fit.fit_all``, ``fit.forecast`` with the
+CLI calls (``observations.load`` with ``until``, ``fit.fit_all``, ``window_forecast.forecast`` with the
 CLI's 20,000 draws and seed 0); for the shipped model this reproduces the CLI table to the digit.
 
     python benchmarks/backtest_variants.py                 # every variant (about 5 minutes)
@@ -40,7 +40,13 @@ import backtest_cli as cli  # noqa: E402
 
 from expressim.calibration import assumptions as reg  # noqa: E402
 from expressim.calibration import fit as fitmod  # noqa: E402
-from expressim.calibration import hierarchy, paths, slots, statespace  # noqa: E402
+from expressim.calibration import (  # noqa: E402
+    hierarchy,
+    paths,
+    slots,
+    statespace,
+    window_forecast,  # noqa: E402
+)
 from expressim.calibration.levels import Levels  # noqa: E402
 from expressim.calibration.observations import load  # noqa: E402
 
@@ -272,7 +278,7 @@ def run(origins: range, register: dict[str, dict[str, Any]] | None,
     def forecast(data: Path, origin: int, indicator: str, year: int) -> dict[str, float]:
         if origin not in fits:
             fits[origin] = fitmod.fit_all(load([data], until=str(origin)), register, levels=levels())
-        q = fitmod.forecast(fits[origin], "China", indicator, str(year), n=20000, seed=0)["quantiles"]
+        q = window_forecast.forecast(fits[origin], "China", indicator, str(year), n=20000, seed=0)["quantiles"]
         return {k: float(v) for k, v in q.items()}
     return cli.run(origins, forecast, horizons)
 

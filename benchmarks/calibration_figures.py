@@ -23,11 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from backtest_cli import shipped_rows  # noqa: E402
 from backtest_variants import drift_persistence  # noqa: E402
 
-from expressim.calibration.fit import Fitted, fit_all, forecast  # noqa: E402
+from expressim.calibration.fit import Fitted, fit_all  # noqa: E402
 from expressim.calibration.levels import Levels  # noqa: E402
 from expressim.calibration.observations import load  # noqa: E402
 from expressim.calibration.paths import block_size, simulate_states  # noqa: E402
 from expressim.calibration.statespace import IX, PARAMS  # noqa: E402
+from expressim.calibration.window_forecast import forecast  # noqa: E402
 
 N = 20000
 SEED = 3

@@ -14,8 +14,9 @@ import pytest
 from helpers import levels
 
 from expressim.calibration import assumptions as reg
-from expressim.calibration.fit import fit_all, forecast
+from expressim.calibration.fit import fit_all
 from expressim.calibration.observations import load
+from expressim.calibration.window_forecast import forecast
 
 KEY = "national_exit_growth_mismatch"
 

@@ -39,7 +39,7 @@ def fit_with(tmp: Path, rows: list[str]) -> Any:
 
 
 def forecast_q(fitted: Any, indicator: str, year: int) -> dict[str, float]:
-    from expressim.calibration.fit import forecast
+    from expressim.calibration.window_forecast import forecast
 
     return {k: v for k, v in forecast(fitted, "Bijie", indicator, str(year), n=20000, seed=1)["quantiles"].items()}
 

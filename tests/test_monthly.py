@@ -239,7 +239,8 @@ def test_a_provincial_window_with_a_national_twin_becomes_a_share() -> None:
 def test_released_windows_stay_published_after_the_layers_take_them() -> None:
     """The hierarchy no longer reads national months or provincial halves, but a forecast of a
     released window still returns the release."""
-    from expressim.calibration.fit import fit_all, forecast
+    from expressim.calibration.fit import fit_all
+    from expressim.calibration.window_forecast import forecast
 
     f = fit_all(_shipped("2025-12"), levels=levels())
     q = forecast(f, "China", "express_volume", "2024-Q1")["quantiles"]

@@ -9,9 +9,9 @@ import pytest
 
 from expressim.calibration import artefact
 from expressim.calibration.errors import FitError
-from expressim.calibration.fit import forecast
 from expressim.calibration.observations import default_data_dir, load
 from expressim.calibration.periods import PeriodError, parse_period
+from expressim.calibration.window_forecast import forecast
 
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
 

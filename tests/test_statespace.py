@@ -11,10 +11,11 @@ import pytest
 from helpers import levels
 from scipy.stats import spearmanr
 
-from expressim.calibration.fit import fit_all, forecast
+from expressim.calibration.fit import fit_all
 from expressim.calibration.observations import Observation, ObservationSet, load
 from expressim.calibration.periods import parse_period
 from expressim.calibration.statespace import IX, SHOCKS, M, Priors, make_model, system
+from expressim.calibration.window_forecast import forecast
 
 REF = Path(__file__).parent / "reference" / "kalman_update_reference.json"
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"

@@ -9,7 +9,7 @@ from expressim.model.cli.reach import check_period_reach
 
 def cmd_forecast(args: ForecastOptions, warned: Warnings) -> dict[str, object] | str:
     """``expressim forecast``: one window's distribution (``--json``: the contracted shape)."""
-    from expressim.calibration.fit import forecast
+    from expressim.calibration.window_forecast import forecast
     from expressim.model.spec.regions import pack_for_geography
 
     pack = pack_for_geography(args.geography, args.region)
