@@ -12,7 +12,7 @@ import re  # noqa: E402
 
 import pytest  # noqa: E402
 
-from expressim.model.viz import report  # noqa: E402
+from expressim.model.viz import compare_report, report  # noqa: E402
 from expressim.model.viz import run_figures as plots
 
 HOSTILE = "<script>alert(1)</script>"
@@ -92,7 +92,7 @@ def test_compare_report(run, figures, tmp_path):
         for s in res.summary()]}
     chart = plots.save(plots.comparison_chart(comparison), tmp_path / "figs" / "comparison.png")
     path = tmp_path / "compare.html"
-    report.write_compare_report(path, comparison, [*figures, chart], {HOSTILE: man, "delayed": man})
+    compare_report.write_compare_report(path, comparison, [*figures, chart], {HOSTILE: man, "delayed": man})
     text = path.read_text(encoding="utf-8")
     _no_network(text)
     assert HOSTILE not in text and "&lt;script&gt;" in text

@@ -57,7 +57,7 @@ def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
     from expressim.model.store.comparison_files import ComparedRun, write_comparison
     from expressim.model.store.folders import atomic_dir
     from expressim.model.store.workbook import write_workbook
-    from expressim.model.viz import report
+    from expressim.model.viz import compare_report
     from expressim.model.viz.compare_figures import compare_figures
     from expressim.model.viz.planning_figures import planning_figures
     from expressim.model.viz.progress_report import as_of_month
@@ -113,7 +113,7 @@ def cmd_compare(args: CompareOptions, warned: Warnings) -> str:
         window_rows: list[ScenarioWindowTotal] = [{**w, "scenario": nm} for nm, ws in windows.items() for w in ws]
         figs += planning_figures(tmp / "figures", levels, lang=lang, targets=first.targets, cumulative=cumulative,
                                  window=window_rows, county_names=county_names)
-        tables = report.write_compare_report(tmp / "report.html", files.record, figs, files.run_manifests, as_of=as_of,
+        tables = compare_report.write_compare_report(tmp / "report.html", files.record, figs, files.run_manifests, as_of=as_of,
                                              lang=lang, dropped=dropped, levels=levels, cumulative=cumulative,
                                              windows=windows, county_names=county_names)
         write_workbook(tmp / "results.xlsx", tables)
