@@ -107,3 +107,18 @@ def test_run_summary_labels_them_evidence(tmp_path: Path) -> None:
     kinds = {e["input"]: e["kind"] for t in summary["targets"] for e in t.get("rests_on") or []}
     assert kinds.get("local_collected_intensity") == "evidence" or kinds.get("local_delivered_relative") == "evidence"
     assert "evidence" in set(kinds.values())
+
+
+def test_a_capitals_pack_holds_what_the_script_derives_for_it() -> None:
+    """Kunming's pack register (a provincial capital) holds the script's values for it: the delivered ratio uses
+    the capitals' in/out rows (Chengdu, 0.99), not the western areas' (about 4)."""
+    from expressim.model.spec.regions import load_pack
+
+    mod = _script()
+    out = mod.derive(region="Kunming", province="Yunnan")
+    pack = load_pack("kunming").register
+    for name, want in mod.suggested(out["records"]).items():
+        for field, value in want.items():
+            assert float(pack[name][field]) == pytest.approx(value, rel=0, abs=1e-9), (name, field)  # type: ignore[arg-type]
+    delivered = next(r for r in out["records"] if r["parameter"] == "local_delivered_relative")
+    assert "capital in/out ratio" in delivered["model"]
