@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from helpers import levels
 
-from expressim.calibration.fit import annual_series, fit_all, forecast
+from expressim.calibration.fit import annual_series, fit_all
 from expressim.calibration.observations import load
 from expressim.calibration.periods import parse_period
 from expressim.calibration.seasonality import fit_profile
+from expressim.calibration.window_forecast import forecast
 
 HEADER = "geography,indicator,period,value,unit,yoy_growth_pct,source_url,note\n"
 

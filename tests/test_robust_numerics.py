@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from expressim.calibration import fit as fit_mod
+from expressim.calibration import window_forecast
 from expressim.model.engine import ensemble
 from expressim.model.spec import scenario as sc
 
@@ -28,7 +29,7 @@ def test_series_too_short_still_forecasts_finite_and_wide() -> None:
     obs = ObservationSet(tuple(Observation("China", "express_volume", parse_period(str(y)), v, "件")
                                for y, v in ((2021, 1.08e11), (2022, 1.11e11), (2023, 1.32e11))))
     f = fit_mod.fit_all(obs, levels=levels())
-    q = list(fit_mod.forecast(f, "China", "express_volume", "2025", n=4000)["quantiles"].values())
+    q = list(window_forecast.forecast(f, "China", "express_volume", "2025", n=4000)["quantiles"].values())
     assert np.all(np.isfinite(q)) and all(a <= b for a, b in zip(q, q[1:], strict=False))
     assert q[-1] / q[0] > 1.2  # two years out from three points: wide
 
@@ -65,7 +66,7 @@ def windows(draw: st.DrawFn) -> str:
 @given(st.sampled_from(SERIES), windows(), st.integers(0, 2**32 - 1))
 def test_forecast_quantiles_are_finite_positive_and_ordered(fitted: Any, series: tuple[str, str], period: str,
                                                            seed: int) -> None:
-    r = fit_mod.forecast(fitted, *series, period, n=1000, seed=seed)
+    r = window_forecast.forecast(fitted, *series, period, n=1000, seed=seed)
     q = [r["quantiles"][k] for k in ("0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95")]
     assert all(math.isfinite(v) and v > 0 for v in q), r
     assert all(a <= b for a, b in zip(q, q[1:], strict=False)), r
