@@ -17,6 +17,7 @@ from helpers import require_tool  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from expressim.model.engine.results import Results  # noqa: E402
+from expressim.model.viz import figure_style
 from expressim.model.viz import run_figures as plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -75,7 +76,7 @@ def test_run_figures_writes_every_chart(results, tmp_path):
 
 
 def test_without_cjk_font_labels_are_ids_and_quiet(results, monkeypatch, tmp_path):
-    monkeypatch.setattr(plots, "cjk_font", lambda: None)
+    monkeypatch.setattr(figure_style, "cjk_font", lambda: None)
     named = dataclasses.replace(results, scenario=results.scenario.model_copy(update={"name": "计划 (plan)"}))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -94,7 +95,7 @@ def test_without_cjk_font_labels_are_ids_and_quiet(results, monkeypatch, tmp_pat
 
 def test_with_cjk_font_labels_are_chinese(results):
     # the bundled Noto Sans CJK (dependency noto-cjk-sans-otc) or an installed font; under CI=true none fails
-    require_tool(plots.cjk_font() is not None,
+    require_tool(figure_style.cjk_font() is not None,
                  "a CJK font (the bundled noto-cjk-sans-otc, or apt-get install fonts-noto-cjk)")
     ax = plots.target_probabilities(results.summary())
     assert "快递进出口业务量" in ax.get_yticklabels()[0].get_text()
@@ -102,21 +103,21 @@ def test_with_cjk_font_labels_are_chinese(results):
 
 
 def test_label_and_units():
-    assert plots._label("毕节快递物流聚集区 (city logistics hub)", "hub", False) == "city logistics hub"
-    assert plots._label("共配中心 黔西、纳雍 开工 (2023)", "centres_2023", False) == "centres_2023"
-    assert plots._label("parcels in + out (快递进出口业务量)", "x", False) == "parcels in + out"
-    assert plots._label("共配中心", "id", True) == "共配中心"
+    assert figure_style._label("毕节快递物流聚集区 (city logistics hub)", "hub", False) == "city logistics hub"
+    assert figure_style._label("共配中心 黔西、纳雍 开工 (2023)", "centres_2023", False) == "centres_2023"
+    assert figure_style._label("parcels in + out (快递进出口业务量)", "x", False) == "parcels in + out"
+    assert figure_style._label("共配中心", "id", True) == "共配中心"
     assert plots.unit_scale("件") == (1e8, "亿件")
     assert plots.unit_scale("fraction", cjk=False) == (0.01, "%")
-    assert [plots.traffic_light(p)[1] for p in (0.8, 0.79, 0.5, 0.49)] == [plots.GREEN, plots.AMBER, plots.AMBER,
-                                                                          plots.RED]
+    assert [figure_style.traffic_light(p)[1] for p in (0.8, 0.79, 0.5, 0.49)] == [figure_style.GREEN, figure_style.AMBER, figure_style.AMBER,
+                                                                          figure_style.RED]
 
 
 def test_fan_chart_draws_the_target_line_the_bands_and_the_median(results):
     from matplotlib.collections import PolyCollection
 
     t = next(t for t in results.scenario.targets if t.id == "revenue_2025")
-    with plots._style() as cjk:
+    with figure_style._style() as cjk:
         div, _ = plots.unit_scale("元", cjk)
     ax = plots.fan_chart(results, "revenue", target="revenue_2025")
     flat = [ln for ln in ax.get_lines() if len(set(np.asarray(ln.get_ydata(), dtype=float))) == 1]

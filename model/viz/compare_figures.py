@@ -18,8 +18,9 @@ from matplotlib.axes import Axes
 
 from expressim.model.spec.conventions import METRICS, SUMMARY_QUANTILES
 from expressim.model.viz import run_figures as plots
+from expressim.model.viz.figure_style import GREEN, RED, _axes, _label, _style, save, unit_scale
 from expressim.model.viz.i18n import metric_name, tr
-from expressim.model.viz.run_figures import HistoryNote, _axes, _label, _style, save, unit_scale
+from expressim.model.viz.run_figures import HistoryNote
 
 if TYPE_CHECKING:
     from expressim.calibration.observations import ObservationSet
@@ -194,7 +195,7 @@ def latest_opening_plot(result: LatestOpening, start_month: int, ax: Axes | None
         ax.plot(x, p, marker=".", color="#1f5fa8", linewidth=1.8, label=tr("fig.lo_p", lang))
         ax.plot(x, lb, linestyle="--", color="#1f5fa8", linewidth=1, label=tr("fig.lo_lb", lang))
         req = float(result["required_probability"])
-        ax.axhline(req, color=plots.RED, linewidth=1.2, linestyle=":", label=tr("fig.lo_req", lang, req=req))
+        ax.axhline(req, color=RED, linewidth=1.2, linestyle=":", label=tr("fig.lo_req", lang, req=req))
         w = result.get("without_projects")
         if w:
             ax.axhline(float(w["probability"]), color="0.4", linewidth=1, linestyle="--",
@@ -206,7 +207,7 @@ def latest_opening_plot(result: LatestOpening, start_month: int, ax: Axes | None
         best = result.get("latest")
         if best:
             bx = start_month / 12.0 + best["group_median_opening_months"] / 12.0
-            ax.axvline(bx, color=plots.GREEN, linewidth=1.5,
+            ax.axvline(bx, color=GREEN, linewidth=1.5,
                        label=tr("fig.lo_best", lang, shift=best["shift_months"], month=best["group_median_opening"]))
         t = result["target"]
         ye = float(t["year"]) + 1.0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from expressim.model.viz.run_figures import AMBER, GREEN, RED, _axes, _label, _style
+from expressim.model.viz.figure_style import AMBER, GREEN, RED, _axes, _label, _style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

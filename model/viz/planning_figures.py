@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
+from expressim.model.viz.figure_style import RED, _label, _style, save, unit_scale
 from expressim.model.viz.i18n import metric_name, tr
-from expressim.model.viz.run_figures import RED, _label, _style, save, unit_scale
 
 if TYPE_CHECKING:
     from expressim.model.analysis.planning import CumulativeRow, LevelRow, WindowTotal

@@ -144,7 +144,7 @@ def write_figures(directory: Path, scenario: str, method: str, rows: Sequence[In
     titles and axes are in ``lang`` (Chinese drawn with the bundled CJK font).
     """
     from expressim.model.spec.names import safe_name
-    from expressim.model.viz.run_figures import _style
+    from expressim.model.viz.figure_style import _style
 
     def output(o: str) -> str:
         tid, _, kind = o.rpartition(".")
