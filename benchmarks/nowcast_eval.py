@@ -133,6 +133,28 @@ def dm_clustered(d: np.ndarray, clusters: list[tuple[object, ...]]) -> tuple[flo
     return mean, mean / np.sqrt(var) if var > 0 else float("nan")
 
 
+def ratio_by_year(rows: list[dict[str, object]]) -> tuple[dict[int, float], float]:
+    """Each year's ratio of mean absolute errors (model / rule, both series pooled) and the standard
+    error of the pooled ratio, clustered by year.
+
+    The pooled ratio ``R = Σ a / Σ b`` (``a``, ``b``: the model's and the rule's absolute errors) is a
+    ratio estimator; by the delta method ``Var R ≈ G/(G-1) Σ_k (Σ_{i∈k} (a_i - R b_i))² / (Σ b)²`` over the
+    ``G`` years ``k`` (the origins of one year share their surprises, whatever the series). With two or
+    three years this is rough: it says how far apart two measurements of the same forecaster may fall.
+    """
+    years = sorted({int(r["year"]) for r in rows})  # type: ignore[call-overload]
+    a = np.array([float(r["ape"]) for r in rows])  # type: ignore[arg-type]
+    b = np.array([float(r["rule_ape"]) for r in rows])  # type: ignore[arg-type]
+    yr = np.array([int(r["year"]) for r in rows])  # type: ignore[call-overload]
+    ratio = a.sum() / b.sum()
+    per = {y: float(a[yr == y].sum() / b[yr == y].sum()) for y in years}
+    if len(years) < 2:
+        return per, float("nan")
+    u = np.array([np.sum(a[yr == y] - ratio * b[yr == y]) for y in years])
+    g = len(years)
+    return per, float(np.sqrt(g / (g - 1) * np.sum(u**2)) / b.sum())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
@@ -166,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         mean_d, t = dm_clustered(ape - rule, [(r["year"], r["indicator"]) for r in sub])
         print(f"\n{name} ({len(sub)} origins): model MAE {ape.mean():.2%}, year-to-date rule {rule.mean():.2%} "
               f"(ratio {ape.mean() / rule.mean():.2f}); loss difference {mean_d:+.2%} (clustered t {t:.2f})")
+        per, se = ratio_by_year(sub)
+        print("  ratio by year: " + ", ".join(f"{y} {v:.2f}" for y, v in per.items())
+              + (f"; standard error of the pooled ratio (clustered by year) {se:.3f}" if np.isfinite(se) else ""))
         print(f"  80% coverage {np.mean([r['covered'] for r in sub]):.2f}; quantile score "
               f"{np.mean([r['quantile_score'] for r in sub]):.4f}; interval score "
               f"{np.mean([r['interval_score'] for r in sub]):.4f}; log score {np.mean([r['log_score'] for r in sub]):.2f}")
